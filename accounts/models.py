@@ -1,0 +1,43 @@
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+
+AVATAR_HUES = 12
+
+
+class User(AbstractUser):
+    """A reader, editor or moderator.
+
+    A custom model from day one, because Django cannot swap the user model once
+    migrations exist, and readers will grow profile fields (bio, preferences).
+    """
+
+    bio = models.TextField(blank=True, max_length=2000)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:profile", kwargs={"username": self.username})
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def avatar_initials(self) -> str:
+        parts = self.display_name.split()
+        if len(parts) >= 2:
+            return (parts[0][0] + parts[-1][0]).upper()
+        return self.display_name[:2].upper()
+
+    @property
+    def avatar_hue(self) -> int:
+        # Stable per username, so a reader keeps their colour on every page.
+        digest = hashlib.sha256(self.username.encode()).digest()
+        return digest[0] % AVATAR_HUES

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("accounts/signup/", views.signup_view, name="signup"),
+    path("users/<str:username>/", views.profile_view, name="profile"),
+]

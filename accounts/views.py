@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.forms import SignupForm
+from accounts.models import User
+from comments import selectors as comment_selectors
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@require_http_methods(["GET", "POST"])
+def signup_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("articles:list")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(_safe_next(request) or "articles:list")
+    return render(
+        request,
+        "registration/signup.html",
+        {"form": form, "next": _safe_next(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def profile_view(request: HttpRequest, username: str) -> HttpResponse:
+    profile = get_object_or_404(User, username=username, is_active=True)
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "profile": profile,
+            "recent_comments": comment_selectors.comments_by_user(user=profile),
+            "comment_count": comment_selectors.comment_count_by_user(user=profile),
+        },
+    )

@@ -1,0 +1,116 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Tag(models.Model):
+    """A show, a season, a topic: what "Related" articles are matched on."""
+
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:tag", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self) -> "ArticleQuerySet":
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def visible_to(self, user) -> "ArticleQuerySet":
+        """Readers see what is published; staff also see drafts and scheduled posts."""
+        if user.is_authenticated and user.is_staff:
+            return self.all()
+        return self.published()
+
+    def with_comment_counts(self) -> "ArticleQuerySet":
+        # One aggregate in the listing query, never a query per article.
+        return self.annotate(
+            comment_count=Count("comments", filter=Q(comments__status="published"))
+        )
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    standfirst = models.TextField(
+        blank=True, help_text="The one or two sentences under the headline."
+    )
+    body = models.TextField(help_text="HTML. Scripts, styles and embeds are removed on save.")
+    body_html = models.TextField(editable=False, default="")
+    hero_image = models.ImageField(upload_to="articles/hero/%Y/%m/", blank=True)
+    hero_caption = models.CharField(max_length=300, blank=True)
+    video_url = models.URLField(
+        "trailer / video link", blank=True, help_text="Shown as a link under the article."
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="articles",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="Readers see the article from this moment on."
+    )
+    comments_open = models.BooleanField(
+        default=True, help_text="Closed: existing comments stay visible, no new ones."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["status", "-published_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def accepts_comments(self) -> bool:
+        return self.comments_open and self.is_published
+
+
+class GalleryImage(models.Model):
+    """One captioned image of an article's gallery (a trailer's promotional photos)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="gallery")
+    image = models.ImageField(upload_to="articles/gallery/%Y/%m/")
+    caption = models.CharField(max_length=300, blank=True)
+    alt_text = models.CharField(
+        max_length=300, blank=True, help_text="For screen readers; the caption is used if empty."
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name

@@ -1,0 +1,135 @@
+"""Sign up, log in, log out, password reset and the profile page."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import User
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "warp-Nine-engage-42"
+
+
+def test_signup_creates_account_and_logs_in(client):
+    response = client.post(
+        reverse("accounts:signup"),
+        {
+            "username": "nova",
+            "email": "nova@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="nova")
+    assert user.email == "nova@example.org"
+    page = client.get("/").content.decode()
+    assert "Log out" in page
+    assert ">nova<" in page
+
+
+def test_signup_returns_to_next(client, article):
+    response = client.post(
+        reverse("accounts:signup") + f"?next={article.get_absolute_url()}",
+        {
+            "username": "nova",
+            "email": "nova@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "next": article.get_absolute_url(),
+        },
+    )
+    assert response["Location"] == article.get_absolute_url()
+
+
+def test_signup_refuses_offsite_next(client):
+    response = client.post(
+        reverse("accounts:signup"),
+        {
+            "username": "nova",
+            "email": "nova@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "next": "https://evil.example/",
+        },
+    )
+    assert response["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"password1": "123", "password2": "123"}, "This password is too short"),
+        ({"password1": "password", "password2": "password"}, "This password is too common"),
+        ({"password2": "different-Pass-99"}, "The two password fields didn"),
+        ({"email": "not-an-email"}, "Enter a valid email address"),
+    ],
+)
+def test_signup_validation_messages(client, fields, message):
+    data = {
+        "username": "nova",
+        "email": "nova@example.org",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        **fields,
+    }
+    response = client.post(reverse("accounts:signup"), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not User.objects.filter(username="nova").exists()
+
+
+def test_signup_refuses_duplicate_email(client, user):
+    response = client.post(
+        reverse("accounts:signup"),
+        {
+            "username": "another",
+            "email": user.email.upper(),
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert "An account with this email already exists" in response.content.decode()
+
+
+def test_login_and_logout(client, user):
+    response = client.post(
+        reverse("login"), {"username": user.username, "password": "pw-Trekboard-123"}
+    )
+    assert response.status_code == 302
+    assert "Log out" in client.get("/").content.decode()
+    client.post(reverse("logout"))
+    assert "Log in" in client.get("/").content.decode()
+
+
+def test_wrong_password_says_so(client, user):
+    response = client.post(reverse("login"), {"username": user.username, "password": "nope"})
+    assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_password_reset_sends_email_with_link(client, user):
+    response = client.post(reverse("password_reset"), {"email": user.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.subject == "Reset your Trekboard password"
+    assert "/accounts/reset/" in message.body
+
+
+def test_profile_lists_recent_comments(client):
+    reader = UserFactory(username="kestrel", first_name="Kes", last_name="Trel")
+    article = ArticleFactory(title="Episode 4 review")
+    CommentFactory(article=article, author=reader, body="Best episode so far")
+    html = client.get(reverse("accounts:profile", kwargs={"username": "kestrel"})).content.decode()
+    assert "Kes Trel" in html
+    assert "Best episode so far" in html
+    assert "Episode 4 review" in html
+    assert "1 comment" in html
+
+
+def test_profile_of_unknown_user_is_404(client):
+    assert client.get("/users/nobody-here/").status_code == 404

@@ -1,0 +1,327 @@
+"""The discussion as a reader sees it: pages, forms, errors, htmx fragments."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from comments.models import Comment
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def _chain(article, depth: int) -> list[Comment]:
+    """A single reply chain: a root and ``depth`` nested replies."""
+    node = CommentFactory(article=article, body="level 0")
+    chain = [node]
+    for level in range(1, depth + 1):
+        node = CommentFactory(article=article, parent=node, body=f"level {level}")
+        chain.append(node)
+    return chain
+
+
+def _element_ids_inside(html: str, container_id: str) -> str:
+    start = html.index(f'id="{container_id}"')
+    return html[start:]
+
+
+def test_article_page_shows_count_form_and_nested_replies(client, article):
+    root = CommentFactory(article=article, body="Loved the **trailer**")
+    reply = CommentFactory(article=article, parent=root, body="Same here 🖖")
+    response = client.get(article.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "2 Comments" in html
+    assert "Leave a Reply" in html
+    assert f'id="comment-{root.pk}" data-depth="0"' in html
+    assert f'id="comment-{reply.pk}" data-depth="1"' in html
+    assert "<strong>trailer</strong>" in html
+    assert "Same here 🖖" in html
+    # The reply's element sits inside its parent's replies container.
+    replies_start = html.index(f'id="replies-{root.pk}"')
+    assert replies_start < html.index(f'id="comment-{reply.pk}"')
+
+
+def test_comment_shows_author_avatar_time_and_staff_badge(client, article, staff_user):
+    comment = CommentFactory(article=article, author=staff_user, body="Editor here")
+    html = client.get(article.get_absolute_url()).content.decode()
+    block = html[html.index(f'id="comment-{comment.pk}"') :]
+    assert 'class="avatar avatar--h' in block
+    assert staff_user.display_name in block
+    assert ">Staff<" in block
+    assert re.search(r'<time datetime="[^"]+" title="[^"]+">', block)
+
+
+def test_deep_chain_is_capped_with_continue_link(client, article):
+    chain = _chain(article, depth=10)
+    html = client.get(article.get_absolute_url()).content.decode()
+    for node in chain[:8]:
+        assert f'id="comment-{node.pk}"' in html
+    for node in chain[8:]:
+        assert f'id="comment-{node.pk}"' not in html
+    continue_url = reverse("comments:detail", kwargs={"pk": chain[7].pk})
+    assert f'href="{continue_url}">Continue this thread →' in html
+
+    permalink = client.get(continue_url).content.decode()
+    for node in chain[8:]:
+        assert f'id="comment-{node.pk}"' in permalink
+
+
+def test_permalink_shows_ancestors_and_replies(client, article):
+    chain = _chain(article, depth=4)
+    html = client.get(reverse("comments:detail", kwargs={"pk": chain[2].pk})).content.decode()
+    assert html.index("level 0") < html.index("level 1") < html.index("level 2")
+    assert f'id="context-{chain[0].pk}"' in html
+    assert f'id="context-{chain[1].pk}"' in html
+    assert f'id="comment-{chain[3].pk}" data-depth="3"' in html
+    assert f'id="comment-{chain[4].pk}" data-depth="4"' in html
+
+
+def test_post_top_level_comment_redirects_to_its_anchor(client_logged_in, article):
+    response = client_logged_in.post(
+        reverse("comments:create", kwargs={"slug": article.slug}), {"body": "First!"}
+    )
+    comment = Comment.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"{article.get_absolute_url()}#comment-{comment.pk}"
+    assert comment.body == "First!"
+    assert comment.parent is None
+
+
+def test_reply_three_levels_deep_lands_under_its_parent(client_logged_in, article):
+    chain = _chain(article, depth=3)
+    target = chain[3]
+    response = client_logged_in.post(
+        reverse("comments:reply", kwargs={"pk": target.pk}), {"body": "Deep reply"}
+    )
+    reply = Comment.objects.get(body="Deep reply")
+    assert response["Location"].endswith(f"#comment-{reply.pk}")
+    assert reply.parent == target
+    assert reply.level == 4
+    html = client_logged_in.get(article.get_absolute_url()).content.decode()
+    inside = _element_ids_inside(html, f"replies-{target.pk}")
+    assert inside.index(f'id="comment-{reply.pk}" data-depth="4"') >= 0
+
+
+def test_reply_form_page_works_without_javascript(client_logged_in, article):
+    parent = CommentFactory(article=article, body="What do you think?")
+    response = client_logged_in.get(reverse("comments:reply", kwargs={"pk": parent.pk}))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Reply to" in html
+    assert "What do you think?" in html
+    assert f'action="{reverse("comments:reply", kwargs={"pk": parent.pk})}"' in html
+
+
+def test_htmx_reply_form_is_a_fragment(client_logged_in, article):
+    parent = CommentFactory(article=article)
+    response = client_logged_in.get(reverse("comments:reply", kwargs={"pk": parent.pk}), **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert 'class="comment-form"' in html
+
+
+def test_htmx_reply_returns_comment_fragment_targeted_at_parent(client_logged_in, article):
+    parent = CommentFactory(article=article)
+    response = client_logged_in.post(
+        reverse("comments:reply", kwargs={"pk": parent.pk}), {"body": "In place"}, **HTMX
+    )
+    reply = Comment.objects.get(body="In place")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == f"#replies-{parent.pk}"
+    assert response["HX-Reswap"] == "beforeend"
+    assert f'id="comment-{reply.pk}" data-depth="1"' in html
+    assert "<html" not in html
+    assert "2 Comments" in html  # the count updates out of band
+
+
+def test_htmx_top_level_post_targets_list_and_resets_form(client_logged_in, article):
+    response = client_logged_in.post(
+        reverse("comments:create", kwargs={"slug": article.slug}), {"body": "New thread"}, **HTMX
+    )
+    html = response.content.decode()
+    assert response["HX-Retarget"] == "#comments-list"
+    assert 'id="comment-form-new"' in html
+    assert 'hx-swap-oob="true"' in html
+    assert "New thread</p>" in html
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("", "Your comment is empty"),
+        ("   \n\t ", "Your comment is empty"),
+        ("x" * 10_001, "the limit is 10,000"),
+        ("nul\x00byte", "Null characters are not allowed"),
+    ],
+)
+def test_bad_bodies_show_clear_errors_and_save_nothing(client_logged_in, article, body, message):
+    response = client_logged_in.post(
+        reverse("comments:create", kwargs={"slug": article.slug}), {"body": body}
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Comment.objects.count() == 0
+
+
+def test_body_of_exactly_the_limit_is_accepted(client_logged_in, article):
+    response = client_logged_in.post(
+        reverse("comments:create", kwargs={"slug": article.slug}), {"body": "y" * 10_000}
+    )
+    assert response.status_code == 302
+    assert Comment.objects.get().body == "y" * 10_000
+
+
+def test_htmx_error_returns_form_fragment_with_text_kept(client_logged_in, article):
+    response = client_logged_in.post(
+        reverse("comments:create", kwargs={"slug": article.slug}), {"body": "z" * 10_001}, **HTMX
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "<html" not in html
+    assert "the limit is 10,000" in html
+    assert "z" * 100 in html
+
+
+def test_parent_from_another_article_is_refused(client_logged_in, article):
+    foreign = CommentFactory(article=ArticleFactory())
+    response = client_logged_in.post(
+        reverse("comments:create", kwargs={"slug": article.slug}),
+        {"body": "hi", "parent": foreign.pk},
+    )
+    assert response.status_code == 400
+    assert "You can only reply to a comment on the same article." in response.content.decode()
+    assert Comment.objects.count() == 1
+
+
+def test_reply_through_article_endpoint_with_parent_field(client_logged_in, article):
+    parent = CommentFactory(article=article)
+    client_logged_in.post(
+        reverse("comments:create", kwargs={"slug": article.slug}),
+        {"body": "via field", "parent": parent.pk},
+    )
+    assert Comment.objects.get(body="via field").parent == parent
+
+
+@pytest.mark.parametrize("bogus", ["abc", "-1", "99999999999999999999", "0"])
+def test_bogus_parent_ids_give_a_form_error(client_logged_in, article, bogus):
+    response = client_logged_in.post(
+        reverse("comments:create", kwargs={"slug": article.slug}), {"body": "x", "parent": bogus}
+    )
+    assert response.status_code == 400
+    assert Comment.objects.count() == 0
+
+
+def test_closed_article_refuses_comments_with_message(client_logged_in, closed_article):
+    html = client_logged_in.get(closed_article.get_absolute_url()).content.decode()
+    assert "Comments are closed" in html
+    assert "Leave a Reply" not in html
+    response = client_logged_in.post(
+        reverse("comments:create", kwargs={"slug": closed_article.slug}), {"body": "Let me in"}
+    )
+    assert response.status_code == 400
+    assert "Comments are closed on this article." in response.content.decode()
+    assert Comment.objects.count() == 0
+
+
+def test_reply_on_closed_article_is_refused(client_logged_in, article):
+    parent = CommentFactory(article=article)
+    article.comments_open = False
+    article.save()
+    response = client_logged_in.post(
+        reverse("comments:reply", kwargs={"pk": parent.pk}), {"body": "late"}
+    )
+    assert response.status_code == 400
+    assert "Comments are closed" in response.content.decode()
+    assert Comment.objects.count() == 1
+
+
+def test_anonymous_post_goes_to_login_and_text_comes_back(client, article, user):
+    create_url = reverse("comments:create", kwargs={"slug": article.slug})
+    response = client.post(create_url, {"body": "Typed before logging in"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login") + "?next=")
+    assert Comment.objects.count() == 0
+
+    login_page = client.get(response["Location"])
+    assert login_page.status_code == 200
+    next_url = login_page.context["next"]
+    assert next_url == f"{article.get_absolute_url()}#respond"
+
+    client.force_login(user)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Typed before logging in</textarea>" in html
+
+
+def test_anonymous_reply_text_is_kept_on_the_reply_page(client, article, user):
+    parent = CommentFactory(article=article)
+    reply_url = reverse("comments:reply", kwargs={"pk": parent.pk})
+    response = client.post(reply_url, {"body": "My reply draft"})
+    assert reply_url.replace("/", "%2F") in response["Location"]
+    client.force_login(user)
+    assert "My reply draft</textarea>" in client.get(reply_url).content.decode()
+
+
+def test_anonymous_htmx_post_redirects_client_to_login(client, article):
+    response = client.post(
+        reverse("comments:create", kwargs={"slug": article.slug}), {"body": "x"}, **HTMX
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith(reverse("login"))
+
+
+def test_draft_article_discussion_is_404_for_readers(client_logged_in, draft_article):
+    assert client_logged_in.get(draft_article.get_absolute_url()).status_code == 404
+    response = client_logged_in.post(
+        reverse("comments:create", kwargs={"slug": draft_article.slug}), {"body": "sneaky"}
+    )
+    assert response.status_code == 404
+    assert Comment.objects.count() == 0
+
+
+@pytest.mark.parametrize("pk", ["999999", "99999999999999999999999"])
+def test_unknown_comment_ids_are_404(client, pk):
+    assert client.get(f"/comments/{pk}/").status_code == 404
+    assert client.get(f"/comments/{pk}/reply/").status_code == 404
+
+
+def test_wrong_method_is_405(client, article):
+    assert client.get(reverse("comments:create", kwargs={"slug": article.slug})).status_code == 405
+
+
+def test_csrf_is_enforced_on_posting(article, user):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    response = strict.post(
+        reverse("comments:create", kwargs={"slug": article.slug}), {"body": "no token"}
+    )
+    assert response.status_code == 403
+    assert Comment.objects.count() == 0
+
+
+def test_article_page_query_count_does_not_grow_with_comments(
+    client, article, django_assert_num_queries
+):
+    readers = UserFactory.create_batch(3)
+    for index in range(3):
+        CommentFactory(article=article, author=readers[index])
+    with django_assert_num_queries(8) as small:
+        client.get(article.get_absolute_url())
+    roots = [CommentFactory(article=article, author=readers[i % 3]) for i in range(20)]
+    for index, root in enumerate(roots):
+        node = root
+        for depth in range(index % 5):
+            node = CommentFactory(article=article, parent=node, author=readers[depth % 3])
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert Comment.objects.filter(article=article).count() > 50
