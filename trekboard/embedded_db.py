@@ -49,8 +49,7 @@ def _ensure_database(socket_dir: str) -> None:
         with conn.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
             if cur.fetchone() is None:
-                # A constant name, not user input; CREATE DATABASE takes no parameters.
-                cur.execute(f'CREATE DATABASE "{DATABASE_NAME}"')  # noqa: S608
+                cur.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
     finally:
         conn.close()
 
