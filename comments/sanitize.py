@@ -52,6 +52,11 @@ _INLINE_RULES = (
     (re.compile(r"(?<![\w])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w])"), r"<em>\1</em>"),
 )
 _QUOTE_LINE = re.compile(r"^\s*(>|&gt;) ?")
+# Editors paste embeds; their contents are code, not prose. bleach (the real
+# guard) would keep that code as visible text, so drop it first.
+_CODE_CONTAINERS = re.compile(
+    r"<(script|style|iframe|object|embed|noscript|template)\b.*?</\1\s*>", re.I | re.S
+)
 
 
 def _set_rel(attrs: dict, new: bool = False) -> dict:
@@ -118,7 +123,7 @@ def sanitize_comment(text: str) -> str:
 def sanitize_article(text: str) -> str:
     """Editors write richer HTML than readers, but still no scripts, styles or embeds."""
     cleaned = bleach.clean(
-        text.replace("\x00", ""),
+        _CODE_CONTAINERS.sub("", text.replace("\x00", "")),
         tags=ARTICLE_TAGS,
         attributes=ARTICLE_ATTRIBUTES,
         protocols=PROTOCOLS,

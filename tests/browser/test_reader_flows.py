@@ -53,7 +53,9 @@ def test_sign_up_post_and_reply_three_levels_deep(any_page, live_server, article
     page.locator(f"#comment-{target.pk} > .comment__actions").get_by_text("Reply").click()
     if not page.javascript:
         page.wait_for_url(f"**/comments/{target.pk}/reply/")
-    page.get_by_label(f"Reply to {target.author.display_name}").fill("A reply, deep down")
+    page.get_by_role("textbox", name=f"Reply to {target.author.display_name}").fill(
+        "A reply, deep down"
+    )
     page.get_by_role("button", name="Post reply").click()
 
     nested = page.locator(f"#replies-{target.pk} > article.comment", has_text="A reply, deep down")

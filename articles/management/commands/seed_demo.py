@@ -1,0 +1,252 @@
+"""Load the demo site: an invented franchise's news posts and their discussions.
+
+A comment board is hard to judge empty. ``make run`` calls this on every start
+so a fresh checkout opens on a site that looks lived in: six published
+articles (one a trailer post with a photo gallery), a draft, two dozen readers
+and about three hundred comments, the lead discussion nesting deeper than the
+page indents, so "Continue this thread" shows up too.
+
+Everything is written through the same services the site uses
+(``article_save``, ``comment_create``), so the demo also proves that those
+paths build valid comment trees (``manage.py check_comment_tree``). The
+content is fixed by a seeded generator: every run produces the same site.
+
+Running it again does nothing once the lead article exists, and it refuses to
+touch a production database unless told to with ``--force``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import AbstractUser
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from articles.demo import images
+from articles.demo.discussion import Corpus, PlannedComment, plan_discussion
+from articles.demo.people import DEMO_PASSWORD, EDITOR, EDITOR_EMAIL, READERS
+from articles.demo.stories import LEAD_SLUG, STORIES, StorySpec
+from articles.models import Article, GalleryImage, Tag
+from articles.services import article_save
+from comments.models import Comment
+from comments.services import comment_create
+
+SEED = 1987
+# Keeps planned comments safely in the past even on a slow machine.
+LATEST_COMMENT_AGE = timedelta(minutes=2)
+
+
+def _image_rng(name: str) -> random.Random:
+    # One generator per image, so editing one scene never changes the others.
+    return random.Random(f"{SEED}:{name}")
+
+
+def _create_users(*, now: datetime) -> tuple[dict[str, AbstractUser], int]:
+    """The editor and the readers, by username, and how many were new.
+
+    Accounts that already exist are used as they are: someone may have changed
+    a demo password, and reseeding must not silently reset it.
+    """
+    user_model = get_user_model()
+    # PBKDF2 is deliberately slow; hashing once instead of 25 times keeps the
+    # command quick. A shared salt is acceptable for public demo credentials.
+    password = make_password(DEMO_PASSWORD)
+    users: dict[str, AbstractUser] = {}
+    created = 0
+    for person in (EDITOR, *READERS):
+        is_editor = person is EDITOR
+        user, was_created = user_model.objects.get_or_create(
+            username=person.username,
+            defaults={
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "email": EDITOR_EMAIL if is_editor else f"{person.username}@example.com",
+                "bio": person.bio,
+                "password": password,
+                "is_staff": is_editor,
+                "is_superuser": is_editor,
+                "date_joined": now - timedelta(days=person.joined_days_ago),
+            },
+        )
+        users[person.username] = user
+        created += was_created
+    return users, created
+
+
+def _tags(names: tuple[str, ...]) -> list[Tag]:
+    return [
+        Tag.objects.get_or_create(slug=slugify(name), defaults={"name": name})[0] for name in names
+    ]
+
+
+def _create_article(*, story: StorySpec, author: AbstractUser, now: datetime) -> Article:
+    """Save one article through the service, with its drawn hero image and gallery.
+
+    Comments are always open here: ``comment_create`` refuses closed articles,
+    so articles meant to be closed are closed after their comments are in.
+    """
+    published = story.age is not None
+    article = Article(
+        title=story.title,
+        slug=story.slug,
+        standfirst=story.standfirst,
+        body=story.body.strip(),
+        hero_caption=story.hero_caption,
+        video_url=story.video_url,
+        author=author,
+        status=Article.Status.PUBLISHED if published else Article.Status.DRAFT,
+        published_at=now - story.age if published else None,
+        comments_open=True,
+    )
+    hero = images.render_jpeg(story.hero_scene, rng=_image_rng(story.slug), size=images.HERO_SIZE)
+    article.hero_image.save(f"{story.slug}.jpg", ContentFile(hero), save=False)
+    article_save(article=article)
+    article.tags.set(_tags(story.tags))
+    for position, spec in enumerate(story.gallery, start=1):
+        name = f"{story.slug}-{position}"
+        photo = GalleryImage(
+            article=article, caption=spec.caption, alt_text=spec.alt_text, position=position
+        )
+        data = images.render_jpeg(spec.scene, rng=_image_rng(name), size=images.GALLERY_SIZE)
+        photo.image.save(f"{name}.jpg", ContentFile(data), save=False)
+        photo.full_clean()
+        photo.save()
+    return article
+
+
+def _write_comments(
+    *, plan: list[PlannedComment], articles: dict[str, Article], users: dict[str, AbstractUser]
+) -> None:
+    saved: dict[PlannedComment, Comment] = {}
+    for planned in plan:
+        saved[planned] = comment_create(
+            article=articles[planned.article_slug],
+            author=users[planned.author],
+            body=planned.body,
+            parent=saved[planned.parent] if planned.parent is not None else None,
+            created_at=planned.at,
+        )
+
+
+def _plan_comments(*, stories: list[StorySpec], now: datetime) -> list[PlannedComment]:
+    """Every article's discussion, merged oldest first.
+
+    Writing in global time order gives top-level comments tree ids in the order
+    they were "posted", across articles as on a live site.
+    """
+    rng = random.Random(SEED)
+    corpus = Corpus(rng)
+    plan: list[PlannedComment] = []
+    for story in stories:
+        if story.age is None:
+            continue
+        plan += plan_discussion(
+            rng=rng,
+            corpus=corpus,
+            story=story,
+            published_at=now - story.age,
+            until=now - LATEST_COMMENT_AGE,
+            readers=READERS,
+        )
+    return sorted(plan, key=lambda comment: comment.at)
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo articles, readers and discussions about an invented sci-fi franchise. "
+        "Does nothing if the demo is already there; refuses to run in production without --force."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load the demo even though settings.PRODUCTION is True.",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Report what would be created without writing anything.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        verbosity = int(options["verbosity"])
+        if settings.PRODUCTION and not options["force"]:
+            raise CommandError(
+                "Refusing to load demo content: settings.PRODUCTION is True "
+                "(TREKBOARD_ENV=production). It would add demo accounts with a public password. "
+                "Pass --force if you really want it on this database."
+            )
+        if Article.objects.filter(slug=LEAD_SLUG).exists():
+            if verbosity >= 1:
+                self.stdout.write("Demo content already present; nothing to do.")
+                self._login_hint()
+            return
+
+        now = timezone.now()
+        existing = set(
+            Article.objects.filter(slug__in=[s.slug for s in STORIES]).values_list(
+                "slug", flat=True
+            )
+        )
+        # Someone removed the lead article but kept others: add only what is missing.
+        stories = [story for story in STORIES if story.slug not in existing]
+        plan = _plan_comments(stories=stories, now=now)
+
+        if options["dry_run"]:
+            if verbosity >= 1:
+                self._summary(stories, plan, users=1 + len(READERS), prefix="Would load")
+            return
+
+        with transaction.atomic():
+            users, created_users = _create_users(now=now)
+            articles = {
+                story.slug: _create_article(story=story, author=users[EDITOR.username], now=now)
+                for story in stories
+            }
+            if verbosity >= 2:
+                for story in stories:
+                    self.stdout.write(f"  article: {story.slug}")
+            _write_comments(plan=plan, articles=articles, users=users)
+            for story in stories:
+                if not story.comments_open:
+                    article = articles[story.slug]
+                    article.comments_open = False
+                    article_save(article=article)
+
+        if verbosity >= 1:
+            self._summary(stories, plan, users=created_users, prefix="Loaded")
+            self._login_hint()
+
+    def _summary(
+        self, stories: list[StorySpec], plan: list[PlannedComment], *, users: int, prefix: str
+    ) -> None:
+        published = sum(1 for story in stories if story.age is not None)
+        drafts = len(stories) - published
+        per_article = Counter(comment.article_slug for comment in plan)
+        lead = per_article.get(LEAD_SLUG, 0)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{prefix} demo content: {published} published articles, {drafts} draft, "
+                f"{users} users, {len(plan)} comments ({lead} on the lead article)."
+            )
+        )
+
+    def _login_hint(self) -> None:
+        # `make run` passes PORT through to this process; 8000 is runserver's default.
+        port = os.environ.get("PORT", "8000")
+        self.stdout.write(
+            f"Demo staff login: {EDITOR.username} / {DEMO_PASSWORD}  "
+            f"(http://127.0.0.1:{port}/admin/)"
+        )

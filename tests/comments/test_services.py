@@ -1,0 +1,266 @@
+"""comment_create: where comments land in the tree, and what it refuses to write."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+
+from articles.services import article_save
+from comments.models import Comment
+from comments.services import comment_create
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
+from tests.helpers import thread_as_text
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_trees_valid() -> None:
+    """check_comment_tree finds every thread consistent."""
+    out = StringIO()
+    call_command("check_comment_tree", stdout=out)
+    assert out.getvalue().startswith("OK:")
+
+
+def assert_refused(message: str, **kwargs: Any) -> None:
+    """comment_create(**kwargs) raises ``message`` and leaves every thread as it was."""
+    count = Comment.objects.count()
+    with pytest.raises(ValidationError) as excinfo:
+        comment_create(body=kwargs.pop("body", "Permission to speak freely?"), **kwargs)
+    assert message in excinfo.value.messages
+    assert Comment.objects.count() == count
+    assert_trees_valid()
+
+
+def test_top_level_comment_starts_a_new_thread(article, user):
+    first = comment_create(article=article, author=user, body="First!")
+    second = comment_create(article=article, author=user, body="Second")
+    for root in (first, second):
+        root.refresh_from_db()
+        assert root.parent is None
+        assert (root.level, root.lft, root.rght) == (0, 1, 2)
+    assert first.tree_id != second.tree_id
+    assert thread_as_text(article) == "First! (level 0)\nSecond (level 0)"
+
+
+def test_threads_of_different_articles_never_share_a_tree(article):
+    other = ArticleFactory()
+    here = CommentFactory(article=article)
+    there = CommentFactory(article=other)
+    assert here.tree_id != there.tree_id
+
+
+def test_reply_nests_under_its_parent(article, user, other_user):
+    root = comment_create(article=article, author=user, body="Root")
+    reply = comment_create(article=article, author=other_user, body="Reply", parent=root)
+    root.refresh_from_db()
+    assert reply.parent_id == root.pk
+    assert reply.tree_id == root.tree_id
+    assert reply.level == root.level + 1
+    assert list(root.get_descendants()) == [reply]
+    assert (root.lft, root.rght, reply.lft, reply.rght) == (1, 4, 2, 3)
+
+
+def test_interleaved_replies_three_levels_deep_land_in_place(article):
+    kirk = CommentFactory(article=article, body="Kirk: thread one")
+    picard = CommentFactory(article=article, body="Picard: thread two")
+    spock = CommentFactory(parent=kirk, body="Spock replies to Kirk")
+    riker = CommentFactory(parent=picard, body="Riker replies to Picard")
+    CommentFactory(parent=spock, body="McCoy replies to Spock")
+    CommentFactory(parent=kirk, body="Uhura replies to Kirk")
+    data = CommentFactory(parent=riker, body="Data replies to Riker")
+    CommentFactory(parent=data, body="Lore replies to Data")
+    CommentFactory(parent=spock, body="Scotty replies to Spock")
+    CommentFactory(article=article, body="Janeway: thread three")
+    CommentFactory(parent=picard, body="Worf replies to Picard")
+
+    assert thread_as_text(article) == "\n".join(
+        [
+            "Kirk: thread one (level 0)",
+            "  Spock replies to Kirk (level 1)",
+            "    McCoy replies to Spock (level 2)",
+            "    Scotty replies to Spock (level 2)",
+            "  Uhura replies to Kirk (level 1)",
+            "Picard: thread two (level 0)",
+            "  Riker replies to Picard (level 1)",
+            "    Data replies to Riker (level 2)",
+            "      Lore replies to Data (level 3)",
+            "  Worf replies to Picard (level 1)",
+            "Janeway: thread three (level 0)",
+        ]
+    )
+    assert_trees_valid()
+
+
+def test_reply_with_a_stale_parent_object_still_lands_in_place(article):
+    root = CommentFactory(article=article, body="Root")
+    stale_root = Comment.objects.get(pk=root.pk)  # lft/rght as they are now
+    CommentFactory(parent=root, body="First reply")
+    CommentFactory(parent=stale_root, body="Second reply")
+    assert thread_as_text(article) == (
+        "Root (level 0)\n  First reply (level 1)\n  Second reply (level 1)"
+    )
+    assert_trees_valid()
+
+
+def test_reply_renumbers_only_its_own_thread(article):
+    busy = CommentFactory(article=article, body="Busy thread")
+    CommentFactory(parent=busy)
+    quiet = CommentFactory(article=article, body="Quiet thread")
+    CommentFactory(parent=CommentFactory(parent=quiet))
+    other_article_root = CommentFactory(body="Elsewhere")
+    CommentFactory(parent=other_article_root)
+
+    def snapshot(*, exclude_tree: int) -> list[tuple[int, int, int, int, int]]:
+        return list(
+            Comment.objects.exclude(tree_id=exclude_tree)
+            .order_by("pk")
+            .values_list("pk", "tree_id", "lft", "rght", "level")
+        )
+
+    before = snapshot(exclude_tree=busy.tree_id)
+    busy_before = list(Comment.objects.filter(tree_id=busy.tree_id).values_list("lft", "rght"))
+    CommentFactory(parent=busy, body="New reply")
+    assert snapshot(exclude_tree=busy.tree_id) == before
+    # ...while its own thread did change (the snapshot is not blind).
+    busy_after = list(Comment.objects.filter(tree_id=busy.tree_id).values_list("lft", "rght"))
+    assert busy_after != busy_before
+
+
+def test_body_is_stored_as_typed_and_rendered_to_html(article, user):
+    typed = "  **Engage!** 🖖\r\n<sarcasm>great</sarcasm>\r\n\r\n> quote  \n"
+    comment = comment_create(article=article, author=user, body=typed)
+    comment.refresh_from_db()
+    assert comment.body == "**Engage!** 🖖\n<sarcasm>great</sarcasm>\n\n> quote"
+    assert comment.body_html == (
+        "<p><strong>Engage!</strong> 🖖<br>&lt;sarcasm&gt;great&lt;/sarcasm&gt;</p>"
+        "<blockquote><p>quote</p></blockquote>"
+    )
+
+
+def test_author_article_ip_and_default_timestamp_are_recorded(article, user):
+    before = datetime.now(tz=UTC)
+    comment = comment_create(article=article, author=user, body="Hi", ip_address="203.0.113.7")
+    comment.refresh_from_db()
+    assert comment.author == user
+    assert comment.article == article
+    assert comment.ip_address == "203.0.113.7"
+    assert comment.status == Comment.Status.PUBLISHED
+    assert before <= comment.created_at <= datetime.now(tz=UTC)
+
+
+def test_created_at_is_honoured_for_imports(article, user):
+    stamp = datetime(2364, 1, 1, 12, 0, tzinfo=UTC)
+    comment = comment_create(
+        article=article, author=user, body="From the archive", created_at=stamp
+    )
+    comment.refresh_from_db()
+    assert comment.created_at == stamp
+
+
+def test_body_of_exactly_the_limit_is_accepted(article, user, settings):
+    assert settings.COMMENT_MAX_LENGTH == 10_000
+    body = "x" * 10_000
+    comment = comment_create(article=article, author=user, body=f"\n  {body}  \n")
+    assert len(Comment.objects.get(pk=comment.pk).body) == 10_000
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("", "Your comment is empty. Write something before posting."),
+        (" \n\t\r\n  ", "Your comment is empty. Write something before posting."),
+        ("x" * 10_001, "Your comment is 10,001 characters long; the limit is 10,000."),
+        ("Make it\x00 so", "Your comment contains a NUL character"),
+    ],
+    ids=["empty", "whitespace-only", "over-limit", "nul-byte"],
+)
+def test_bad_body_is_refused_and_nothing_is_written(article, user, body, message):
+    CommentFactory(article=article)
+    count = Comment.objects.count()
+    with pytest.raises(ValidationError) as excinfo:
+        comment_create(article=article, author=user, body=body)
+    assert any(message in text for text in excinfo.value.messages)
+    assert Comment.objects.count() == count
+    assert_trees_valid()
+
+
+def test_reply_to_a_comment_on_another_article_is_refused(article, user):
+    foreign = CommentFactory(body="On another article")
+    assert_refused(
+        "You can only reply to a comment on the same article.",
+        article=article,
+        author=user,
+        parent=foreign,
+    )
+    assert thread_as_text(foreign.article) == "On another article (level 0)"
+
+
+def test_comment_on_closed_article_is_refused(closed_article, user):
+    assert_refused("Comments are closed on this article.", article=closed_article, author=user)
+
+
+def test_reply_after_comments_were_closed_is_refused(article, user):
+    root = CommentFactory(article=article, body="Posted while open")
+    article.comments_open = False
+    article_save(article=article)
+    assert_refused(
+        "Comments are closed on this article.", article=article, author=user, parent=root
+    )
+    assert thread_as_text(article) == "Posted while open (level 0)"
+
+
+def test_comment_on_draft_article_is_refused(draft_article, user):
+    assert_refused(
+        "This article isn't published, so it can't take comments.",
+        article=draft_article,
+        author=user,
+    )
+
+
+def test_comment_on_scheduled_article_is_refused(user):
+    scheduled = ArticleFactory(published_at=timezone.now() + timedelta(days=1))
+    assert_refused(
+        "This article isn't published, so it can't take comments.", article=scheduled, author=user
+    )
+
+
+@pytest.mark.parametrize("author", [AnonymousUser(), None], ids=["anonymous", "none"])
+def test_comment_without_a_logged_in_author_is_refused(article, author):
+    assert_refused("Log in to join the discussion.", article=article, author=author)
+
+
+def test_comment_by_inactive_user_is_refused(article):
+    inactive = UserFactory(is_active=False)
+    assert_refused("This account can't post comments.", article=article, author=inactive)
+
+
+@pytest.mark.parametrize(
+    "status", [Comment.Status.PENDING, Comment.Status.REMOVED, Comment.Status.SPAM]
+)
+def test_reply_to_unpublished_comment_is_refused(article, user, status):
+    root = CommentFactory(article=article, body="Root")
+    hidden = CommentFactory(parent=root, body="Hidden")
+    # No moderation service exists yet; status is not a tree field, so a plain
+    # update cannot disturb lft/rght.
+    Comment.objects.filter(pk=hidden.pk).update(status=status)
+    assert_refused(
+        "That comment can't take replies any more.", article=article, author=user, parent=hidden
+    )
+    assert thread_as_text(article) == "Root (level 0)\n  Hidden (level 1)"
+
+
+def test_reply_to_deleted_comment_is_refused(article, user):
+    root = CommentFactory(article=article, body="Root")
+    gone = CommentFactory(parent=root, body="Gone")
+    # No delete service yet; mptt's own delete() closes the gap it leaves.
+    Comment.objects.get(pk=gone.pk).delete()
+    assert_refused(
+        "The comment you replied to no longer exists.", article=article, author=user, parent=gone
+    )

@@ -1,0 +1,85 @@
+"""Fixtures every test module can use: readers, staff, articles and a logged-in client."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from articles.models import Article
+from tests.factories import ArticleFactory, UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, django_db_keepdb: bool
+) -> None:
+    """One test database per pytest process: ``test_trekboard_<pid>``.
+
+    Every checkout shares one embedded PostgreSQL, so two suites started at
+    once would otherwise both create (or drop) ``test_trekboard``. With
+    ``--reuse-db`` the stable name is kept, since reusing is the point.
+    """
+    if django_db_keepdb:
+        return
+    from django.conf import settings
+
+    for db_settings in settings.DATABASES.values():
+        test_settings = db_settings.setdefault("TEST", {})
+        base = test_settings.get("NAME") or f"test_{db_settings['NAME']}"
+        test_settings["NAME"] = f"{base}_{os.getpid()}"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path: Path) -> None:
+    """Uploaded files go to a per-test directory, never into var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # PBKDF2 is deliberately slow; every UserFactory call would pay for it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def user(db) -> User:
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db) -> User:
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db) -> User:
+    return UserFactory(is_staff=True)
+
+
+@pytest.fixture
+def article(db) -> Article:
+    """Published an hour ago, comments open."""
+    return ArticleFactory()
+
+
+@pytest.fixture
+def closed_article(db) -> Article:
+    """Published, but the editors closed its comments."""
+    return ArticleFactory(closed=True)
+
+
+@pytest.fixture
+def draft_article(db) -> Article:
+    return ArticleFactory(draft=True)
+
+
+@pytest.fixture
+def client_logged_in(user) -> Client:
+    """A browser session of ``user`` (a separate Client from pytest-django's ``client``)."""
+    client = Client()
+    client.force_login(user)
+    return client
