@@ -18,7 +18,7 @@ import html
 import re
 
 import bleach
-from bleach.linkifier import Linker
+from bleach.linkifier import Linker, build_url_re
 
 COMMENT_TAGS = frozenset(
     {"p", "br", "strong", "b", "em", "i", "s", "del", "strike", "blockquote", "code", "a"}
@@ -51,6 +51,8 @@ _INLINE_RULES = (
     (re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"), r"<em>\1</em>"),
     (re.compile(r"(?<![\w])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w])"), r"<em>\1</em>"),
 )
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>")
 _QUOTE_LINE = re.compile(r"^\s*(>|&gt;) ?")
 # Editors paste embeds; their contents are code, not prose. bleach (the real
 # guard) would keep that code as visible text, so drop it first.
@@ -59,17 +61,36 @@ _CODE_CONTAINERS = re.compile(
 )
 
 
-def _set_rel(attrs: dict, new: bool = False) -> dict:
+def _allowed_href(href: str) -> bool:
+    # bleach's URL parser reads "javascript:123" as a host and port, so its
+    # protocol check can miss a scheme; look at the scheme ourselves.
+    match = _SCHEME.match(href.strip())
+    return match is None or match.group(1).lower() in PROTOCOLS
+
+
+def _link_attributes(attrs: dict, new: bool = False) -> dict | None:
     href_key = (None, "href")
-    href = attrs.get(href_key, "")
-    if href.startswith("mailto:"):
+    if href_key not in attrs:
+        return attrs  # an anchor whose href the cleaner dropped: plain text
+    href = attrs[href_key]
+    if not _allowed_href(href):
+        if new:
+            return None  # leave the text unlinked
+        attrs.pop(href_key, None)
         return attrs
-    attrs[(None, "rel")] = LINK_REL
+    if not href.startswith("mailto:"):
+        attrs[(None, "rel")] = LINK_REL
     return attrs
 
 
 # No skip_tags: bleach 6 double-escapes entities inside skipped tags.
-_linker = Linker(callbacks=[_set_rel], parse_email=False)
+# recognized_tags: linkify re-parses the HTML and escapes any tag it does not know.
+_linker = Linker(
+    callbacks=[_link_attributes],
+    recognized_tags=ARTICLE_TAGS,
+    url_re=build_url_re(protocols=PROTOCOLS),
+    parse_email=False,
+)
 
 
 def _inline(text: str) -> str:
@@ -117,7 +138,9 @@ def sanitize_comment(text: str) -> str:
         strip=False,
         strip_comments=True,
     )
-    return _linker.linkify(cleaned)
+    # Readers who type their own <p> get nested paragraphs, which the parser
+    # splits around empty ones.
+    return _EMPTY_PARAGRAPH.sub("", _linker.linkify(cleaned))
 
 
 def sanitize_article(text: str) -> str:

@@ -40,7 +40,7 @@ def serve() -> int:
     port = os.environ.get("PORT", "8000")
     try:
         _run([*MANAGE, "migrate", "--noinput", "--verbosity", "1"])
-        _run([*MANAGE, "createcachetable"])
+        _run([*MANAGE, "createcachetable", "--verbosity", "0"])
         _run([*MANAGE, "seed_demo"])
         print(f"\nTrekboard is at http://127.0.0.1:{port}/  (Ctrl-C stops it)\n", flush=True)
         server = subprocess.Popen([*MANAGE, "runserver", f"127.0.0.1:{port}"], cwd=ROOT)

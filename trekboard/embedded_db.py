@@ -21,13 +21,14 @@ from pathlib import Path
 DATABASE_NAME = "trekboard"
 PGDATA = Path(__file__).resolve().parent.parent / "var" / "pgdata"
 
+# platformdirs warns that XDG_RUNTIME_DIR is unset on servers; pgserver copes.
+warnings.filterwarnings("ignore", module="platformdirs")
+
 
 def ensure_running(pgdata: Path = PGDATA) -> dict[str, str]:
     """Start (or join) the embedded server and return Django connection settings."""
     # pgserver logs at INFO on every call; that is noise on every manage.py command.
     logging.getLogger("pgserver").setLevel(logging.WARNING)
-    # platformdirs warns that XDG_RUNTIME_DIR is unset on servers; pgserver copes.
-    warnings.filterwarnings("ignore", module="platformdirs")
     import pgserver
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
