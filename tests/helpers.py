@@ -23,3 +23,15 @@ def thread_as_text(article: Article) -> str:
         start = body[:30].replace("\n", " ")
         lines.append(f"{'  ' * level}{start} (level {level})")
     return "\n".join(lines)
+
+
+def reply_chain(article: Article, depth: int, label: str = "level") -> list[Comment]:
+    """A root and ``depth`` replies, each answering the one before ("level 0" ... ``depth``)."""
+    from tests.factories import CommentFactory
+
+    node = CommentFactory(article=article, body=f"{label} 0")
+    chain = [node]
+    for level in range(1, depth + 1):
+        node = CommentFactory(article=article, parent=node, body=f"{label} {level}")
+        chain.append(node)
+    return chain

@@ -6,19 +6,19 @@ import pytest
 
 from comments.models import Comment
 from tests.factories import CommentFactory
+from tests.helpers import reply_chain
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "warp-Nine-engage-42"
 
 
-def _chain(article, depth: int) -> list[Comment]:
-    node = CommentFactory(article=article, body="chain level 0")
-    chain = [node]
-    for level in range(1, depth + 1):
-        node = CommentFactory(article=article, parent=node, body=f"chain level {level}")
-        chain.append(node)
-    return chain
+def _log_in(page, live_server, user) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill("pw-Trekboard-123")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
 
 
 def _sign_up(page, live_server, username: str) -> None:
@@ -34,7 +34,7 @@ def _sign_up(page, live_server, username: str) -> None:
 
 def test_sign_up_post_and_reply_three_levels_deep(any_page, live_server, article):
     page = any_page
-    chain = _chain(article, depth=3)
+    chain = reply_chain(article, depth=3)
     target = chain[3]
     _sign_up(page, live_server, "reader_" + ("js" if page.javascript else "nojs"))
 
@@ -92,7 +92,7 @@ def test_logged_out_reader_logs_in_and_keeps_text(any_page, live_server, article
 
 
 def test_continue_this_thread_and_permalink_ancestors(page, live_server, article):
-    chain = _chain(article, depth=10)
+    chain = reply_chain(article, depth=10)
     page.goto(f"{live_server.url}{article.get_absolute_url()}")
     assert page.locator(f"#comment-{chain[8].pk}").count() == 0
     page.get_by_role("link", name="Continue this thread →").click()
@@ -102,16 +102,13 @@ def test_continue_this_thread_and_permalink_ancestors(page, live_server, article
     # The permalink page shows the chain the comment answers, in order.
     context = page.locator(".ancestor")
     assert context.count() == 7
-    assert context.first.inner_text().endswith("chain level 0")
-    assert "chain level 6" in context.last.inner_text()
+    assert context.first.inner_text().endswith("level 0")
+    assert "level 6" in context.last.inner_text()
 
 
 def test_htmx_reply_form_opens_in_place_and_cancels(page, live_server, article, user):
     comment = CommentFactory(article=article, body="Open a form under me")
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill("pw-Trekboard-123")
-    page.get_by_role("button", name="Log in").click()
+    _log_in(page, live_server, user)
     page.goto(f"{live_server.url}{article.get_absolute_url()}")
     page.locator(f"#comment-{comment.pk} .comment__actions").get_by_text("Reply").click()
     form = page.locator(f"#reply-slot-{comment.pk} form")
@@ -123,10 +120,7 @@ def test_htmx_reply_form_opens_in_place_and_cancels(page, live_server, article, 
 
 
 def test_error_is_shown_in_place_with_text_kept(page, live_server, article, user):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill("pw-Trekboard-123")
-    page.get_by_role("button", name="Log in").click()
+    _log_in(page, live_server, user)
     page.goto(f"{live_server.url}{article.get_absolute_url()}")
     too_long = "a" * 10_001
     # maxlength stops typing past the limit; a pasted/scripted value can still arrive.
@@ -140,7 +134,7 @@ def test_error_is_shown_in_place_with_text_kept(page, live_server, article, user
 
 
 def test_no_horizontal_scroll_on_a_phone(browser, live_server, article):
-    _chain(article, depth=10)
+    reply_chain(article, depth=10)
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
     page.goto(f"{live_server.url}{article.get_absolute_url()}")

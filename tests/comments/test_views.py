@@ -9,20 +9,11 @@ from django.urls import reverse
 
 from comments.models import Comment
 from tests.factories import ArticleFactory, CommentFactory, TagFactory, UserFactory
+from tests.helpers import reply_chain
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def _chain(article, depth: int) -> list[Comment]:
-    """A single reply chain: a root and ``depth`` nested replies."""
-    node = CommentFactory(article=article, body="level 0")
-    chain = [node]
-    for level in range(1, depth + 1):
-        node = CommentFactory(article=article, parent=node, body=f"level {level}")
-        chain.append(node)
-    return chain
 
 
 def _element_ids_inside(html: str, container_id: str) -> str:
@@ -58,7 +49,7 @@ def test_comment_shows_author_avatar_time_and_staff_badge(client, article, staff
 
 
 def test_deep_chain_is_capped_with_continue_link(client, article):
-    chain = _chain(article, depth=10)
+    chain = reply_chain(article, depth=10)
     html = client.get(article.get_absolute_url()).content.decode()
     for node in chain[:8]:
         assert f'id="comment-{node.pk}"' in html
@@ -73,7 +64,7 @@ def test_deep_chain_is_capped_with_continue_link(client, article):
 
 
 def test_permalink_shows_ancestors_and_replies(client, article):
-    chain = _chain(article, depth=4)
+    chain = reply_chain(article, depth=4)
     html = client.get(reverse("comments:detail", kwargs={"pk": chain[2].pk})).content.decode()
     assert html.index("level 0") < html.index("level 1") < html.index("level 2")
     assert f'id="context-{chain[0].pk}"' in html
@@ -94,7 +85,7 @@ def test_post_top_level_comment_redirects_to_its_anchor(client_logged_in, articl
 
 
 def test_reply_three_levels_deep_lands_under_its_parent(client_logged_in, article):
-    chain = _chain(article, depth=3)
+    chain = reply_chain(article, depth=3)
     target = chain[3]
     response = client_logged_in.post(
         reverse("comments:reply", kwargs={"pk": target.pk}), {"body": "Deep reply"}
