@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.html import format_html
 
 from articles.models import Article, GalleryImage, Tag
@@ -28,6 +29,8 @@ class ArticleAdmin(admin.ModelAdmin):
     autocomplete_fields = ("tags",)
     raw_id_fields = ("author",)
     inlines = [GalleryImageInline]
+    # Editors paste "youtube.com/..." without a scheme; assume https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("title", "slug", "standfirst", "body")}),
         ("Media", {"fields": ("hero_image", "hero_caption", "video_url")}),
