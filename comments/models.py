@@ -59,9 +59,6 @@ class Comment(MPTTModel):
 
     objects = CommentManager()
 
-    class MPTTMeta:
-        order_insertion_by: list[str] = []
-
     class Meta:
         ordering = ["tree_id", "lft"]
         indexes = [

@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import QuerySet
 
 from articles.models import Article
 from comments.models import Comment
+
+
+def comments_readable_by(*, user) -> QuerySet[Comment]:
+    """Comments on the articles this user may open (drafts only for staff)."""
+    return Comment.objects.filter(article__in=Article.objects.visible_to(user)).select_related(
+        "article", "author"
+    )
 
 
 def comment_count(*, article: Article) -> int:
@@ -58,9 +64,8 @@ def discussion_for_article(*, article: Article) -> Discussion:
 
 @dataclass(frozen=True)
 class CommentContext:
-    comment: Comment
+    comment: Comment  # with its replies linked, all the way down
     ancestors: list[Comment]
-    subtree: Comment
 
 
 def comment_context(*, comment: Comment) -> CommentContext:
@@ -68,7 +73,7 @@ def comment_context(*, comment: Comment) -> CommentContext:
     ancestors = list(comment.get_ancestors().select_related("author"))
     subtree_nodes = comment.get_descendants(include_self=True).select_related("author", "article")
     (subtree,) = link_replies(subtree_nodes)
-    return CommentContext(comment=subtree, ancestors=ancestors, subtree=subtree)
+    return CommentContext(comment=subtree, ancestors=ancestors)
 
 
 def comments_by_user(*, user, limit: int = 20) -> QuerySet[Comment]:
@@ -79,10 +84,6 @@ def comments_by_user(*, user, limit: int = 20) -> QuerySet[Comment]:
         .select_related("article")
         .order_by("-created_at")[:limit]
     )
-
-
-def visual_depth() -> int:
-    return settings.COMMENT_VISUAL_DEPTH
 
 
 def comment_count_by_user(*, user) -> int:

@@ -16,7 +16,6 @@ error can never leave a lock behind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -34,26 +33,20 @@ LOCK_NAMESPACE_TREE = 0x54524545  # "TREE"
 LOCK_NAMESPACE_ROOTS = 0x524F4F54  # "ROOT"
 
 
-@dataclass(frozen=True)
-class _Lock:
-    namespace: int
-    key: int
-
-
-def _advisory_lock(lock: _Lock) -> None:
+def _advisory_lock(namespace: int, key: int) -> None:
     """Block until this transaction holds the lock. Precondition: inside atomic()."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [lock.namespace, lock.key])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, key])
 
 
 def tree_lock(tree_id: int) -> None:
     """Serialise writes to one thread (one MPTT tree). Call inside atomic()."""
-    _advisory_lock(_Lock(LOCK_NAMESPACE_TREE, tree_id))
+    _advisory_lock(LOCK_NAMESPACE_TREE, tree_id)
 
 
 def new_tree_lock() -> None:
     """Serialise the allocation of new tree ids. Call inside atomic()."""
-    _advisory_lock(_Lock(LOCK_NAMESPACE_ROOTS, 0))
+    _advisory_lock(LOCK_NAMESPACE_ROOTS, 0)
 
 
 def comment_body_errors(body: str) -> list[str]:

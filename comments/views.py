@@ -105,10 +105,8 @@ def comment_create_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def comment_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
-    parent = get_object_or_404(Comment.objects.select_related("article", "author"), pk=pk)
+    parent = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
     article = parent.article
-    if not Article.objects.visible_to(request.user).filter(pk=article.pk).exists():
-        return render(request, "404.html", status=404)
     if request.method == "POST":
         return _post(request, article, parent=parent)
     form = CommentForm(initial={"body": pop_draft(request, article, parent)})
@@ -120,18 +118,15 @@ def comment_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def comment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
-    article = comment.article
-    if not Article.objects.visible_to(request.user).filter(pk=article.pk).exists():
-        return render(request, "404.html", status=404)
+    comment = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
     context = selectors.comment_context(comment=comment)
     return render(
         request,
         "comments/comment_detail.html",
         {
-            "article": article,
-            "focus": context.subtree,
+            "article": comment.article,
+            "focus": context.comment,
             "ancestors": context.ancestors,
-            "base_level": context.subtree.level,
+            "base_level": comment.level,
         },
     )

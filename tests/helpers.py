@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 from articles.models import Article
 from comments.models import Comment
 
@@ -35,3 +37,55 @@ def reply_chain(article: Article, depth: int, label: str = "level") -> list[Comm
         node = CommentFactory(article=article, parent=node, body=f"{label} {level}")
         chain.append(node)
     return chain
+
+
+class _AncestorFinder(HTMLParser):
+    """Records the ids of the open elements around the element with ``target`` id."""
+
+    VOID = frozenset(
+        {
+            "area",
+            "base",
+            "br",
+            "col",
+            "embed",
+            "hr",
+            "img",
+            "input",
+            "link",
+            "meta",
+            "source",
+            "track",
+            "wbr",
+        }
+    )
+
+    def __init__(self, target: str) -> None:
+        super().__init__()
+        self.target = target
+        self.stack: list[tuple[str, str | None]] = []
+        self.found: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element_id = dict(attrs).get("id")
+        if element_id == self.target and self.found is None:
+            self.found = [open_id for _, open_id in self.stack if open_id]
+        if tag not in self.VOID:
+            self.stack.append((tag, element_id))
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self.stack) - 1, -1, -1):
+            if self.stack[index][0] == tag:
+                del self.stack[index:]
+                return
+
+
+def ancestor_ids(html: str, element_id: str) -> list[str]:
+    """The ids of the elements that contain ``element_id``, outermost first.
+
+    Fails the test when the element is not on the page at all.
+    """
+    finder = _AncestorFinder(element_id)
+    finder.feed(html)
+    assert finder.found is not None, f"#{element_id} is not on the page"
+    return finder.found

@@ -115,6 +115,8 @@ def test_htmx_reply_form_opens_in_place_and_cancels(page, live_server, article, 
     form.wait_for()
     assert page.url.endswith(article.get_absolute_url())
     form.get_by_role("button", name="Post reply").click()  # empty: the browser refuses
+    assert form.is_visible()
+    assert Comment.objects.count() == 1
     form.get_by_role("link", name="Cancel").click()
     assert page.locator(f"#reply-slot-{comment.pk} form").count() == 0
 

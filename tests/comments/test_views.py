@@ -9,16 +9,11 @@ from django.urls import reverse
 
 from comments.models import Comment
 from tests.factories import ArticleFactory, CommentFactory, TagFactory, UserFactory
-from tests.helpers import reply_chain
+from tests.helpers import ancestor_ids, reply_chain
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def _element_ids_inside(html: str, container_id: str) -> str:
-    start = html.index(f'id="{container_id}"')
-    return html[start:]
 
 
 def test_article_page_shows_count_form_and_nested_replies(client, article):
@@ -34,8 +29,10 @@ def test_article_page_shows_count_form_and_nested_replies(client, article):
     assert "<strong>trailer</strong>" in html
     assert "Same here 🖖" in html
     # The reply's element sits inside its parent's replies container.
-    replies_start = html.index(f'id="replies-{root.pk}"')
-    assert replies_start < html.index(f'id="comment-{reply.pk}"')
+    assert ancestor_ids(html, f"comment-{reply.pk}")[-2:] == [
+        f"comment-{root.pk}",
+        f"replies-{root.pk}",
+    ]
 
 
 def test_comment_shows_author_avatar_time_and_staff_badge(client, article, staff_user):
@@ -95,8 +92,10 @@ def test_reply_three_levels_deep_lands_under_its_parent(client_logged_in, articl
     assert reply.parent == target
     assert reply.level == 4
     html = client_logged_in.get(article.get_absolute_url()).content.decode()
-    inside = _element_ids_inside(html, f"replies-{target.pk}")
-    assert inside.index(f'id="comment-{reply.pk}" data-depth="4"') >= 0
+    assert f'id="comment-{reply.pk}" data-depth="4"' in html
+    assert ancestor_ids(html, f"comment-{reply.pk}")[-1] == f"replies-{target.pk}"
+    chain_ids = [f"comment-{node.pk}" for node in chain]
+    assert [i for i in ancestor_ids(html, f"comment-{reply.pk}") if i in chain_ids] == chain_ids
 
 
 def test_reply_form_page_works_without_javascript(client_logged_in, article):
