@@ -133,3 +133,13 @@ def test_profile_lists_recent_comments(client):
 
 def test_profile_of_unknown_user_is_404(client):
     assert client.get("/users/nobody-here/").status_code == 404
+
+
+def test_profile_query_count_is_fixed(client, django_assert_num_queries):
+    reader = UserFactory(username="kestrel")
+    for _ in range(5):
+        CommentFactory(author=reader)
+    # The user, their recent comments with articles, their comment count.
+    with django_assert_num_queries(3):
+        response = client.get(reverse("accounts:profile", kwargs={"username": "kestrel"}))
+    assert "5 comments" in response.content.decode()

@@ -320,3 +320,18 @@ def test_article_page_query_count_does_not_grow_with_comments(
     with django_assert_num_queries(queries):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
+
+
+def test_permalink_query_count_does_not_grow_with_the_thread(
+    client, article, django_assert_num_queries
+):
+    # The comment (with its article), its ancestors, its subtree.
+    chain = reply_chain(article, depth=3)
+    url = reverse("comments:detail", kwargs={"pk": chain[1].pk})
+    with django_assert_num_queries(3):
+        client.get(url)
+    for _ in range(10):
+        CommentFactory(article=article, parent=chain[2])
+    with django_assert_num_queries(3):
+        response = client.get(url)
+    assert response.content.decode().count('<article class="comment') == 13
