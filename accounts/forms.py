@@ -20,3 +20,34 @@ class SignupForm(UserCreationForm):
                 "An account with this email already exists. Log in, or reset your password."
             )
         return email
+
+
+class ProfileForm(forms.ModelForm):
+    """What a reader can change about themselves: name, bio, email and email notifications."""
+
+    class Meta:
+        model = User
+        fields = ("first_name", "last_name", "bio", "email", "email_notifications")
+        labels = {"first_name": "First name", "last_name": "Last name"}
+        help_texts = {
+            "bio": "A few words for your profile page. Plain text, up to 2,000 characters.",
+            "email": "For password resets and, if you ask for them, notification emails.",
+            "email_notifications": (
+                "When someone replies to you or mentions you. Every email has a one-click "
+                "unsubscribe link."
+            ),
+        }
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 2000})}
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if email and taken.exists():
+            raise forms.ValidationError("Another account already uses this email.")
+        return email
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("email_notifications") and not cleaned.get("email"):
+            self.add_error("email", "Add an email address to get notification emails.")
+        return cleaned

@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
 
+from comments.ranking import DEFAULT_SORT, Sort
+
 AVATAR_HUES = 12
 
 
@@ -15,6 +17,17 @@ class User(AbstractUser):
     """
 
     bio = models.TextField(blank=True, max_length=2000)
+    comment_sort = models.CharField(
+        max_length=10,
+        choices=Sort.choices,
+        default=DEFAULT_SORT,
+        help_text="How this reader last chose to sort discussions; used when a URL names none.",
+    )
+    email_notifications = models.BooleanField(
+        "email me about replies and mentions",
+        default=False,
+        help_text="Readers opt in; every email carries a one-click unsubscribe link.",
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

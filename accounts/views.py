@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.forms import SignupForm
+from accounts.forms import ProfileForm, SignupForm
 from accounts.models import User
 from comments import selectors as comment_selectors
 
@@ -46,6 +48,19 @@ def profile_view(request: HttpRequest, username: str) -> HttpResponse:
         {
             "profile": profile,
             "recent_comments": comment_selectors.comments_by_user(user=profile),
-            "comment_count": comment_selectors.comment_count_by_user(user=profile),
+            "stats": comment_selectors.author_stats(user=profile),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your settings are saved.")
+        return redirect("accounts:settings")
+    return render(
+        request, "accounts/user_settings.html", {"form": form}, status=400 if form.errors else 200
     )

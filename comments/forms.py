@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 
-from comments.models import Comment
+from comments.models import Comment, CommentFlag
 from comments.services import comment_body_errors
 
 
@@ -19,7 +19,10 @@ class CommentForm(forms.Form):
             }
         ),
         error_messages={"required": "Your comment is empty. Write something before posting."},
-        help_text="**bold**, *italic*, ~~strike~~, `code`, > quote. Links become clickable.",
+        help_text=(
+            "**bold**, *italic*, ~~strike~~, `code`, > quote, ||spoiler||, @username. "
+            "Links become clickable."
+        ),
     )
 
     # The reply page names its parent in the URL; this field lets the article's
@@ -37,3 +40,28 @@ class CommentForm(forms.Form):
         if errors:
             raise forms.ValidationError(errors)
         return body
+
+
+class FlagForm(forms.Form):
+    """Why a reader reports a comment; the service enforces one flag per reader."""
+
+    reason = forms.ChoiceField(
+        label="What's wrong with this comment?",
+        choices=CommentFlag.Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a reason for flagging this comment."},
+    )
+    text = forms.CharField(
+        label="Tell the moderators more",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+        help_text="Required for “Something else”.",
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        text = cleaned.get("text", "").strip()
+        if cleaned.get("reason") == CommentFlag.Reason.OTHER and not text:
+            self.add_error("text", "Tell the moderators what is wrong with this comment.")
+        return cleaned

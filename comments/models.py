@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
@@ -31,6 +32,7 @@ class Comment(MPTTModel):
         PENDING = "pending", "Pending review"
         REMOVED = "removed", "Removed by a moderator"
         SPAM = "spam", "Spam"
+        DELETED = "deleted", "Deleted by its author"
 
     article = models.ForeignKey(
         "articles.Article", on_delete=models.PROTECT, related_name="comments"
@@ -57,6 +59,20 @@ class Comment(MPTTModel):
     edited_at = models.DateTimeField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
+    # Counters kept by comments.services in the same transaction as the write
+    # that changes them, so a page can sort and page threads in SQL without
+    # counting rows; check_comment_tree verifies them.
+    like_count = models.PositiveIntegerField(default=0, editable=False)
+    reply_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Published direct replies."
+    )
+    descendant_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Published replies anywhere below this comment."
+    )
+    best_score = models.FloatField(
+        default=0.0, editable=False, help_text="The 'Best' sort key; see comments.ranking."
+    )
+
     objects = CommentManager()
 
     class Meta:
@@ -65,6 +81,14 @@ class Comment(MPTTModel):
             # The article page: its threads in order, each tree read in lft order.
             models.Index(fields=["article", "tree_id", "lft"], name="comment_article_tree"),
             models.Index(fields=["author", "-created_at"], name="comment_author_recent"),
+            # Replies to one comment, for the per-parent "first 10" of every page.
+            models.Index(fields=["parent", "-best_score"], name="comment_parent_best"),
+            # The top-level threads of an article, for "Best" paging.
+            models.Index(
+                fields=["article", "-best_score"],
+                condition=models.Q(parent=None),
+                name="comment_root_best",
+            ),
         ]
         permissions = [("can_moderate", "Can moderate comments")]
 
@@ -77,3 +101,133 @@ class Comment(MPTTModel):
     @property
     def is_visible(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.status == self.Status.DELETED
+
+
+class CommentRevision(models.Model):
+    """An earlier text of an edited comment, kept for moderators."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    body_html = models.TextField()
+    written_at = models.DateTimeField(help_text="When this version was posted or last edited.")
+    replaced_at = models.DateTimeField(help_text="When the author replaced it.")
+
+    class Meta:
+        ordering = ["comment", "-replaced_at"]
+
+    def __str__(self) -> str:
+        return f"Version of comment {self.comment_id} replaced at {self.replaced_at:%Y-%m-%d %H:%M}"
+
+
+class CommentLike(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="likes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_likes"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="one_like_per_reader")
+        ]
+        indexes = [models.Index(fields=["user", "comment"], name="like_user_comment")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes comment {self.comment_id}"
+
+
+class CommentFlag(models.Model):
+    """A reader's report that a comment breaks the rules; moderators work the queue."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam or advertising"
+        ABUSE = "abuse", "Abusive or harassing"
+        SPOILER = "spoiler", "Unmarked spoiler"
+        OFF_TOPIC = "off_topic", "Off-topic"
+        OTHER = "other", "Something else"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_flags"
+    )
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    text = models.TextField(blank=True, max_length=1000, help_text="The reader's own words.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="one_flag_per_reader")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} flag on comment {self.comment_id}"
+
+
+class Notification(models.Model):
+    """Something a reader should know about: a reply to them or a mention of them."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "replied to you"
+        MENTION = "mention", "mentioned you"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "comment"], name="one_notification_per_comment"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at=None),
+                name="notification_unread",
+            ),
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notification for {self.recipient_id}: {self.kind} in comment {self.comment_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("comments:notification_open", kwargs={"pk": self.pk})
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+
+class ArticleVisit(models.Model):
+    """When a signed-in reader last read an article's discussion, for "new since your last visit".
+
+    ``previous_seen_at`` is the start of the visit before this one; reloads and
+    "Load more" within ``comments.selectors.VISIT_GAP`` belong to the same visit
+    and keep highlighting the same comments.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="article_visits"
+    )
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="+")
+    last_seen_at = models.DateTimeField()
+    previous_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "article"], name="one_visit_per_article")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read article {self.article_id} at {self.last_seen_at}"

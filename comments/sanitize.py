@@ -2,8 +2,10 @@
 
 Runs once, when a comment is written; pages print the stored ``body_html``.
 Readers may type a few HTML tags (as WordPress comment forms allow) or the
-familiar shorthand: ``**bold**``, ``*italic*``, ``~~strike~~``, `` `code` ``
-and ``> quote`` lines. Blank lines make paragraphs, single newlines line breaks,
+familiar shorthand: ``**bold**``, ``*italic*``, ``~~strike~~``, `` `code` ``,
+``> quote`` lines and spoilers (``||text||`` or ``[spoiler]text[/spoiler]``).
+``@username`` becomes a link to that profile when the caller says the user
+exists. Blank lines make paragraphs, single newlines line breaks,
 bare URLs become links. Everything is assembled first and cleaned last, so no
 shorthand can smuggle markup past the allowlist; tags outside it are shown as
 the text the reader typed, not silently dropped.
@@ -16,14 +18,24 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
+from html.parser import HTMLParser
 
 import bleach
 from bleach.linkifier import Linker, build_url_re
 
 COMMENT_TAGS = frozenset(
-    {"p", "br", "strong", "b", "em", "i", "s", "del", "strike", "blockquote", "code", "a"}
+    {"p", "br", "strong", "b", "em", "i", "s", "del", "strike", "blockquote", "code", "a", "span"}
 )
-COMMENT_ATTRIBUTES = {"a": ["href", "title"]}
+
+
+def _span_attribute(tag: str, name: str, value: str) -> bool:
+    # The one class a span may carry is ours: a spoiler, whoever typed it.
+    return name == "class" and value == SPOILER_CLASS
+
+
+SPOILER_CLASS = "spoiler"
+COMMENT_ATTRIBUTES = {"a": ["href", "title"], "span": _span_attribute}
 PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 
@@ -50,7 +62,16 @@ _INLINE_RULES = (
     (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"<del>\1</del>"),
     (re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"), r"<em>\1</em>"),
     (re.compile(r"(?<![\w])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w])"), r"<em>\1</em>"),
+    (re.compile(r"\|\|(?=\S)(.+?)(?<=\S)\|\|"), r'<span class="spoiler">\1</span>'),
 )
+_SPOILER_TAG = re.compile(r"\[(/?)spoiler\]", re.I)
+_SPOILER_OPEN = f'<span class="{SPOILER_CLASS}">'
+# Pages reveal a spoiler on focus without JavaScript, so it must be focusable.
+_SPOILER_FOCUSABLE = f'<span class="{SPOILER_CLASS}" tabindex="0" title="Spoiler: click to reveal">'
+# "@name": not inside a word, an email address or a URL path; a trailing full
+# stop ends the sentence, not the name.
+MENTION = re.compile(r"(?<![\w@/.+-])@([\w.+-]*[\w+-])")
+MENTION_LIMIT = 20
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>")
 _QUOTE_LINE = re.compile(r"^\s*(>|&gt;) ?")
@@ -107,18 +128,47 @@ def _inline(text: str) -> str:
     return re.sub("\x00(\\d+)\x00", lambda m: codes[int(m.group(1))], text)
 
 
+class _SpoilerBlocks:
+    """``[spoiler]`` blocks may run across lines and paragraphs.
+
+    Each paragraph closes the spoilers still open at its end and the next one
+    reopens them, so the HTML stays well formed and no text after an opening
+    tag is ever shown in the clear; an unclosed ``[spoiler]`` hides the rest.
+    """
+
+    def __init__(self) -> None:
+        self.open = 0
+
+    def __call__(self, paragraph_html: str) -> str:
+        reopened = _SPOILER_OPEN * self.open
+
+        def swap(match: re.Match[str]) -> str:
+            if match.group(1):
+                if not self.open:
+                    return match.group(0)  # a stray closing tag stays as typed
+                self.open -= 1
+                return "</span>"
+            self.open += 1
+            return _SPOILER_OPEN
+
+        body = _SPOILER_TAG.sub(swap, paragraph_html)
+        return reopened + body + "</span>" * self.open
+
+
 def _blocks(text: str) -> str:
     paragraphs = re.split(r"\n\s*\n", text)
     out: list[str] = []
+    spoilers = _SpoilerBlocks()
     for paragraph in paragraphs:
         lines = [line.rstrip() for line in paragraph.strip("\n").split("\n")]
         if not any(line.strip() for line in lines):
             continue
         if all(_QUOTE_LINE.match(line) for line in lines if line.strip()):
             inner = [_QUOTE_LINE.sub("", line, count=1) for line in lines]
-            out.append(f"<blockquote><p>{'<br>'.join(_inline(x) for x in inner)}</p></blockquote>")
+            quoted = spoilers("<br>".join(_inline(x) for x in inner))
+            out.append(f"<blockquote><p>{quoted}</p></blockquote>")
         else:
-            out.append(f"<p>{'<br>'.join(_inline(x) for x in lines)}</p>")
+            out.append(f"<p>{spoilers('<br>'.join(_inline(x) for x in lines))}</p>")
     return "".join(out)
 
 
@@ -127,8 +177,43 @@ def normalize(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def sanitize_comment(text: str) -> str:
-    """Return the safe HTML for a comment body (raw text in, HTML out)."""
+def mentioned_names(text: str) -> list[str]:
+    """The distinct ``@names`` in a text, in order, lower-cased, at most MENTION_LIMIT."""
+    names: list[str] = []
+    for match in MENTION.finditer(text):
+        name = match.group(1).lower()
+        if name not in names:
+            names.append(name)
+            if len(names) == MENTION_LIMIT:
+                break
+    return names
+
+
+def _mention_linker(mentions: Mapping[str, str]) -> Linker:
+    def link_mention(attrs: dict, new: bool = False) -> dict | None:
+        if not new:
+            return attrs
+        url = mentions.get(attrs["_text"][1:].lower())
+        if url is None:
+            return None  # nobody by that name: leave the text as typed
+        attrs[(None, "href")] = url
+        attrs[(None, "class")] = "mention"
+        return attrs
+
+    return Linker(
+        callbacks=[link_mention],
+        recognized_tags=ARTICLE_TAGS | {"span"},
+        url_re=MENTION,
+        parse_email=False,
+    )
+
+
+def sanitize_comment(text: str, *, mentions: Mapping[str, str] | None = None) -> str:
+    """Return the safe HTML for a comment body (raw text in, HTML out).
+
+    ``mentions`` maps lower-cased usernames that exist to their profile URLs;
+    other ``@names`` stay plain text.
+    """
     assembled = _blocks(normalize(text).replace("\x00", ""))
     cleaned = bleach.clean(
         assembled,
@@ -138,9 +223,53 @@ def sanitize_comment(text: str) -> str:
         strip=False,
         strip_comments=True,
     )
+    if mentions:
+        # Before the URL pass, which then leaves these links alone.
+        cleaned = _mention_linker(mentions).linkify(cleaned)
+    linked = _linker.linkify(cleaned)
     # Readers who type their own <p> get nested paragraphs, which the parser
     # splits around empty ones.
-    return _EMPTY_PARAGRAPH.sub("", _linker.linkify(cleaned))
+    return _EMPTY_PARAGRAPH.sub("", linked).replace(_SPOILER_OPEN, _SPOILER_FOCUSABLE)
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self, spoiler: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.spoiler = spoiler
+        self.parts: list[str] = []
+        self.stack: list[bool] = []  # per open span: is it a spoiler?
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "span":
+            is_spoiler = (dict(attrs).get("class") or "").split().count(SPOILER_CLASS) > 0
+            self.stack.append(is_spoiler)
+            if is_spoiler:
+                if not self.hidden:
+                    self.parts.append(self.spoiler)
+                self.hidden += 1
+        elif tag in {"p", "blockquote", "br"}:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "span" and self.stack and self.stack.pop():
+            self.hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def html_to_text(body_html: str, *, spoiler: str = "[spoiler]") -> str:
+    """Plain text of sanitized HTML with every spoiler replaced by ``spoiler``.
+
+    For page descriptions, inbox previews and emails: places where a reader
+    never chose to reveal anything.
+    """
+    extractor = _TextExtractor(spoiler)
+    extractor.feed(body_html)
+    extractor.close()
+    return " ".join("".join(extractor.parts).split())
 
 
 def sanitize_article(text: str) -> str:

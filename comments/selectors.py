@@ -1,14 +1,31 @@
-"""Named reads of discussions: what each page shows, in a fixed number of queries."""
+"""Named reads of discussions: what each page shows, in a fixed number of queries.
+
+Every discussion page is drawn from one recursive query (``_load``): a page of
+comments at one level (an article's top-level threads, or the replies to one
+comment), then, level by level, the first ``COMMENT_REPLIES_SHOWN`` replies of
+each comment in the same sort, down to the visual depth cap and within
+``COMMENT_PAGE_BUDGET`` comments. So a page costs what it shows, however big
+the discussion is; what it leaves out is one "N more replies", "Continue this
+thread" or "Load more comments" away.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, QuerySet, Sum
 
 from articles.models import Article
-from comments.models import Comment
+from comments.models import ArticleVisit, Comment, CommentLike, Notification
+from comments.ranking import DEFAULT_SORT, Sort, order_sql, sort_from
+from comments.services import can_delete, can_edit
+
+# Shown on a page: published, or a placeholder that still holds published replies.
+# A withdrawn or removed comment nobody answered simply disappears.
+_SHOWN = "(c.status = 'published' OR c.descendant_count > 0)"
 
 
 def comments_readable_by(*, user) -> QuerySet[Comment]:
@@ -22,58 +39,276 @@ def comment_count(*, article: Article) -> int:
     return Comment.objects.for_article(article).published().count()
 
 
-def link_replies(nodes: Iterable[Comment]) -> list[Comment]:
-    """Give each node a ``replies`` list and return the nodes without a parent in the set.
+def sort_for(*, request_value: str | None, user) -> Sort:
+    """The sort a page uses: the URL's, else the reader's remembered one, else Best."""
+    chosen = sort_from(request_value)
+    if chosen is not None:
+        return chosen
+    if user.is_authenticated:
+        return sort_from(user.comment_sort) or DEFAULT_SORT
+    return DEFAULT_SORT
 
-    ``nodes`` must come in ``(tree_id, lft)`` order, so a parent always comes
-    before its replies. (mptt's ``get_cached_trees`` does the same, but its
-    ``get_children()`` then builds a QuerySet per comment when rendered.)
+
+@dataclass
+class _Loaded:
+    tops: list[Comment]
+    has_more: bool
+    total: int | None  # of the first level, when asked for
+
+
+def _load(
+    *,
+    where: str,
+    params: list,
+    sort: Sort,
+    offset: int,
+    limit: int,
+    max_level: int,
+    count_first_level: bool = False,
+) -> _Loaded:
+    """Load one page of comments at one level with the replies a page shows under them.
+
+    ``where`` selects the first level (SQL over alias ``c``; values in
+    ``params``). Replies are expanded under comments whose level is below
+    ``max_level``. Two queries: the recursive walk for ids, then the rows.
     """
-    by_id: dict[int, Comment] = {}
-    tops: list[Comment] = []
-    for node in nodes:
+    table = connection.ops.quote_name(Comment._meta.db_table)
+    replies_shown = settings.COMMENT_REPLIES_SHOWN
+    total_sql = "count(*) OVER ()" if count_first_level else "NULL::bigint"
+    sql = f"""
+        WITH RECURSIVE
+        first_level AS MATERIALIZED (
+            SELECT c.id, c.level, c.siblings,
+                   %s + row_number() OVER (ORDER BY {order_sql(sort, "c")}) AS rank
+            FROM (
+                SELECT c.*, {total_sql} AS siblings FROM {table} c
+                WHERE {where} AND {_SHOWN}
+                ORDER BY {order_sql(sort, "c")}
+                LIMIT %s OFFSET %s
+            ) c
+        ),
+        walk (id, level, parent_id, rank, siblings) AS (
+            SELECT id, level, NULL::bigint, rank, siblings FROM first_level WHERE rank <= %s
+            UNION ALL
+            SELECT r.id, r.level, r.parent_id, r.rank, r.siblings
+            FROM walk w CROSS JOIN LATERAL (
+                SELECT c.id, c.level, c.parent_id,
+                       row_number() OVER (ORDER BY {order_sql(sort, "c")}) AS rank,
+                       count(*) OVER () AS siblings
+                FROM {table} c
+                WHERE c.parent_id = w.id AND {_SHOWN}
+                ORDER BY {order_sql(sort, "c")}
+                LIMIT %s
+            ) r
+            WHERE w.level < %s
+        )
+        SELECT id, parent_id, rank, siblings FROM (SELECT * FROM walk LIMIT %s) shown
+        UNION ALL
+        SELECT id, NULL, rank, -1 FROM first_level WHERE rank > %s
+    """  # noqa: S608 - table and ORDER BY come from our own constants; values are parameters
+    last_rank = offset + limit
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                offset,
+                *params,
+                limit + 1,
+                offset,
+                last_rank,
+                replies_shown,
+                max_level,
+                settings.COMMENT_PAGE_BUDGET,
+                last_rank,
+            ],
+        )
+        rows = cursor.fetchall()
+    has_more = any(siblings == -1 for _, _, _, siblings in rows)
+    rows = [row for row in rows if row[3] != -1]
+    if not rows:
+        return _Loaded(tops=[], has_more=has_more, total=0 if count_first_level else None)
+    by_id = Comment.objects.select_related("author").in_bulk([row[0] for row in rows])
+    meta = {pk: (parent_id, rank, siblings) for pk, parent_id, rank, siblings in rows}
+    first_total = None
+
+    children: dict[int, list[tuple[int, Comment]]] = {}
+    tops: list[tuple[int, Comment]] = []
+    for pk, (parent_id, rank, siblings) in meta.items():
+        node = by_id[pk]
         node.replies = []
-        by_id[node.pk] = node
-        parent = by_id.get(node.parent_id)
-        if parent is None:
-            tops.append(node)
+        node.more_replies = 0
+        node.continue_thread = False
+        if parent_id is None:
+            tops.append((rank, node))
+            first_total = siblings
         else:
-            parent.replies.append(node)
-    return tops
+            children.setdefault(parent_id, []).append((rank, node))
+
+    def attach(node: Comment) -> None:
+        kids = sorted(children.get(node.pk, []), key=lambda pair: pair[0])
+        # The budget may cut a level anywhere; keep each parent's replies a
+        # prefix of its sort order so that "N more replies" continues exactly.
+        for expected, (rank, child) in enumerate(kids, start=1):
+            if rank != expected:
+                break
+            node.replies.append(child)
+            attach(child)
+        node.next_offset = len(node.replies)
+        if kids:
+            node.more_replies = meta[kids[0][1].pk][2] - len(node.replies)
+        if not node.replies and node.descendant_count:
+            # Past the depth cap, or the budget ran out before its replies.
+            node.continue_thread = True
+
+    ordered_tops = [node for _, node in sorted(tops, key=lambda pair: pair[0])]
+    for node in ordered_tops:
+        attach(node)
+    return _Loaded(tops=ordered_tops, has_more=has_more, total=first_total)
+
+
+def walk(nodes: list[Comment]):
+    """Every comment in these trees, parents before their replies."""
+    for node in nodes:
+        yield node
+        yield from walk(getattr(node, "replies", []))
+
+
+@dataclass
+class Viewer:
+    """What the page needs to know about the person reading it."""
+
+    user: object
+    liked_ids: set[int] = field(default_factory=set)
+    since: datetime | None = None
+
+
+def viewer_for(*, user, comments: list[Comment], since: datetime | None = None) -> Viewer:
+    """The reader's likes among these comments: one query, however many there are."""
+    viewer = Viewer(user=user, since=since)
+    if user.is_authenticated:
+        ids = [c.pk for c in walk(comments)]
+        if ids:
+            viewer.liked_ids = set(
+                CommentLike.objects.filter(user=user, comment_id__in=ids).values_list(
+                    "comment_id", flat=True
+                )
+            )
+    return viewer
+
+
+def decorate(comments: list[Comment], viewer: Viewer) -> list[Comment]:
+    """Set what each comment shows this reader: liked, editable, new since their last visit."""
+    user = viewer.user
+    for comment in walk(comments):
+        own = user.is_authenticated and comment.author_id == user.pk
+        comment.is_own = own
+        comment.liked = comment.pk in viewer.liked_ids
+        comment.editable = can_edit(comment, user)
+        comment.deletable = can_delete(comment, user)
+        comment.is_unseen = bool(
+            viewer.since and not own and comment.is_visible and comment.created_at > viewer.since
+        )
+    return comments
 
 
 @dataclass(frozen=True)
-class Discussion:
+class NewSince:
+    count: int
+    first: Comment | None
+
+
+def new_since(*, article: Article, user, since: datetime | None) -> NewSince:
+    """Published comments by others newer than the reader's previous visit, and the earliest."""
+    if since is None or not user.is_authenticated:
+        return NewSince(count=0, first=None)
+    rows = list(
+        Comment.objects.for_article(article)
+        .published()
+        .filter(created_at__gt=since)
+        .exclude(author=user)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    if not rows:
+        return NewSince(count=0, first=None)
+    return NewSince(count=len(rows), first=Comment(pk=rows[0]))
+
+
+def previous_visit(*, user, article: Article) -> datetime | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        ArticleVisit.objects.filter(user=user, article=article)
+        .values_list("previous_seen_at", flat=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class ThreadPage:
     threads: list[Comment]
-    comment_count: int
+    sort: Sort
+    page: int
+    has_next: bool
+
+    @property
+    def next_page(self) -> int:
+        return self.page + 1
 
 
-def discussion_for_article(*, article: Article) -> Discussion:
-    """Every thread of an article, oldest first, with replies linked in memory.
+def thread_page(*, article: Article, sort: Sort, page: int) -> ThreadPage:
+    """One page of an article's top-level threads with the replies shown under them."""
+    per_page = settings.COMMENT_THREADS_PER_PAGE
+    loaded = _load(
+        where="c.article_id = %s AND c.parent_id IS NULL",
+        params=[article.pk],
+        sort=sort,
+        offset=(page - 1) * per_page,
+        limit=per_page,
+        max_level=settings.COMMENT_VISUAL_DEPTH - 1,
+    )
+    return ThreadPage(threads=loaded.tops, sort=sort, page=page, has_next=loaded.has_more)
 
-    One query for the whole discussion: each top-level comment is its own MPTT
-    tree, so ``(tree_id, lft)`` order is the reading order. Hidden comments
-    stay in the result (the template shows a placeholder): dropping them would
-    orphan their replies, which would then surface as top-level comments.
-    """
-    nodes = Comment.objects.for_article(article).select_related("author").order_by("tree_id", "lft")
-    nodes = list(nodes)
-    published = sum(1 for node in nodes if node.is_visible)
-    return Discussion(threads=link_replies(nodes), comment_count=published)
+
+@dataclass(frozen=True)
+class ReplyPage:
+    replies: list[Comment]
+    offset: int
+    more: int  # replies after this batch
+
+
+def reply_page(*, parent: Comment, sort: Sort, offset: int, base_level: int) -> ReplyPage:
+    """The next batch of replies to one comment, each with the replies shown under it."""
+    loaded = _load(
+        where="c.parent_id = %s",
+        params=[parent.pk],
+        sort=sort,
+        offset=offset,
+        limit=settings.COMMENT_REPLIES_SHOWN,
+        max_level=base_level + settings.COMMENT_VISUAL_DEPTH - 1,
+        count_first_level=True,
+    )
+    shown = offset + len(loaded.tops)
+    more = max((loaded.total or 0) - shown, 0)
+    return ReplyPage(replies=loaded.tops, offset=shown, more=more)
 
 
 @dataclass(frozen=True)
 class CommentContext:
-    comment: Comment  # with its replies linked, all the way down
+    comment: Comment  # with its first replies linked
     ancestors: list[Comment]
+    replies: ReplyPage
 
 
-def comment_context(*, comment: Comment) -> CommentContext:
-    """A comment with the chain of comments it answers and all of its replies."""
+def comment_context(*, comment: Comment, sort: Sort, offset: int = 0) -> CommentContext:
+    """A comment with the chain of comments it answers and a page of its replies."""
     ancestors = list(comment.get_ancestors().select_related("author"))
-    subtree_nodes = comment.get_descendants(include_self=True).select_related("author", "article")
-    (subtree,) = link_replies(subtree_nodes)
-    return CommentContext(comment=subtree, ancestors=ancestors)
+    replies = reply_page(parent=comment, sort=sort, offset=offset, base_level=comment.level)
+    comment.replies = replies.replies
+    comment.more_replies = replies.more
+    comment.next_offset = replies.offset
+    comment.continue_thread = False
+    return CommentContext(comment=comment, ancestors=ancestors, replies=replies)
 
 
 def comments_by_user(*, user, limit: int = 20) -> QuerySet[Comment]:
@@ -86,5 +321,30 @@ def comments_by_user(*, user, limit: int = 20) -> QuerySet[Comment]:
     )
 
 
-def comment_count_by_user(*, user) -> int:
-    return Comment.objects.filter(author=user).published().count()
+@dataclass(frozen=True)
+class AuthorStats:
+    comments: int
+    likes_received: int
+
+
+def author_stats(*, user) -> AuthorStats:
+    """Comment count and likes received, in one query."""
+    totals = (
+        Comment.objects.filter(author=user)
+        .published()
+        .aggregate(comments=Count("pk"), likes=Sum("like_count"))
+    )
+    return AuthorStats(comments=totals["comments"], likes_received=totals["likes"] or 0)
+
+
+def unread_notification_count(*, user) -> int:
+    return inbox(user=user).filter(read_at=None).count()
+
+
+def inbox(*, user) -> QuerySet[Notification]:
+    """A reader's notifications, newest first; ones about withdrawn or removed comments drop out."""
+    return (
+        Notification.objects.filter(recipient=user, comment__status=Comment.Status.PUBLISHED)
+        .select_related("comment__author", "comment__article")
+        .order_by("-created_at", "-pk")
+    )

@@ -16,16 +16,29 @@ error can never leave a lock behind.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 from articles.models import Article
-from comments.models import Comment
-from comments.sanitize import normalize, sanitize_comment
+from comments import notify
+from comments.models import (
+    ArticleVisit,
+    Comment,
+    CommentFlag,
+    CommentLike,
+    CommentRevision,
+    Notification,
+)
+from comments.ranking import Sort, best_score
+from comments.sanitize import mentioned_names, normalize, sanitize_comment
 
 # Two-key advisory locks: (namespace, id). The namespace keeps ours apart from
 # any other advisory lock user of the same database.
@@ -101,7 +114,8 @@ def comment_create(
         raise ValidationError("You can only reply to a comment on the same article.")
 
     text = normalize(body)
-    body_html = sanitize_comment(text)
+    mentioned = _mentioned_users(text)
+    body_html = sanitize_comment(text, mentions=_mention_urls(mentioned))
     with transaction.atomic():
         if parent is None:
             new_tree_lock()
@@ -125,4 +139,325 @@ def comment_create(
             ip_address=ip_address,
         )
         comment.save()
+        if parent is not None:
+            _published_count_changed(comment, +1, parent=parent)
+        _notify(comment, mentioned)
     return comment
+
+
+# --- Counters ---------------------------------------------------------------
+
+
+def _published_count_changed(
+    comment: Comment, delta: int, *, parent: Comment | None = None
+) -> None:
+    """Keep the parent's reply count and score and the ancestors' descendant counts.
+
+    Precondition: inside atomic(), holding the comment's tree lock. ``parent``
+    is the parent as read under that lock, when the caller has it.
+    """
+    if comment.parent_id is None:
+        return
+    if parent is None:
+        parent = Comment.objects.select_for_update().get(pk=comment.parent_id)
+    replies = max(parent.reply_count + delta, 0)
+    Comment.objects.filter(pk=parent.pk).update(
+        reply_count=replies, best_score=best_score(likes=parent.like_count, replies=replies)
+    )
+    # Every ancestor, the parent included: their intervals contain the parent's.
+    Comment.objects.filter(
+        tree_id=parent.tree_id, lft__lte=parent.lft, rght__gte=parent.rght
+    ).update(descendant_count=F("descendant_count") + delta)
+
+
+# --- Mentions and notifications ---------------------------------------------
+
+
+def _mentioned_users(text: str) -> list:
+    """Active users named with ``@username`` in the text (case-insensitive)."""
+    names = mentioned_names(text)
+    if not names:
+        return []
+    query = Q()
+    for name in names:
+        query |= Q(username__iexact=name)
+    users = get_user_model().objects.filter(query, is_active=True).order_by("pk")
+    found = {}
+    for user in users:
+        # Two accounts differing only in case: the exact spelling wins, else the older.
+        key = user.username.lower()
+        if key not in found or user.username == key:
+            found[key] = user
+    return list(found.values())
+
+
+def _mention_urls(users: list) -> dict[str, str]:
+    return {user.username.lower(): user.get_absolute_url() for user in users}
+
+
+def _notify(comment: Comment, mentioned: list, *, already: frozenset[int] = frozenset()) -> None:
+    """Tell the parent's author about a reply and anyone mentioned; email those who opted in.
+
+    Precondition: inside atomic(). Emails go out after the commit and a
+    failing mail server is logged, never raised: the post stands either way.
+    """
+    recipients: dict[int, str] = {}
+    parent_author_id = comment.parent.author_id if comment.parent_id else None
+    if parent_author_id and parent_author_id not in already:
+        recipients[parent_author_id] = Notification.Kind.REPLY
+    for user in mentioned:
+        if user.pk not in recipients and user.pk not in already:
+            recipients[user.pk] = Notification.Kind.MENTION
+    recipients.pop(comment.author_id, None)
+    if not recipients:
+        return
+    Notification.objects.bulk_create(
+        [
+            # Dated like the text they point at (an import's or the demo's past, or now).
+            Notification(
+                recipient_id=user_id,
+                comment=comment,
+                kind=kind,
+                created_at=comment.edited_at or comment.created_at,
+            )
+            for user_id, kind in recipients.items()
+        ],
+        ignore_conflicts=True,
+    )
+    transaction.on_commit(
+        partial(
+            notify.send_notification_emails,
+            comment_id=comment.pk,
+            recipient_ids=sorted(recipients),
+        ),
+        robust=True,
+    )
+
+
+def notifications_mark_read(*, user, notification_ids: list[int] | None = None) -> int:
+    """Mark some of a reader's notifications read (all of them when no ids are given)."""
+    unread = Notification.objects.filter(recipient=user, read_at=None)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=timezone.now())
+
+
+def email_notifications_set(*, user, enabled: bool) -> None:
+    get_user_model().objects.filter(pk=user.pk).update(email_notifications=enabled)
+    user.email_notifications = enabled
+
+
+# --- Edit and delete --------------------------------------------------------
+
+
+def edit_deadline(comment: Comment) -> datetime:
+    return comment.created_at + timedelta(minutes=settings.COMMENT_EDIT_MINUTES)
+
+
+def can_edit(comment: Comment, user) -> bool:
+    try:
+        ensure_can_edit(comment, user)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def can_delete(comment: Comment, user) -> bool:
+    return user.is_authenticated and comment.author_id == user.pk and comment.is_visible
+
+
+def _ensure_own(comment: Comment, user, doing: str) -> None:
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied(f"Log in to {doing} your comments.")
+    if comment.author_id != user.pk:
+        raise PermissionDenied(f"You can only {doing} your own comments.")
+    if not user.is_active:
+        raise PermissionDenied("This account can't change comments.")
+
+
+def ensure_can_edit(comment: Comment, user) -> None:
+    """Raise PermissionDenied, saying why, unless ``user`` may edit ``comment`` now."""
+    _ensure_own(comment, user, "edit")
+    if not comment.is_visible:
+        raise PermissionDenied("This comment has been deleted or removed and can't be edited.")
+    now = timezone.now()
+    if now > edit_deadline(comment):
+        raise PermissionDenied(
+            f"Comments can be edited for {settings.COMMENT_EDIT_MINUTES} minutes after "
+            f"posting; this one was posted {timesince(comment.created_at, now, depth=1)} ago."
+        )
+
+
+def comment_edit(*, comment: Comment, user, body: str) -> Comment:
+    """Replace the text of the user's own comment within the edit window.
+
+    The text it replaces is kept as a CommentRevision for moderators. Readers
+    mentioned for the first time are notified; earlier ones are not again.
+    Raises PermissionDenied (someone else's comment, or too late) or
+    ValidationError (bad text); nothing is written then.
+    """
+    ensure_can_edit(comment, user)
+    errors = comment_body_errors(body)
+    if errors:
+        raise ValidationError(errors)
+    text = normalize(body)
+    mentioned = _mentioned_users(text)
+    body_html = sanitize_comment(text, mentions=_mention_urls(mentioned))
+    with transaction.atomic():
+        current = (
+            Comment.objects.select_for_update(of=("self",))
+            .select_related("parent", "article", "author")
+            .get(pk=comment.pk)
+        )
+        ensure_can_edit(current, user)  # again, under the lock: it may have changed
+        if text == current.body:
+            return current
+        now = timezone.now()
+        CommentRevision.objects.create(
+            comment=current,
+            body=current.body,
+            body_html=current.body_html,
+            written_at=current.edited_at or current.created_at,
+            replaced_at=now,
+        )
+        Comment.objects.filter(pk=current.pk).update(body=text, body_html=body_html, edited_at=now)
+        current.body, current.body_html, current.edited_at = text, body_html, now
+        notified = frozenset(
+            Notification.objects.filter(comment=current).values_list("recipient_id", flat=True)
+        )
+        _notify(current, mentioned, already=notified)
+    return current
+
+
+def comment_delete(*, comment: Comment, user) -> Comment:
+    """The author withdraws their comment: it reads "[deleted]" and its replies stay.
+
+    The text is kept for moderators (abuse can't be erased by deleting it);
+    readers never see it again. Precondition: none; takes the tree lock.
+    """
+    _ensure_own(comment, user, "delete")
+    with transaction.atomic():
+        tree_lock(comment.tree_id)
+        current = Comment.objects.select_for_update().get(pk=comment.pk)
+        if current.is_deleted:
+            comment.status = current.status
+            return comment
+        if not current.is_visible:
+            raise PermissionDenied("This comment was removed by a moderator.")
+        Comment.objects.filter(pk=current.pk).update(status=Comment.Status.DELETED)
+        current.status = Comment.Status.DELETED
+        _published_count_changed(current, -1)
+    comment.status = current.status
+    comment.descendant_count = current.descendant_count
+    return comment
+
+
+def comment_status_set(*, comment: Comment, status: str) -> Comment:
+    """Change a comment's status (moderation), keeping the counters above it right.
+
+    The subtree stays: a hidden comment with published replies shows as a
+    placeholder above them. Precondition: none; takes the tree lock.
+    """
+    if status not in Comment.Status.values:
+        raise ValidationError(f"Unknown comment status {status!r}.")
+    with transaction.atomic():
+        tree_lock(comment.tree_id)
+        current = Comment.objects.select_for_update().get(pk=comment.pk)
+        was_published = current.is_visible
+        Comment.objects.filter(pk=current.pk).update(status=status)
+        current.status = status
+        if was_published != current.is_visible:
+            _published_count_changed(current, +1 if current.is_visible else -1)
+    comment.status = status
+    return comment
+
+
+# --- Likes and flags --------------------------------------------------------
+
+
+def comment_like_toggle(*, comment: Comment, user) -> Comment:
+    """Like the comment, or take the like back; returns ``comment`` with the new count.
+
+    ``comment.liked`` says which. Authors can't like their own comments.
+    The comment's row lock serialises toggles, so the count always equals
+    the number of likes.
+    """
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied("Log in to like comments.")
+    if comment.author_id == user.pk:
+        raise PermissionDenied("You can't like your own comment.")
+    with transaction.atomic():
+        current = Comment.objects.select_for_update().get(pk=comment.pk)
+        if not current.is_visible:
+            raise PermissionDenied("This comment can't be liked any more.")
+        removed, _ = CommentLike.objects.filter(comment=current, user=user).delete()
+        if not removed:
+            CommentLike.objects.create(comment=current, user=user)
+        likes = max(current.like_count + (-1 if removed else 1), 0)
+        score = best_score(likes=likes, replies=current.reply_count)
+        Comment.objects.filter(pk=current.pk).update(like_count=likes, best_score=score)
+    comment.like_count, comment.best_score, comment.reply_count = likes, score, current.reply_count
+    comment.liked = not removed
+    return comment
+
+
+def comment_flag(*, comment: Comment, user, reason: str, text: str = "") -> CommentFlag:
+    """Report a comment to the moderators; one flag per reader per comment."""
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied("Log in to flag comments.")
+    if comment.author_id == user.pk:
+        raise ValidationError("You can't flag your own comment. Edit or delete it instead.")
+    if not comment.is_visible:
+        raise ValidationError("This comment is no longer shown, so there is nothing to flag.")
+    if reason not in CommentFlag.Reason.values:
+        raise ValidationError("Choose a reason for flagging this comment.")
+    text = normalize(text)
+    if reason == CommentFlag.Reason.OTHER and not text:
+        raise ValidationError("Tell the moderators what is wrong with this comment.")
+    if len(text) > 1000:
+        raise ValidationError("Keep the explanation under 1,000 characters.")
+    try:
+        with transaction.atomic():
+            return CommentFlag.objects.create(comment=comment, user=user, reason=reason, text=text)
+    except IntegrityError:
+        raise ValidationError(
+            "You have already flagged this comment. The moderators will look at it."
+        ) from None
+
+
+# --- Reading state ----------------------------------------------------------
+
+# Page loads closer together than this are one visit: reloading or paging
+# through a discussion keeps highlighting what was new when the visit began.
+VISIT_GAP = timedelta(minutes=30)
+
+
+def article_visit_record(*, user, article: Article) -> datetime | None:
+    """Note that a signed-in reader is reading an article; return their previous visit's time.
+
+    One upsert: comments newer than the returned time are new to this reader.
+    """
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {ArticleVisit._meta.db_table} AS v
+                (user_id, article_id, last_seen_at, previous_seen_at)
+            VALUES (%s, %s, %s, NULL)
+            ON CONFLICT (user_id, article_id) DO UPDATE SET
+                previous_seen_at = CASE WHEN v.last_seen_at < %s - %s
+                                        THEN v.last_seen_at ELSE v.previous_seen_at END,
+                last_seen_at = EXCLUDED.last_seen_at
+            RETURNING previous_seen_at
+            """,  # noqa: S608 - the table name is ours, every value a parameter
+            [user.pk, article.pk, now, now, VISIT_GAP],
+        )
+        (previous,) = cursor.fetchone()
+    return previous
+
+
+def sort_remember(*, user, sort: Sort) -> None:
+    """Keep a signed-in reader's chosen sort for the pages whose URL names none."""
+    if user.is_authenticated and user.comment_sort != sort:
+        get_user_model().objects.filter(pk=user.pk).update(comment_sort=sort)
+        user.comment_sort = sort

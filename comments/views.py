@@ -1,23 +1,31 @@
 """Thin views over comments.services and comments.selectors.
 
-Every form works as a plain HTML POST with a redirect to the new comment's
-anchor; with htmx the same URLs answer with fragments swapped in place.
+Every action works as a plain HTML form or link with a redirect back to the
+comment's anchor; with htmx the same URLs answer with fragments swapped in
+place. Refusals carry a sentence saying why (403 for someone else's comment or
+a closed edit window, 400 for bad input), never a bare error page.
 """
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from articles.models import Article
-from comments import selectors, services
-from comments.forms import CommentForm
+from comments import notify, selectors, services
+from comments.forms import CommentForm, FlagForm
 from comments.models import Comment
+from comments.ranking import Sort, sort_from
 
 DRAFT_KEY = "comment_draft:{article}:{parent}"
 
@@ -37,6 +45,144 @@ def _client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _int_param(request: HttpRequest, name: str, default: int, *, minimum: int) -> int:
+    """A positive whole number from the query string; anything else means the default."""
+    try:
+        value = int(request.GET.get(name, default))
+    except (TypeError, ValueError):
+        return default
+    return value if minimum <= value <= 1_000_000 else default
+
+
+def _comment_url(comment: Comment) -> str:
+    return f"{comment.article.get_absolute_url()}#comment-{comment.pk}"
+
+
+def _return_to(request: HttpRequest, comment: Comment) -> str:
+    """Where a form without JavaScript goes back to: the page it came from, else the comment."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return _comment_url(comment)
+
+
+def _refused(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
+    """A 403 that says why, as a fragment for htmx or as a page."""
+    message = str(error) or "You can't do that."
+    if request.htmx:
+        return render(request, "comments/_refusal.html", {"message": message}, status=403)
+    return render(request, "403.html", {"exception": message}, status=403)
+
+
+def _to_login(request: HttpRequest, next_url: str) -> HttpResponse:
+    """Send a logged-out reader to log in; an htmx request navigates the whole page there."""
+    to_login = redirect_to_login(next_url)
+    if request.htmx:
+        return HttpResponseClientRedirect(to_login.url)
+    return to_login
+
+
+def _leaf(comment: Comment) -> Comment:
+    """A comment rendered on its own (just posted or changed): nothing linked under it yet."""
+    comment.replies = []
+    comment.more_replies = 0
+    comment.next_offset = 0
+    comment.continue_thread = False
+    return comment
+
+
+def _decorated(request: HttpRequest, comment: Comment) -> Comment:
+    viewer = selectors.viewer_for(user=request.user, comments=[_leaf(comment)])
+    selectors.decorate([comment], viewer)
+    return comment
+
+
+# --- The discussion ---------------------------------------------------------
+
+
+def discussion_context(request: HttpRequest, article: Article) -> dict:
+    """Everything the article page's discussion needs, for the page and its fragments."""
+    user = request.user
+    requested = sort_from(request.GET.get("sort"))
+    sort = selectors.sort_for(request_value=request.GET.get("sort"), user=user)
+    if requested is not None:
+        services.sort_remember(user=user, sort=requested)
+    page_number = _int_param(request, "page", 1, minimum=1)
+    if request.htmx:
+        since = selectors.previous_visit(user=user, article=article)
+    elif user.is_authenticated:
+        since = services.article_visit_record(user=user, article=article)
+    else:
+        since = None
+    page = selectors.thread_page(article=article, sort=sort, page=page_number)
+    viewer = selectors.viewer_for(user=user, comments=page.threads, since=since)
+    selectors.decorate(page.threads, viewer)
+    context = {
+        "article": article,
+        "threads": page.threads,
+        "thread_page": page,
+        "sort": sort,
+        "sorts": Sort,
+    }
+    if page.page == 1 or not request.htmx:
+        # The discussion's head: the count and "N new since your last visit".
+        new = selectors.new_since(article=article, user=user, since=since)
+        shown = {comment.pk for comment in selectors.walk(page.threads)}
+        context |= {
+            "comment_count": selectors.comment_count(article=article),
+            "new_since": new,
+            "first_new_on_page": new.first is not None and new.first.pk in shown,
+        }
+    return context
+
+
+@require_GET
+def comment_page_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """More top-level threads ("Load more comments") or the list in another sort, for htmx."""
+    article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
+    if not request.htmx:
+        query = request.GET.urlencode()
+        return redirect(f"{article.get_absolute_url()}{'?' + query if query else ''}#comments")
+    context = discussion_context(request, article)
+    if context["thread_page"].page > 1:
+        return render(request, "comments/_thread_page.html", context)
+    return render(request, "comments/_discussion_body.html", context)
+
+
+@require_GET
+def comment_replies_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The next replies to a comment ("N more replies"), for htmx; a page without it."""
+    parent = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
+    sort = selectors.sort_for(request_value=request.GET.get("sort"), user=request.user)
+    offset = _int_param(request, "offset", 0, minimum=0)
+    if not request.htmx:
+        url = reverse("comments:detail", kwargs={"pk": parent.pk})
+        return redirect(f"{url}?sort={sort}&offset={offset}#replies-{parent.pk}")
+    # The level the requesting page starts at (0 on the article, the focus on a
+    # permalink), so the depth cap matches the page the replies are added to.
+    base_level = min(_int_param(request, "base", 0, minimum=0), parent.level)
+    replies = selectors.reply_page(parent=parent, sort=sort, offset=offset, base_level=base_level)
+    since = selectors.previous_visit(user=request.user, article=parent.article)
+    viewer = selectors.viewer_for(user=request.user, comments=replies.replies, since=since)
+    selectors.decorate(replies.replies, viewer)
+    return render(
+        request,
+        "comments/_reply_page.html",
+        {
+            "article": parent.article,
+            "parent": parent,
+            "replies": replies,
+            "sort": sort,
+            "base_level": base_level,
+        },
+    )
+
+
+# --- Posting ----------------------------------------------------------------
+
+
 def _form_url(article: Article, parent: Comment | None) -> str:
     if parent is not None:
         return reverse("comments:reply", kwargs={"pk": parent.pk})
@@ -48,10 +194,7 @@ def _post(request: HttpRequest, article: Article, parent: Comment | None) -> Htt
     if not request.user.is_authenticated:
         # Keep what they typed: it is put back in the form after they log in.
         request.session[_draft_key(article, parent)] = request.POST.get("body", "")[:20_000]
-        to_login = redirect_to_login(_form_url(article, parent))
-        if request.htmx:
-            return HttpResponseClientRedirect(to_login.url)
-        return to_login
+        return _to_login(request, _form_url(article, parent))
 
     if form.is_valid():
         parent = parent or form.cleaned_data["parent"]
@@ -69,7 +212,7 @@ def _post(request: HttpRequest, article: Article, parent: Comment | None) -> Htt
         else:
             if request.htmx:
                 return _inserted(request, comment)
-            return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
+            return redirect(_comment_url(comment))
 
     context = {"article": article, "parent": parent, "form": form}
     if request.htmx:
@@ -78,13 +221,13 @@ def _post(request: HttpRequest, article: Article, parent: Comment | None) -> Htt
 
 
 def _inserted(request: HttpRequest, comment: Comment) -> HttpResponse:
-    """The new comment as a fragment, placed where it belongs in the thread."""
+    """The new comment as a fragment, first under its parent (or first in the list)."""
     comment.is_new = True
     response = render(
         request,
         "comments/_posted.html",
         {
-            "comment": comment,
+            "comment": _decorated(request, comment),
             "article": comment.article,
             "form": CommentForm(),
             "comment_count": selectors.comment_count(article=comment.article),
@@ -94,7 +237,7 @@ def _inserted(request: HttpRequest, comment: Comment) -> HttpResponse:
         target = "#comments-list"
     else:
         target = f"#replies-{comment.parent_id}"
-    return reswap(retarget(response, target), "beforeend")
+    return reswap(retarget(response, target), "afterbegin")
 
 
 @require_POST
@@ -119,7 +262,12 @@ def comment_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def comment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
-    context = selectors.comment_context(comment=comment)
+    sort = selectors.sort_for(request_value=request.GET.get("sort"), user=request.user)
+    offset = _int_param(request, "offset", 0, minimum=0)
+    context = selectors.comment_context(comment=comment, sort=sort, offset=offset)
+    since = selectors.previous_visit(user=request.user, article=comment.article)
+    viewer = selectors.viewer_for(user=request.user, comments=[context.comment], since=since)
+    selectors.decorate([context.comment], viewer)
     return render(
         request,
         "comments/comment_detail.html",
@@ -127,6 +275,198 @@ def comment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "article": comment.article,
             "focus": context.comment,
             "ancestors": context.ancestors,
+            "replies": context.replies,
+            "offset": offset,
+            "sort": sort,
             "base_level": comment.level,
         },
+    )
+
+
+# --- Edit and delete --------------------------------------------------------
+
+
+def _own_comment(request: HttpRequest, pk: int) -> Comment:
+    return get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def comment_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _own_comment(request, pk)
+    if not request.user.is_authenticated:
+        return _to_login(request, reverse("comments:edit", kwargs={"pk": pk}))
+    if request.htmx and "cancel" in request.GET:
+        return render(request, "comments/_comment_content.html", _content(request, comment))
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    try:
+        services.ensure_can_edit(comment, request.user)
+        if request.method == "POST" and form.is_valid():
+            comment = services.comment_edit(
+                comment=comment, user=request.user, body=form.cleaned_data["body"]
+            )
+            if request.htmx:
+                return render(request, "comments/_edited.html", _content(request, comment))
+            messages.success(request, "Your comment was updated.")
+            return redirect(_comment_url(comment))
+    except PermissionDenied as error:
+        return _refused(request, error)
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error("body", message)
+    context = {
+        "article": comment.article,
+        "comment": comment,
+        "form": form,
+        "deadline": services.edit_deadline(comment),
+    }
+    status = 400 if form.errors else 200
+    if request.htmx:
+        return render(request, "comments/_edit_form.html", context, status=status)
+    return render(request, "comments/comment_edit.html", context, status=status)
+
+
+def _content(request: HttpRequest, comment: Comment) -> dict:
+    return {"comment": _decorated(request, comment), "article": comment.article}
+
+
+@require_http_methods(["GET", "POST"])
+def comment_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _own_comment(request, pk)
+    if not request.user.is_authenticated:
+        return _to_login(request, reverse("comments:delete", kwargs={"pk": pk}))
+    if comment.author_id != request.user.pk:
+        return _refused(request, PermissionDenied("You can only delete your own comments."))
+    if request.method == "GET":
+        return render(
+            request,
+            "comments/comment_delete.html",
+            {"article": comment.article, "comment": comment},
+        )
+    try:
+        comment = services.comment_delete(comment=comment, user=request.user)
+    except PermissionDenied as error:
+        return _refused(request, error)
+    if not request.htmx:
+        messages.success(request, "Your comment was deleted.")
+        return redirect(_comment_url(comment))
+    context = {
+        "comment": comment,
+        "article": comment.article,
+        "comment_count": selectors.comment_count(article=comment.article),
+    }
+    if comment.descendant_count:
+        # Its replies stay: the comment becomes a "[deleted]" placeholder above them.
+        response = render(request, "comments/_deleted.html", context)
+        return reswap(retarget(response, f"#comment-meta-{comment.pk}"), "outerHTML")
+    response = render(request, "comments/_count.html", {**context, "oob": True})
+    return reswap(retarget(response, f"#comment-{comment.pk}"), "delete")
+
+
+# --- Likes and flags --------------------------------------------------------
+
+
+@require_POST
+def comment_like_view(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
+    if not request.user.is_authenticated:
+        return _to_login(request, _comment_url(comment))
+    try:
+        comment = services.comment_like_toggle(comment=comment, user=request.user)
+    except PermissionDenied as error:
+        return _refused(request, error)
+    if request.htmx:
+        comment.is_own = False
+        return render(
+            request,
+            "comments/_like.html",
+            {"comment": comment, "article": comment.article, "next": request.POST.get("next", "")},
+        )
+    return HttpResponseRedirect(_return_to(request, comment))
+
+
+@require_http_methods(["GET", "POST"])
+def comment_flag_view(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
+    if not request.user.is_authenticated:
+        return _to_login(request, reverse("comments:flag", kwargs={"pk": pk}))
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.comment_flag(
+                comment=comment,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                text=form.cleaned_data["text"],
+            )
+        except PermissionDenied as error:
+            return _refused(request, error)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            thanks = "Thanks for flagging this comment. A moderator will look at it."
+            if request.htmx:
+                return render(request, "comments/_flagged.html", {"message": thanks})
+            messages.success(request, thanks)
+            return redirect(_comment_url(comment))
+    context = {"article": comment.article, "comment": comment, "form": form}
+    status = 400 if form.errors else 200
+    if request.htmx:
+        return render(request, "comments/_flag_form.html", context, status=status)
+    return render(request, "comments/comment_flag.html", context, status=status)
+
+
+# --- Notifications ----------------------------------------------------------
+
+
+@login_required
+@require_GET
+def inbox_view(request: HttpRequest) -> HttpResponse:
+    notifications = selectors.inbox(user=request.user)
+    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
+    return render(request, "comments/inbox.html", {"page_obj": page})
+
+
+@login_required
+@require_POST
+def inbox_mark_read_view(request: HttpRequest) -> HttpResponse:
+    ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
+    services.notifications_mark_read(user=request.user, notification_ids=ids or None)
+    if request.htmx and ids:
+        notification = selectors.inbox(user=request.user).filter(pk__in=ids).first()
+        if notification is not None:
+            return render(
+                request,
+                "comments/_notification.html",
+                {"notification": notification, "oob": True},
+            )
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("comments:inbox"))
+    messages.success(request, "Marked as read." if ids else "All notifications marked as read.")
+    return redirect("comments:inbox")
+
+
+@login_required
+@require_GET
+def notification_open_view(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = get_object_or_404(selectors.inbox(user=request.user), pk=pk)
+    services.notifications_mark_read(user=request.user, notification_ids=[notification.pk])
+    comment = notification.comment
+    return redirect(f"{comment.get_absolute_url()}#comment-{comment.pk}")
+
+
+# Mail apps send RFC 8058's one-click POST without a CSRF token; the signed
+# token in the URL is what authorises it.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
+    user = notify.user_for_unsubscribe_token(token)
+    if user is None:
+        return render(request, "comments/unsubscribe.html", {"invalid": True}, status=400)
+    resubscribe = request.method == "POST" and request.POST.get("resubscribe") == "1"
+    services.email_notifications_set(user=user, enabled=resubscribe)
+    return render(
+        request,
+        "comments/unsubscribe.html",
+        {"subscriber": user, "subscribed": resubscribe, "token": token},
     )

@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "comments.context_processors.notifications",
             ],
         },
     },
@@ -147,6 +148,9 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Trekboard <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Notification emails are sent inside the request, after the commit; a mail
+# server that hangs must not hold a reader's post for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -193,6 +197,16 @@ COMMENT_MAX_LENGTH = 10_000
 # Replies deeper than this many levels are reached through "Continue this thread".
 COMMENT_VISUAL_DEPTH = 8
 ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=10)
+# Top-level threads per page of a discussion, and replies shown under any one
+# comment before "N more replies".
+COMMENT_THREADS_PER_PAGE = env.int("COMMENT_THREADS_PER_PAGE", default=50)
+COMMENT_REPLIES_SHOWN = env.int("COMMENT_REPLIES_SHOWN", default=10)
+# An upper bound on the comments one page renders, however the threads branch.
+COMMENT_PAGE_BUDGET = env.int("COMMENT_PAGE_BUDGET", default=600)
+# How long authors may edit their own comments.
+COMMENT_EDIT_MINUTES = env.int("COMMENT_EDIT_MINUTES", default=15)
+# Absolute links in emails (notifications, unsubscribe) start with this.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

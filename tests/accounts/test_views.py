@@ -128,7 +128,8 @@ def test_profile_lists_recent_comments(client):
     assert "Kes Trel" in html
     assert "Best episode so far" in html
     assert "Episode 4 review" in html
-    assert "1 comment" in html
+    assert 'id="stat-comments">1<' in html
+    assert 'id="stat-likes">0<' in html
 
 
 def test_profile_of_unknown_user_is_404(client):
@@ -139,7 +140,7 @@ def test_profile_query_count_is_fixed(client, django_assert_num_queries):
     reader = UserFactory(username="kestrel")
     for _ in range(5):
         CommentFactory(author=reader)
-    # The user, their recent comments with articles, their comment count.
+    # The user, their recent comments with articles, their comment and like totals.
     with django_assert_num_queries(3):
         response = client.get(reverse("accounts:profile", kwargs={"username": "kestrel"}))
-    assert "5 comments" in response.content.decode()
+    assert 'id="stat-comments">5<' in response.content.decode()

@@ -25,8 +25,15 @@ ALLOWED_TAGS = {
     "blockquote",
     "code",
     "a",
+    "span",
 }
 ALLOWED_A_ATTRIBUTES = {"href", "title", "rel"}
+# A span is only ever a spoiler, with exactly the attributes the sanitizer gives it.
+SPOILER_ATTRIBUTES = {
+    ("class", "spoiler"),
+    ("tabindex", "0"),
+    ("title", "Spoiler: click to reveal"),
+}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 REL = 'rel="nofollow ugc noopener"'
 
@@ -59,7 +66,10 @@ class _Audit(HTMLParser):
         if tag not in ALLOWED_TAGS:
             self.problems.append(f"element <{tag}>")
         for name, value in attrs:
-            if tag != "a" or name not in ALLOWED_A_ATTRIBUTES:
+            if tag == "span":
+                if (name, value) not in SPOILER_ATTRIBUTES:
+                    self.problems.append(f"attribute {name}={value!r} on <span>")
+            elif tag != "a" or name not in ALLOWED_A_ATTRIBUTES:
                 self.problems.append(f"attribute {name!r} on <{tag}>")
             if name == "href" and url_scheme(value or "") not in {None, *ALLOWED_SCHEMES}:
                 self.problems.append(f"href {value!r}")
@@ -94,7 +104,8 @@ def disallowed_markup(html: str) -> list[str]:
         if token.group(2) not in ALLOWED_TAGS:
             audit.problems.append(f"tag token {token.group(0)!r}")
         names = set(_ATTRIBUTE.findall(token.group(3)))
-        if names and (token.group(2) != "a" or not names <= ALLOWED_A_ATTRIBUTES):
+        allowed = {"a": ALLOWED_A_ATTRIBUTES, "span": {name for name, _ in SPOILER_ATTRIBUTES}}
+        if names and not names <= allowed.get(token.group(2), set()):
             audit.problems.append(f"attributes {sorted(names)} in {token.group(0)!r}")
     return audit.problems
 

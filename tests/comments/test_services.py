@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from articles.services import article_save
 from comments.models import Comment
-from comments.services import comment_create
+from comments.services import comment_create, comment_delete, comment_status_set
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 from tests.helpers import thread_as_text
 
@@ -247,9 +247,7 @@ def test_comment_by_inactive_user_is_refused(article):
 def test_reply_to_unpublished_comment_is_refused(article, user, status):
     root = CommentFactory(article=article, body="Root")
     hidden = CommentFactory(parent=root, body="Hidden")
-    # No moderation service exists yet; status is not a tree field, so a plain
-    # update cannot disturb lft/rght.
-    Comment.objects.filter(pk=hidden.pk).update(status=status)
+    comment_status_set(comment=hidden, status=status)
     assert_refused(
         "That comment can't take replies any more.", article=article, author=user, parent=hidden
     )
@@ -259,8 +257,72 @@ def test_reply_to_unpublished_comment_is_refused(article, user, status):
 def test_reply_to_deleted_comment_is_refused(article, user):
     root = CommentFactory(article=article, body="Root")
     gone = CommentFactory(parent=root, body="Gone")
-    # No delete service yet; mptt's own delete() closes the gap it leaves.
+    # A hard delete (superusers only): hidden first, so no counter above it
+    # still counts it; mptt's own delete() closes the gap it leaves.
+    comment_status_set(comment=gone, status=Comment.Status.REMOVED)
     Comment.objects.get(pk=gone.pk).delete()
     assert_refused(
         "The comment you replied to no longer exists.", article=article, author=user, parent=gone
     )
+
+
+# --- Counters kept beside the tree ---------------------------------------------
+
+
+def counters(article) -> dict[str, tuple[int, int]]:
+    """body -> (reply_count, descendant_count) for every comment of the article."""
+    rows = Comment.objects.for_article(article).values_list(
+        "body", "reply_count", "descendant_count"
+    )
+    return {body: (replies, below) for body, replies, below in rows}
+
+
+def test_replies_update_parent_and_ancestor_counters(article):
+    root = CommentFactory(article=article, body="root")
+    child = CommentFactory(parent=root, body="child")
+    CommentFactory(parent=child, body="grandchild")
+    CommentFactory(parent=root, body="second child")
+    assert counters(article) == {
+        "root": (2, 3),
+        "child": (1, 1),
+        "grandchild": (0, 0),
+        "second child": (0, 0),
+    }
+    assert_trees_valid()
+
+
+def test_hiding_and_restoring_a_comment_moves_the_counters_both_ways(article):
+    root = CommentFactory(article=article, body="root")
+    child = CommentFactory(parent=root, body="child")
+    CommentFactory(parent=child, body="grandchild")
+
+    comment_status_set(comment=child, status=Comment.Status.REMOVED)
+    assert counters(article)["root"] == (0, 1)
+    comment_status_set(comment=child, status=Comment.Status.SPAM)  # hidden to hidden: no change
+    assert counters(article)["root"] == (0, 1)
+    comment_status_set(comment=child, status=Comment.Status.PUBLISHED)
+    assert counters(article)["root"] == (1, 2)
+    assert_trees_valid()
+
+
+def test_author_delete_keeps_the_replies_and_uncounts_the_comment(article):
+    root = CommentFactory(article=article, body="root")
+    child = CommentFactory(parent=root, body="child")
+    CommentFactory(parent=child, body="grandchild")
+
+    comment_delete(comment=child, user=child.author)
+
+    assert Comment.objects.get(pk=child.pk).status == Comment.Status.DELETED
+    assert counters(article) == {"root": (0, 1), "child": (1, 1), "grandchild": (0, 0)}
+    assert thread_as_text(article) == (
+        "root (level 0)\n  child (level 1)\n    grandchild (level 2)"
+    )
+    assert_trees_valid()
+
+
+def test_check_comment_tree_catches_a_counter_written_behind_the_services(article):
+    root = CommentFactory(article=article, body="root")
+    CommentFactory(parent=root, body="child")
+    Comment.objects.filter(pk=root.pk).update(descendant_count=5)
+    with pytest.raises(CommandError, match="violation"):
+        assert_trees_valid()

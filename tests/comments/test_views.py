@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from comments.models import Comment
+from comments.models import ArticleVisit, Comment
 from tests.factories import ArticleFactory, CommentFactory, TagFactory, UserFactory
 from tests.helpers import ancestor_ids, reply_chain
 
@@ -63,6 +65,7 @@ def test_deep_chain_is_capped_with_continue_link(client, article):
 def test_permalink_shows_ancestors_and_replies(client, article):
     chain = reply_chain(article, depth=4)
     html = client.get(reverse("comments:detail", kwargs={"pk": chain[2].pk})).content.decode()
+    html = html[html.index("<main") :]
     assert html.index("level 0") < html.index("level 1") < html.index("level 2")
     assert f'id="context-{chain[0].pk}"' in html
     assert f'id="context-{chain[1].pk}"' in html
@@ -126,7 +129,8 @@ def test_htmx_reply_returns_comment_fragment_targeted_at_parent(client_logged_in
     html = response.content.decode()
     assert response.status_code == 200
     assert response["HX-Retarget"] == f"#replies-{parent.pk}"
-    assert response["HX-Reswap"] == "beforeend"
+    # First under its parent, where the reader who wrote it is looking.
+    assert response["HX-Reswap"] == "afterbegin"
     assert f'id="comment-{reply.pk}" data-depth="1"' in html
     assert "<html" not in html
     assert "2 Comments" in html  # the count updates out of band
@@ -298,15 +302,21 @@ def test_csrf_is_enforced_on_posting(article, user):
     assert Comment.objects.count() == 0
 
 
-# article, its tags, its gallery, the discussion, related, next, previous;
-# signed in adds the session and the user.
-@pytest.mark.parametrize(("signed_in", "queries"), [(False, 7), (True, 9)])
+# The article, its tags, its gallery, the page of threads (walk + rows), the
+# comment count, related, next, previous. Signed in adds the session, the user,
+# the visit (one upsert), the reader's likes, "N new since your last visit" and
+# the bell's unread count.
+@pytest.mark.parametrize(("signed_in", "queries"), [(False, 9), (True, 15)])
 def test_article_page_query_count_does_not_grow_with_comments(
     client, article, user, django_assert_num_queries, signed_in, queries
 ):
     article.tags.add(TagFactory())
     if signed_in:
         client.force_login(user)
+        long_ago = timezone.now() - timedelta(days=1)
+        ArticleVisit.objects.create(
+            user=user, article=article, last_seen_at=long_ago, previous_seen_at=long_ago
+        )
     readers = UserFactory.create_batch(3)
     CommentFactory(article=article, author=readers[0])
     with django_assert_num_queries(queries):
@@ -325,13 +335,16 @@ def test_article_page_query_count_does_not_grow_with_comments(
 def test_permalink_query_count_does_not_grow_with_the_thread(
     client, article, django_assert_num_queries
 ):
-    # The comment (with its article), its ancestors, its subtree.
+    # The comment (with its article), its ancestors, its replies (walk + rows).
     chain = reply_chain(article, depth=3)
     url = reverse("comments:detail", kwargs={"pk": chain[1].pk})
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         client.get(url)
     for _ in range(10):
         CommentFactory(article=article, parent=chain[2])
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = client.get(url)
-    assert response.content.decode().count('<article class="comment') == 13
+    html = response.content.decode()
+    # The focus, its reply, and that reply's first 10 of 11 replies.
+    assert html.count('<article class="comment') == 12
+    assert "1 more reply" in html

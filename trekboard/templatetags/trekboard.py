@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timesince import timesince
 
+from comments.sanitize import html_to_text
+
 register = template.Library()
 
 
@@ -20,13 +22,17 @@ def avatar(user, size: str = "") -> dict:
 
 
 @register.filter
-def nests_replies(comment, base_level: int = 0) -> bool:
-    """Whether this comment's replies are drawn inside it on this page.
+def plain_text(body_html: str) -> str:
+    """Sanitized HTML as one line of text with spoilers masked: for previews and descriptions."""
+    return html_to_text(body_html)
 
-    Past the visual cap, replies are one click away ("Continue this thread"),
-    so a deep chain never squeezes the text into a sliver on a phone.
-    """
-    return comment.level - (base_level or 0) < settings.COMMENT_VISUAL_DEPTH - 1
+
+@register.filter
+def thread_range(page) -> str:
+    """ "51 to 100" for the second page of a discussion's threads."""
+    per_page = settings.COMMENT_THREADS_PER_PAGE
+    first = (page.page - 1) * per_page + 1
+    return f"{first} to {first + len(page.threads) - 1}"
 
 
 @register.filter

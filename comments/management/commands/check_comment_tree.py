@@ -1,6 +1,7 @@
 """Verify the MPTT bookkeeping of every discussion thread.
 
-mptt trusts its lft/rght/level/tree_id columns blindly; a write that bypassed
+mptt trusts its lft/rght/level/tree_id columns blindly, and pages trust the
+counters the services keep beside them (replies, likes); a write that bypassed
 the services (raw SQL, a bad import, a crash mid-bulk-load) corrupts threads
 silently. This reads every tree in one pass, in SQL, and reports each broken
 invariant. It exits non-zero when anything is wrong, so it can gate deploys,
@@ -12,7 +13,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from comments.models import Comment
+from comments.models import Comment, CommentLike
 
 # Each check returns (tree_id, comment_id, message) rows for violations.
 CHECKS: list[tuple[str, str]] = [
@@ -81,16 +82,50 @@ CHECKS: list[tuple[str, str]] = [
         FROM {table} GROUP BY tree_id HAVING count(DISTINCT article_id) > 1
         """,
     ),
+    (
+        "reply_count = published direct replies",
+        """
+        SELECT c.tree_id, c.id, format('reply_count is %s, counted %s', c.reply_count, n.count)
+        FROM {table} c CROSS JOIN LATERAL (
+            SELECT count(*) FROM {table} r WHERE r.parent_id = c.id AND r.status = 'published'
+        ) n
+        WHERE c.reply_count <> n.count
+        """,
+    ),
+    (
+        "descendant_count = published replies below",
+        """
+        SELECT c.tree_id, c.id, format('descendant_count is %s, counted %s',
+                                       c.descendant_count, n.count)
+        FROM {table} c CROSS JOIN LATERAL (
+            SELECT count(*) FROM {table} d
+            WHERE d.tree_id = c.tree_id AND d.lft > c.lft AND d.rght < c.rght
+              AND d.status = 'published'
+        ) n
+        WHERE c.descendant_count <> n.count
+        """,
+    ),
+    (
+        "like_count = likes",
+        """
+        SELECT c.tree_id, c.id, format('like_count is %s, counted %s', c.like_count, n.count)
+        FROM {table} c CROSS JOIN LATERAL (
+            SELECT count(*) FROM {likes} l WHERE l.comment_id = c.id
+        ) n
+        WHERE c.like_count <> n.count
+        """,
+    ),
 ]
 
 
 def find_violations() -> list[tuple[str, int, int | None, str]]:
     """Every broken invariant as (check, tree_id, comment_id or None, message)."""
     table = connection.ops.quote_name(Comment._meta.db_table)
+    likes = connection.ops.quote_name(CommentLike._meta.db_table)
     found = []
     with connection.cursor() as cursor:
         for name, sql in CHECKS:
-            cursor.execute(sql.format(table=table) + " LIMIT 1000")
+            cursor.execute(sql.format(table=table, likes=likes) + " LIMIT 1000")
             found.extend((name, tree_id, pk, message) for tree_id, pk, message in cursor.fetchall())
     return found
 

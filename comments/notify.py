@@ -1,0 +1,99 @@
+"""Notification emails: built from the stored comment, sent after the commit.
+
+A reader gets one only if they opted in (``User.email_notifications``). Each
+carries the comment's text with spoilers masked, a link to it, and a one-click
+unsubscribe link (RFC 8058 headers too, so mail apps can offer their own
+button). Sending never raises: the post that caused it has already been
+committed, and a mail server outage must not turn it into an error page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import EmailMessage, get_connection
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from comments.models import Notification
+from comments.sanitize import html_to_text
+
+logger = logging.getLogger(__name__)
+
+UNSUBSCRIBE_SALT = "trekboard.comments.unsubscribe"
+
+
+def unsubscribe_token(user) -> str:
+    return signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT, compress=False)
+
+
+def user_for_unsubscribe_token(token: str):
+    """The user a token was made for, or None when it is forged or mangled."""
+    try:
+        pk = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return get_user_model().objects.filter(pk=pk).first()
+
+
+def unsubscribe_url(user) -> str:
+    return settings.SITE_URL + reverse(
+        "comments:unsubscribe", kwargs={"token": unsubscribe_token(user)}
+    )
+
+
+def notification_email(notification: Notification) -> EmailMessage:
+    comment = notification.comment
+    recipient = notification.recipient
+    unsubscribe = unsubscribe_url(recipient)
+    context = {
+        "notification": notification,
+        "actor": comment.author,
+        "article": comment.article,
+        "text": html_to_text(comment.body_html),
+        "comment_url": settings.SITE_URL + comment.get_absolute_url() + f"#comment-{comment.pk}",
+        "unsubscribe_url": unsubscribe,
+        "recipient": recipient,
+    }
+    subject = render_to_string("comments/email/notification_subject.txt", context)
+    return EmailMessage(
+        subject=" ".join(subject.split()),
+        body=render_to_string("comments/email/notification.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+def send_notification_emails(*, comment_id: int, recipient_ids: list[int]) -> int:
+    """Email the opted-in recipients of this comment's new notifications; return how many."""
+    notifications = list(
+        Notification.objects.filter(
+            comment_id=comment_id,
+            recipient_id__in=recipient_ids,
+            recipient__email_notifications=True,
+            recipient__is_active=True,
+            comment__status="published",
+        )
+        .exclude(recipient__email="")
+        .select_related("recipient", "comment__author", "comment__article")
+    )
+    if not notifications:
+        return 0
+    sent = 0
+    try:
+        with get_connection(fail_silently=False) as connection:
+            for notification in notifications:
+                message = notification_email(notification)
+                message.connection = connection
+                sent += message.send()
+    except Exception:
+        # The comment is posted; losing an email is the lesser harm. Logged for the operator.
+        logger.exception("Could not send notification emails for comment %s", comment_id)
+    return sent
