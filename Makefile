@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test install lint check clean-db
+.PHONY: run test install lint check
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Trekboard needs Python 3.11 or newer (found %s). Set PYTHON=python3.12, say." % sys.version.split()[0])'

@@ -8,9 +8,8 @@ from django.views.decorators.http import require_GET
 
 from articles import selectors
 from articles.models import Article, Tag
-from comments import selectors as comment_selectors
 from comments.forms import CommentForm
-from comments.views import pop_draft
+from comments.views import discussion_context, pop_draft
 
 
 def _page(request: HttpRequest, queryset):
@@ -39,11 +38,8 @@ def article_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
         .prefetch_related("tags", "gallery"),
         slug=slug,
     )
-    discussion = comment_selectors.discussion_for_article(article=article)
-    context = {
-        "article": article,
-        "threads": discussion.threads,
-        "comment_count": discussion.comment_count,
+    context = discussion_context(request, article)
+    context |= {
         "related": selectors.related_articles(article=article),
         "next_article": selectors.next_article(article=article),
         "previous_article": selectors.previous_article(article=article),

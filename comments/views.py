@@ -297,7 +297,9 @@ def comment_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         return _to_login(request, reverse("comments:edit", kwargs={"pk": pk}))
     if request.htmx and "cancel" in request.GET:
         return render(request, "comments/_comment_content.html", _content(request, comment))
-    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    form = CommentForm(
+        request.POST if request.method == "POST" else None, initial={"body": comment.body}
+    )
     try:
         services.ensure_can_edit(comment, request.user)
         if request.method == "POST" and form.is_valid():
@@ -389,7 +391,7 @@ def comment_flag_view(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
     if not request.user.is_authenticated:
         return _to_login(request, reverse("comments:flag", kwargs={"pk": pk}))
-    form = FlagForm(request.POST or None)
+    form = FlagForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.comment_flag(

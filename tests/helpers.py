@@ -89,3 +89,32 @@ def ancestor_ids(html: str, element_id: str) -> list[str]:
     finder.feed(html)
     assert finder.found is not None, f"#{element_id} is not on the page"
     return finder.found
+
+
+class _CommentLister(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[int] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element_id = dict(attrs).get("id") or ""
+        if tag == "article" and element_id.startswith("comment-"):
+            self.ids.append(int(element_id.removeprefix("comment-")))
+
+
+def comment_ids(html: str) -> list[int]:
+    """The ids of the comments rendered in a page or fragment, in page order."""
+    lister = _CommentLister()
+    lister.feed(html)
+    return lister.ids
+
+
+def add_likes(comment: Comment, count: int) -> Comment:
+    """``count`` new readers like ``comment`` through the service; returns it re-read."""
+    from comments.services import comment_like_toggle
+    from tests.factories import UserFactory
+
+    for reader in UserFactory.create_batch(count):
+        comment_like_toggle(comment=comment, user=reader)
+    comment.refresh_from_db()
+    return comment

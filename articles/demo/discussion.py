@@ -5,6 +5,12 @@ comment gets a time after the article went up and before now, and every reply
 comes after the comment it answers. Writing the plan in time order then gives
 threads the order readers would have posted them in: each top-level comment
 takes the next tree id, and mptt appends each reply after its older siblings.
+
+Scripted threads start early, as a post's liveliest conversations do; "late"
+ones start a set time before the demo is loaded, so a fresh site has a
+conversation still going on. Late threads are scripted in full and get no
+generated replies, so the last hours before loading stay quiet enough for
+"new since your last visit" to count a handful of comments, not dozens.
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ BUSY_PERIOD = timedelta(days=4)
 MEAN_REPLY_MINUTES = 45
 MEAN_SCRIPTED_REPLY_MINUTES = 14
 # Share of a discussion that is top-level comments: a big post draws long
-# threads, smaller posts mostly get standalone remarks.
-ROOT_SHARE_LEAD = 0.22
+# threads, smaller posts mostly get standalone remarks. The lead article has
+# more top-level threads than its first page shows, so "Load more" appears.
+ROOT_SHARE_LEAD = 0.26
 ROOT_SHARE = 0.4
 
 
@@ -92,16 +99,23 @@ class Planner:
         self.usernames = [person.username for person in readers]
         self.weights = [person.activity for person in readers]
         self.comments: list[PlannedComment] = []
+        self.scripted_only: set[PlannedComment] = set()
 
     def plan(self) -> list[PlannedComment]:
         for thread in lines.THREADS.get(self.story.topic, ()):
             self._add_scripted(thread)
+        for late in lines.LATE_THREADS.get(self.story.topic, ()):
+            self._add_scripted(late.thread, start=self.until - late.ago)
         root_share = ROOT_SHARE_LEAD if self.story.comment_count >= 100 else ROOT_SHARE
         roots_wanted = max(3, round(self.story.comment_count * root_share))
         while len(self.comments) < self.story.comment_count:
             roots = sum(1 for comment in self.comments if comment.parent is None)
             remaining = self.story.comment_count - len(self.comments)
-            open_nodes = [c for c in self.comments if c.level < self.story.max_depth]
+            open_nodes = [
+                c
+                for c in self.comments
+                if c.level < self.story.max_depth and c not in self.scripted_only
+            ]
             if not open_nodes or self.rng.random() < (roots_wanted - roots) / remaining:
                 self._add(None, self._reader(), self._root_line())
             else:
@@ -112,9 +126,17 @@ class Planner:
         return sorted(self.comments, key=lambda comment: comment.at)
 
     def _add(
-        self, parent: PlannedComment | None, author: str, body: str, *, scripted: bool = False
+        self,
+        parent: PlannedComment | None,
+        author: str,
+        body: str,
+        *,
+        scripted: bool = False,
+        start: datetime | None = None,
     ) -> PlannedComment:
-        if parent is None:
+        if parent is None and start is not None:
+            at = start
+        elif parent is None:
             # Early comments are the most common, so skew towards the start.
             offset = timedelta(minutes=2) + self.window * self.rng.random() ** 2
             if scripted:
@@ -129,7 +151,10 @@ class Planner:
         self.comments.append(comment)
         return comment
 
-    def _add_scripted(self, thread: lines.ScriptedThread) -> None:
+    def _add_scripted(self, thread: lines.ScriptedThread, *, start: datetime | None = None) -> None:
+        """Add a scripted thread; its first comment is posted at ``start`` when given."""
+        if start is not None and not self.start < start < self.until:
+            raise ValueError(f"A late thread on {self.story.slug} would start outside its window.")
         latest: dict[int, PlannedComment] = {}
         cast = {username for _, username, _ in thread if username}
         for depth, username, body in thread:
@@ -142,7 +167,11 @@ class Planner:
             else:
                 author = self._reader(avoid={*cast, parent.author if parent else ""})
                 cast.add(author)
-            latest[depth] = self._add(parent, author, body, scripted=True)
+            latest[depth] = self._add(
+                parent, author, body, scripted=True, start=start if depth == 0 else None
+            )
+            if start is not None:
+                self.scripted_only.add(latest[depth])
 
     def _reader(self, avoid: Collection[str] = ()) -> str:
         while True:

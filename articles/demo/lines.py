@@ -9,9 +9,18 @@ Pools by topic feed top-level comments; ``REPLIES`` and ``SHORT_REPLIES``
 answer anything. ``THREADS`` are scripted conversations that need an order
 (an argument, a running joke); each entry is ``(depth, username, body)`` in
 reading order, and an entry replies to the nearest earlier entry one level up.
+``LATE_THREADS`` are still going when the demo is loaded.
+
+The reader features have their own material: spoilers in both syntaxes
+(``||text||`` and ``[spoiler]text[/spoiler]``), ``@mentions``, a question
+that draws more replies than a page shows at once, and the comments readers
+later edit, delete or flag (``EDITS``, ``DELETED_BY_AUTHOR``, ``FLAGS``).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
 
 ScriptedThread = tuple[tuple[int, str, str], ...]
 
@@ -79,6 +88,19 @@ GENERAL: tuple[str, ...] = (
     'My kid calls the Perihelion "the pointy lamp" and honestly, fair.',
     "I will never get over the shuttle bay doors being *manual* in season 2. A crank! In the "
     "future!",
+    "Halloran and Marrow arguing about coffee rations is the best running gag in the franchise.",
+    "Honest question: does anyone actually understand the Accord's rank insignia?",
+    "I keep a notebook of every planet name mentioned in passing. Season 2 added thirty-one.",
+    "The opening titles are still the best thing about this show. I never skip them.",
+    "Somebody on the writing staff clearly loves Deepwatch and I'm grateful every week.",
+    "Varro's ready room has had the same dead plant in it since the pilot. Deliberate? Please "
+    "say it's deliberate.",
+    "The Perihelion's corridors are so narrow that every walk-and-talk is single file. I love it.",
+    "What I want from season 3: one quiet episode where nothing explodes and everyone just talks.",
+    "Say what you like about Meridian, it's the first Lanternfall show that looks expensive.",
+    "Quillon's little head tilt before bad news is my favourite piece of acting on TV.",
+    "Every season the Choir get scarier and we've still barely seen them. That's the trick.",
+    "Rewatching with subtitles on. There is *so much* background dialogue I'd missed.",
 )
 
 LEAD: tuple[str, ...] = (
@@ -169,6 +191,36 @@ LEAD: tuple[str, ...] = (
     "in sickbay. It's been out there a while.",
     'Trailer music identified: it\'s an original piece called "Cold Lantern". The '
     "composer posted about it: https://example.org/composer/cold-lantern",
+)
+
+# Quick reactions to the trailer: the one-liners every busy thread collects.
+LEAD_QUICK: tuple[str, ...] = (
+    "October can't come fast enough. 🗓️",
+    "Goosebumps. Actual goosebumps.",
+    "Is the full trailer only on Parallax+ or is it up anywhere else?",
+    "🔵🔵🔵",
+    "That ice field. 😍",
+    "Who else came here straight from the livestream?",
+    "Blue core. A pencil. The Choir ship. I need a lie down.",
+    "Not crying. You're crying. 🥲",
+    "First comment ever on this site. That trailer made me do it.",
+    "HALLORAN. My guy.",
+    "Did anyone else get chills at the last line, or is it just me?",
+    "Quillon's face at 1:14. That's the comment.",
+    "Is that snow or ash on the away team's coats? Because that's a big difference.",
+    "Okay, who's hosting the premiere watch party?",
+    "🚀🏮🚀",
+    "The Perihelion looks so small in that last shot. 😢",
+    "But is the cat okay??",
+    "Watched it at quarter speed. No new clues, just vibes.",
+    "Fewer shuttle subplots this year, please. 🙏",
+    "That is a very specific blue. Somebody in the grading suite chose it on purpose.",
+    "Headphones on, lights off, full screen. Trust me.",
+    "Trailer of the year and it isn't close.",
+    "Does anyone know if there's an audio-described version?",
+    "Me, pretending I won't watch this forty more times: 🙂",
+    "Never mind the plot, can we talk about the *lighting*?",
+    "Three seasons in and I still can't tell which corridor is which.",
 )
 
 REVIEW: tuple[str, ...] = (
@@ -306,7 +358,7 @@ REPLIES: tuple[str, ...] = (
     "I'm going to need you to calm down. (I am also not calm.)",
     "Came here to say exactly this.",
     "Honestly, same.",
-    "This comment deserves more upvotes. Oh wait, there aren't any. Have my appreciation instead.",
+    "This deserves a lot more likes than it's got.",
     "I went back and checked: you're right about the timing, wrong about the episode.",
     "I don't think that's what they meant, but I like your version better.",
     "We've been arguing about this since the nineties and we'll be arguing about it in the 2050s.",
@@ -713,8 +765,292 @@ CONVENTION_QA: tuple[ScriptedThread, ...] = (
     ),
 )
 
+# --- Reader features --------------------------------------------------------
+
+# One question, many short answers: more replies than a page shows at once.
+FIRST_SHOW_POLL: ScriptedThread = (
+    (
+        0,
+        "midnight_rewatch",
+        "Quick poll while we wait: which Lanternfall show did you start with? I'll go first: "
+        "Meridian, last spring, and I've been working backwards ever since.",
+    ),
+    (1, "oldcoriolis", "Classic, first run. You know the rest. 📺"),
+    (
+        1,
+        "retrofan_1987",
+        "Classic, on VHS tapes my uncle recorded off the telly. Adverts and all.",
+    ),
+    (
+        1,
+        "dunedin_viewer",
+        "Deepwatch reruns on a Sunday morning. Station Chief Quell was my first hero.",
+    ),
+    (
+        1,
+        "cadet_ravi",
+        "The Meridian pilot, six months ago. I am now *extremely* normal about this.",
+    ),
+    (1, "lumen_lily", "Small Hours! My little brother put it on and I fell for the Moth crew."),
+    (1, "tessellate", "Deepwatch season 3. Started in the middle and worked it out as I went."),
+    (
+        1,
+        "starchart_sam",
+        "The third Classic film, at a drive-in. Understood nothing. Loved every minute.",
+    ),
+    (
+        1,
+        "margo_watches",
+        "Meridian season 2, because my partner would not stop talking about Varro.",
+    ),
+    (1, "firstwatch_finn", "Classic, because it was the only thing on at six o'clock."),
+    (1, "bulkhead_bea", "This trailer, technically. Where do I even start?"),
+    (
+        2,
+        "propmaster_pete",
+        "@bulkhead_bea Classic 1x01, then Deepwatch from season 2, then Meridian. Skip the "
+        "first half of Classic season 3. Trust me.",
+    ),
+    (3, "bulkhead_bea", "Saving this. Thank you, Pete! 🖖"),
+    (1, "greyjumper", "Deepwatch. Still the best one. Fight me. 🖖"),
+    (
+        1,
+        "nebulanerd",
+        "Small Hours, then Meridian, then Classic. Completely backwards, no regrets.",
+    ),
+    (1, "orbitline_olly", "Meridian, the day it came out in Australia. A day late, obviously."),
+    (
+        1,
+        "kestrel_tv_sufferer",
+        "Classic repeats on Kestrel in the nineties. Same channel, same delays.",
+    ),
+    (1, "the_real_quillon", "Deepwatch. Beep."),
+    (1, "sef_marrow_stan", "Meridian. Stayed for Doctor Marrow. Obviously."),
+)
+
+# Season 2's ending, discussed behind spoiler marks in both syntaxes.
+FINALE_SPOILERS: ScriptedThread = (
+    (
+        0,
+        "kestrel_tv_sufferer",
+        "Polite request from those of us still catching up on the season 2 finale: please hide "
+        "anything about how it ended. Two bars either side, `||like this||`, and it stays "
+        "blurred until someone clicks it. Thank you! 🙏",
+    ),
+    (
+        1,
+        "nebulanerd",
+        "Good shout. For those who have seen it: ||the shutdown command on Halloran's console "
+        "in the last minute comes from *inside* the Perihelion. The Choir didn't put the "
+        "beacon out. Someone on board did.||",
+    ),
+    (
+        2,
+        "canon_keeper",
+        "[spoiler]If someone aboard put the beacon out on purpose, then a blue core isn't a "
+        "malfunction. It's the plan.[/spoiler] Which, annoyingly, fixes my whole canon problem.",
+    ),
+    (3, "vibes_not_canon", "@canon_keeper see? The show knows what it's doing. 😌"),
+    (2, "kestrel_tv_sufferer", "Thank you for hiding it! Clicked anyway. Regret nothing. WHAT."),
+)
+
+# Its author thinks better of it and deletes it; the answers stay under "[deleted]".
+RECYCLED_FOOTAGE = (
+    "Hate to be that guy, but half this trailer is recycled season 1 footage. The corridor, "
+    "the ice, the bridge. Lazy."
+)
+RECYCLED_THREAD: ScriptedThread = (
+    (0, "greyjumper", RECYCLED_FOOTAGE),
+    (
+        1,
+        "propmaster_pete",
+        "Which shots? The corridor has the new brushed-steel railings, the ice field is a new "
+        "location, and there's no bridge footage in it at all.",
+    ),
+    (2, "greyjumper", "Yeah, fair. I was thinking of the season 2 teaser. Ignore me. 🤦"),
+    (3, "hyperlane_sandwich", "Respect for owning it. 🖖"),
+    (
+        1,
+        "mapmaker_june",
+        "The only older shot is the flyby at 0:12, and even that has the missing fin. New render.",
+    ),
+)
+
+# An unmarked spoiler and an off-topic ad: the moderation queue's usual business.
+LEAKED_TITLES = (
+    'Leaked episode list going round says episode 9 is called "The Last Lantern" and the '
+    'finale "Home Light". Draw your own conclusions.'
+)
+LEAK_THREAD: ScriptedThread = (
+    (0, "the_real_quillon", LEAKED_TITLES),
+    (1, "kestrel_tv_sufferer", "Mate. Spoiler bars. It's literally two keys. 😩"),
+)
+BEACONFEST_TICKET = (
+    "Anyone selling a Beaconfest Saturday pass? Will pay face value. Sorry, I know this isn't "
+    "the place."
+)
+TICKET_THREAD: ScriptedThread = ((0, "firstwatch_finn", BEACONFEST_TICKET),)
+
+# Readers calling on the readers who would know.
+CHAIR_COUNT: ScriptedThread = (
+    (
+        0,
+        "cadet_ravi",
+        "@propmaster_pete what's the chair count this season? I know you've counted.",
+    ),
+    (
+        1,
+        "propmaster_pete",
+        "Four bridge chairs, all new, none matching season 2. The captain's has a *cupholder*. "
+        "I'm not okay.",
+    ),
+    (2, "cadet_ravi", "A cupholder. On a starship. Incredible. 😂"),
+)
+STAR_CHART_REQUEST: ScriptedThread = (
+    (0, "lumen_lily", "@mapmaker_june please tell me you're going to redraw Varro's star chart."),
+    (1, "mapmaker_june", "Already started. Pencil only, out of respect. ✏️"),
+)
+
+# The finale review is the place for season 2 spoilers, tagged all the same.
+REVIEW_SPOILERS: ScriptedThread = (
+    (
+        0,
+        "midnight_rewatch",
+        "Only halfway through season 2, so I read this with one eye closed. Anything I should "
+        "prepare for? No spoilers!",
+    ),
+    (
+        1,
+        "sef_marrow_stan",
+        "Just keep going. And have tissues ready for ||the sickbay scene in the finale||.",
+    ),
+    (
+        2,
+        "margo_watches",
+        "[spoiler]Watch Marrow's gill-frills go flat before Varro says a word. That's when I "
+        "knew what was coming.[/spoiler]",
+    ),
+    (3, "midnight_rewatch", "Hovering over these like a bomb. Not clicking. Not clicking."),
+)
+
+# A claim its author withdraws, leaving the reply to it in place.
+COUSIN_SOURCE = (
+    "My cousin does catering for Parallax+ and says Brandt filmed four episodes. Can't say more."
+)
+RUMOUR_RETRACTED: ScriptedThread = (
+    (
+        0,
+        "hollow_choir_apologist",
+        "Hear me out: what if Kade comes back because she's been talking to the Choir all along?",
+    ),
+    (1, "tessellate", COUSIN_SOURCE),
+    (2, "canon_keeper", "If that's true, your cousin should probably stop telling people."),
+    (1, "retrofan_1987", "She signed off the Line surveys. Of course she knows something."),
+)
+
+
+@dataclass(frozen=True)
+class LateThread:
+    """A conversation still going when the demo is loaded: it starts ``ago`` before then."""
+
+    ago: timedelta
+    thread: ScriptedThread
+
+
+# The editor's latest post: the answers arrive after their last visit, so the
+# demo's staff login opens on unread notifications and new comments.
+EDITOR_UPDATE: ScriptedThread = (
+    (
+        0,
+        "editor",
+        "Editor here with an update: we've added the Kestrel TV and Orbitline dates to the post "
+        "and captioned every photo in the gallery. Still nothing official for Canada or most of "
+        "Europe. If your broadcaster has said anything, tell us below and we'll chase it up.",
+    ),
+    (
+        1,
+        "margo_watches",
+        "Beacon One posted this morning: they have it from October 16, a day after the US. "
+        "Canada is back! 🎉",
+    ),
+    (
+        1,
+        "tessellate",
+        'Germany: the Parallax+ app now lists it as "coming October 15". Nothing official, but '
+        "that's new.",
+    ),
+    (
+        2,
+        "starchart_sam",
+        "Same in the Netherlands. Looks like a much wider rollout than last year.",
+    ),
+    (
+        1,
+        "cadet_ravi",
+        "Any word on India? Last season it turned up on a different service three weeks later.",
+    ),
+)
+SPOILER_FREE_REQUEST: ScriptedThread = (
+    (
+        0,
+        "kestrel_tv_sufferer",
+        "@editor will the episode 1 review stay spoiler-free until Friday? Some of us are a day "
+        "behind on Kestrel and this is my one safe website.",
+    ),
+    (1, "dunedin_viewer", "Seconding this from New Zealand, even if we're only hours behind."),
+)
+TRAILER_LINK: ScriptedThread = (
+    (
+        0,
+        "propmaster_pete",
+        "@editor small thing: the video link at the top of the post goes to the August teaser, "
+        "not the full trailer. Same thumbnail, easy mistake.",
+    ),
+)
+# Posted minutes before the demo loads, so its author can still edit it (the
+# service allows that only briefly) after the correction below.
+STAR_CHART = (
+    "Just watched it on the big TV: the star chart at 0:47 has the Tessaly system on it, in "
+    "the same place as the old Classic maps. That's not an accident."
+)
+STAR_CHART_EDITED = (
+    "Just watched it on the big TV: the star chart at 0:49 has the Tessaly system on it, in "
+    "the same place as the old Classic maps. That's not an accident.\n\n"
+    "Edit: 0:49, not 0:47. Thanks @mapmaker_june!"
+)
+STAR_CHART_THREAD: ScriptedThread = (
+    (0, "lumen_lily", STAR_CHART),
+    (
+        1,
+        "mapmaker_june",
+        "0:49 on the Parallax+ upload, I think; 0:47 is the corridor. But yes! Tessaly, right "
+        "where the 1988 atlas puts it. 🗺️",
+    ),
+)
+
+# What readers did to a comment after posting it, by its exact text (which
+# must appear once among the scripted threads).
+EDITS: dict[str, str] = {STAR_CHART: STAR_CHART_EDITED}
+DELETED_BY_AUTHOR: tuple[str, ...] = (RECYCLED_FOOTAGE, COUSIN_SOURCE)
+# (flagged text, reader, reason, what they told the moderators)
+FLAGS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        LEAKED_TITLES,
+        "kestrel_tv_sufferer",
+        "spoiler",
+        "Leaked episode titles with no spoiler bars. Please hide them.",
+    ),
+    (LEAKED_TITLES, "dunedin_viewer", "spoiler", ""),
+    (
+        BEACONFEST_TICKET,
+        "canon_keeper",
+        "off_topic",
+        "Ticket swap, nothing to do with the trailer.",
+    ),
+)
+
 TOPICS: dict[str, tuple[str, ...]] = {
-    "trailer": LEAD,
+    "trailer": LEAD + LEAD_QUICK,
     "review": REVIEW,
     "rumour": RUMOUR,
     "explainer": EXPLAINER,
@@ -723,9 +1059,22 @@ TOPICS: dict[str, tuple[str, ...]] = {
 }
 
 THREADS: dict[str, tuple[ScriptedThread, ...]] = {
-    "trailer": (CANON_ARGUMENT, PROPS_THREAD, ABROAD_THREAD, PUN_CHAIN, ESSAY_THREAD),
-    "review": (REVIEW_THREAD,),
-    "rumour": (RUMOUR_THREAD, *RUMOUR_QA),
+    "trailer": (
+        CANON_ARGUMENT,
+        PROPS_THREAD,
+        ABROAD_THREAD,
+        PUN_CHAIN,
+        ESSAY_THREAD,
+        FIRST_SHOW_POLL,
+        FINALE_SPOILERS,
+        RECYCLED_THREAD,
+        LEAK_THREAD,
+        TICKET_THREAD,
+        CHAIR_COUNT,
+        STAR_CHART_REQUEST,
+    ),
+    "review": (REVIEW_THREAD, REVIEW_SPOILERS),
+    "rumour": (RUMOUR_THREAD, *RUMOUR_QA, RUMOUR_RETRACTED),
     "explainer": EXPLAINER_QA,
     "premiere": PREMIERE_QA,
     "convention": CONVENTION_QA,
@@ -734,3 +1083,12 @@ THREADS: dict[str, tuple[ScriptedThread, ...]] = {
 # Only Meridian articles draw on the general pool; the convention piece is
 # about other shows.
 USES_GENERAL: frozenset[str] = frozenset({"trailer", "review", "rumour", "explainer", "premiere"})
+
+LATE_THREADS: dict[str, tuple[LateThread, ...]] = {
+    "trailer": (
+        LateThread(timedelta(hours=3), EDITOR_UPDATE),
+        LateThread(timedelta(minutes=100), SPOILER_FREE_REQUEST),
+        LateThread(timedelta(minutes=45), TRAILER_LINK),
+        LateThread(timedelta(minutes=6), STAR_CHART_THREAD),
+    ),
+}

@@ -114,7 +114,7 @@ the comments what you spotted.</p>
     tags=(MERIDIAN, SEASON_3, TRAILERS),
     age=timedelta(days=2, hours=3),
     topic="trailer",
-    comment_count=170,
+    comment_count=230,
     max_depth=6,
     video_url="https://example.org/watch/meridian-season-3-trailer",
     gallery=(

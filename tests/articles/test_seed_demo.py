@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Max
+from django.db.models import F, Max
 
 from accounts.models import User
 from articles.demo.stories import LEAD_SLUG
 from articles.models import Article, GalleryImage, Tag
-from comments.models import Comment
+from comments import selectors
+from comments.models import (
+    ArticleVisit,
+    Comment,
+    CommentFlag,
+    CommentLike,
+    CommentRevision,
+    Notification,
+)
+from comments.ranking import Sort
 
 pytestmark = pytest.mark.django_db
+
+NEW_SINCE = re.compile(r"<strong>(\d+) new</strong> since your last visit")
+BELL_COUNT = re.compile(r'class="bell__count">(\d+)<')
 
 
 @pytest.fixture
@@ -23,10 +38,27 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture
+def lead(media_root) -> Article:
+    call_command("seed_demo", verbosity=0)
+    return Article.objects.get(slug=LEAD_SLUG)
+
+
 def _counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
-        for model in (User, Tag, Article, GalleryImage, Comment)
+        for model in (
+            User,
+            Tag,
+            Article,
+            GalleryImage,
+            Comment,
+            CommentLike,
+            CommentFlag,
+            CommentRevision,
+            Notification,
+            ArticleVisit,
+        )
     }
 
 
@@ -46,7 +78,7 @@ def test_seed_demo_loads_a_lived_in_site_once(media_root):
 
     lead = Article.objects.get(slug=LEAD_SLUG)
     lead_comments = Comment.objects.for_article(lead).published()
-    assert lead_comments.count() >= 150
+    assert lead_comments.count() >= 200
     assert lead_comments.aggregate(deepest=Max("level"))["deepest"] >= 10
     gallery = list(lead.gallery.all())
     assert 6 <= len(gallery) <= 10
@@ -58,7 +90,84 @@ def test_seed_demo_loads_a_lived_in_site_once(media_root):
         assert comment.created_at > comment.article.published_at
         if comment.parent is not None:
             assert comment.created_at > comment.parent.created_at
+    # The tree and every counter the services keep (replies, descendants, likes).
     call_command("check_comment_tree", verbosity=0)
+
+
+def test_lead_discussion_shows_every_reader_feature(client, lead):
+    """What an anonymous reader sees on the lead article's first page of threads."""
+    roots = Comment.objects.for_article(lead).filter(parent=None).count()
+    assert roots > django_settings.COMMENT_THREADS_PER_PAGE
+
+    page = client.get(lead.get_absolute_url()).content.decode()
+
+    assert "Load more comments" in page
+    assert re.search(r"\d+ more replies", page)
+    assert "Continue this thread" in page
+    assert page.count('class="spoiler"') >= 2
+    assert "[deleted]" in page
+    assert page.count('class="mention"') >= 3
+    assert "· edited" in page
+    like_counts = [int(n) for n in re.findall(r'class="like__count">(\d+)<', page)]
+    assert max(like_counts) >= 15
+    assert like_counts.count(0) > len(like_counts) / 3
+
+
+def test_demo_readers_like_flag_edit_and_delete(lead):
+    comments = Comment.objects.all()
+
+    # Likes are uneven: most comments have at most one, a few draw a crowd.
+    assert CommentLike.objects.count() >= 300
+    assert not CommentLike.objects.filter(comment__author=F("user")).exists()
+    assert comments.filter(like_count__gte=10).count() >= 3
+    assert comments.filter(like_count__lte=1).count() > comments.count() / 2
+    # So every sort puts different threads first.
+    firsts = {
+        sort: [c.pk for c in selectors.thread_page(article=lead, sort=sort, page=1).threads[:5]]
+        for sort in Sort
+    }
+    assert len({tuple(pks) for pks in firsts.values()}) == len(Sort)
+
+    # One question draws more answers than a page shows under it.
+    assert (
+        Comment.objects.for_article(lead)
+        .filter(reply_count__gt=django_settings.COMMENT_REPLIES_SHOWN)
+        .exists()
+    )
+    # Spoilers in both syntaxes.
+    spoilers = comments.filter(body_html__contains='class="spoiler"')
+    assert spoilers.filter(body__contains="||").exists()
+    assert spoilers.filter(body__icontains="[spoiler]").exists()
+    # Readers @mention each other (a reply's mention of its parent's author
+    # notifies as a reply; the others as mentions).
+    assert comments.filter(body_html__contains='class="mention"').count() >= 5
+    assert Notification.objects.filter(kind=Notification.Kind.MENTION).count() >= 3
+
+    edited = comments.exclude(edited_at=None)
+    assert edited.count() >= 1
+    assert CommentRevision.objects.filter(comment__in=edited).exists()
+    deleted = comments.filter(status=Comment.Status.DELETED)
+    assert deleted.filter(descendant_count__gt=0, article=lead).exists()
+    assert CommentFlag.objects.count() >= 2
+    assert CommentFlag.objects.filter(reason=CommentFlag.Reason.SPOILER).exists()
+
+
+def test_editor_logs_in_to_new_comments_and_notifications(client, lead):
+    editor = User.objects.get(username="editor")
+    unread = selectors.unread_notification_count(user=editor)
+    assert unread >= 3
+    kinds = set(selectors.inbox(user=editor).filter(read_at=None).values_list("kind", flat=True))
+    assert kinds == {Notification.Kind.REPLY, Notification.Kind.MENTION}
+    # What they read on their last visit is marked read.
+    assert Notification.objects.filter(recipient=editor).exclude(read_at=None).exists()
+
+    client.force_login(editor)
+    page = client.get(lead.get_absolute_url()).content.decode()
+
+    assert BELL_COUNT.search(page).group(1) == str(unread)
+    new = int(NEW_SINCE.search(page).group(1))
+    assert 5 <= new <= 15
+    assert page.count('class="badge badge--new">New<') >= 5
 
 
 def test_seed_demo_refuses_production_without_force(settings, media_root):

@@ -71,3 +71,24 @@ def any_page(request, browser) -> Iterator:
     new_page.javascript = request.param
     yield new_page
     context.close()
+
+
+@pytest.fixture
+def log_in(live_server):
+    """``log_in(page, user)``: a signed-in session for ``user`` in that page's browser context.
+
+    The session comes from ``Client.force_login`` and is handed over as a
+    cookie, so a test that is not about logging in skips the login form.
+    """
+    from django.conf import settings
+    from django.test import Client
+
+    def sign_in(page, user) -> None:
+        client = Client()
+        client.force_login(user)
+        session = client.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": session.value, "url": live_server.url}]
+        )
+
+    return sign_in

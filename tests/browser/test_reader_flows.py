@@ -50,7 +50,7 @@ def test_sign_up_post_and_reply_three_levels_deep(any_page, live_server, article
     assert page.locator("#comments-title").inner_text() == "5 Comments"
 
     # A reply to the comment three levels deep.
-    page.locator(f"#comment-{target.pk} > .comment__actions").get_by_text("Reply").click()
+    page.locator(f"#comment-content-{target.pk} > .comment__actions").get_by_text("Reply").click()
     if not page.javascript:
         page.wait_for_url(f"**/comments/{target.pk}/reply/")
     page.get_by_role("textbox", name=f"Reply to {target.author.display_name}").fill(

@@ -20,7 +20,7 @@ from django.db import connection
 from accounts.models import User
 from articles.models import Article
 from comments.models import Comment
-from comments.services import comment_create
+from comments.services import comment_create, comment_delete, comment_like_toggle
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -139,4 +139,31 @@ def test_concurrent_replies_and_new_threads_mixed(readers):
     assert len(new_roots) == WORKERS // len(parents)
     root_trees = Comment.objects.filter(parent=None).values_list("tree_id", flat=True)
     assert len(set(root_trees)) == len(root_trees) == len(threads) + len(new_roots)
+    assert_trees_valid()
+
+
+def test_concurrent_likes_replies_and_deletes_keep_every_counter_exact(article):
+    """Likes, replies and an author's delete in one thread at once: the counters still add up."""
+    root = CommentFactory(article=article, body="Root")
+    child = CommentFactory(parent=root, body="Child")
+    doomed = CommentFactory(parent=child, body="Doomed")
+    likers = [UserFactory() for _ in range(WORKERS - 6)]
+    repliers = [UserFactory() for _ in range(5)]
+
+    jobs: list[Callable[[], object]] = [
+        (lambda user=user: comment_like_toggle(comment=child, user=user)) for user in likers
+    ]
+    jobs += [
+        post(article=article, author=user, parent=child, body=f"reply {n}")
+        for n, user in enumerate(repliers)
+    ]
+    jobs.append(lambda: comment_delete(comment=doomed, user=doomed.author))
+
+    run_together(jobs)
+
+    child.refresh_from_db()
+    root.refresh_from_db()
+    assert child.like_count == len(likers)
+    assert child.reply_count == len(repliers)  # the deleted reply no longer counts
+    assert root.descendant_count == 1 + len(repliers)
     assert_trees_valid()

@@ -3,13 +3,22 @@
 A comment board is hard to judge empty. ``make run`` calls this on every start
 so a fresh checkout opens on a site that looks lived in: six published
 articles (one a trailer post with a photo gallery), a draft, two dozen readers
-and about three hundred comments, the lead discussion nesting deeper than the
-page indents, so "Continue this thread" shows up too.
+and about three hundred and fifty comments. The lead discussion shows every
+reader feature: more threads than its first page ("Load more comments"), a
+question with more answers than are shown at once ("N more replies"),
+nesting deeper than the page indents ("Continue this thread"), spoilers,
+@mentions, uneven likes (so Best, Top, Newest and Oldest all differ), an
+edited comment and a "[deleted]" one still holding its replies. The staff
+login ``editor`` finds unread notifications and "N new since your last visit".
 
 Everything is written through the same services the site uses
-(``article_save``, ``comment_create``), so the demo also proves that those
-paths build valid comment trees (``manage.py check_comment_tree``). The
-content is fixed by a seeded generator: every run produces the same site.
+(``article_save``, ``comment_create``, ``comment_like_toggle``,
+``comment_edit``, ``comment_delete``, ``comment_flag``), so the demo also
+proves that those paths keep valid comment trees and counters (``manage.py
+check_comment_tree``). Only the editor's reading state (``ArticleVisit``) is
+written directly: the service stamps visits "now", and the demo needs one in
+the past. The content is fixed by seeded generators: every run produces the
+same site.
 
 Running it again does nothing once the lead article exists, and it refuses to
 touch a production database unless told to with ``--force``.
@@ -34,13 +43,21 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.demo import images
+from articles.demo.activity import Activity, Visit, plan_activity
 from articles.demo.discussion import Corpus, PlannedComment, plan_discussion
 from articles.demo.people import DEMO_PASSWORD, EDITOR, EDITOR_EMAIL, READERS
 from articles.demo.stories import LEAD_SLUG, STORIES, StorySpec
 from articles.models import Article, GalleryImage, Tag
 from articles.services import article_save
-from comments.models import Comment
-from comments.services import comment_create
+from comments.models import ArticleVisit, Comment, Notification
+from comments.services import (
+    comment_create,
+    comment_delete,
+    comment_edit,
+    comment_flag,
+    comment_like_toggle,
+    notifications_mark_read,
+)
 
 SEED = 1987
 # Keeps planned comments safely in the past even on a slow machine.
@@ -127,7 +144,7 @@ def _create_article(*, story: StorySpec, author: AbstractUser, now: datetime) ->
 
 def _write_comments(
     *, plan: list[PlannedComment], articles: dict[str, Article], users: dict[str, AbstractUser]
-) -> None:
+) -> dict[PlannedComment, Comment]:
     saved: dict[PlannedComment, Comment] = {}
     for planned in plan:
         saved[planned] = comment_create(
@@ -137,6 +154,53 @@ def _write_comments(
             parent=saved[planned.parent] if planned.parent is not None else None,
             created_at=planned.at,
         )
+    return saved
+
+
+def _carry_out(
+    *, activity: Activity, saved: dict[PlannedComment, Comment], users: dict[str, AbstractUser]
+) -> None:
+    """Likes, edits, flags, then deletions: a deleted comment takes no likes, flags or edits.
+
+    Edits must run right after the comments are written: the service allows
+    them only for a few minutes after posting, and the edited comment was
+    planned to be posted just before now.
+    """
+    for planned, username in activity.likes:
+        comment_like_toggle(comment=saved[planned], user=users[username])
+    for planned, body in activity.edits:
+        saved[planned] = comment_edit(comment=saved[planned], user=users[planned.author], body=body)
+    for flag in activity.flags:
+        comment_flag(
+            comment=saved[flag.comment],
+            user=users[flag.username],
+            reason=flag.reason,
+            text=flag.text,
+        )
+    for planned in activity.deletions:
+        comment_delete(comment=saved[planned], user=users[planned.author])
+
+
+def _record_visit(
+    *, visit: Visit, article: Article, user: AbstractUser, comment_ids: list[int]
+) -> None:
+    """Set a reader's last visit in the past, and mark read what they saw then.
+
+    ``article_visit_record`` stamps a visit "now", so this writes the
+    reading-state row directly; comments only ever go through the services.
+    """
+    ArticleVisit.objects.update_or_create(
+        user=user,
+        article=article,
+        defaults={
+            "previous_seen_at": visit.previous_seen_at,
+            "last_seen_at": visit.last_seen_at,
+        },
+    )
+    seen = Notification.objects.filter(
+        recipient=user, comment_id__in=comment_ids, created_at__lte=visit.last_seen_at
+    ).values_list("pk", flat=True)
+    notifications_mark_read(user=user, notification_ids=list(seen))
 
 
 def _plan_comments(*, stories: list[StorySpec], now: datetime) -> list[PlannedComment]:
@@ -160,6 +224,16 @@ def _plan_comments(*, stories: list[StorySpec], now: datetime) -> list[PlannedCo
             readers=READERS,
         )
     return sorted(plan, key=lambda comment: comment.at)
+
+
+def _plan_activity(plan: list[PlannedComment]) -> Activity:
+    return plan_activity(
+        rng=random.Random(f"{SEED}:activity"),
+        plan=plan,
+        people=(EDITOR, *READERS),
+        visit_article=LEAD_SLUG,
+        visitor=EDITOR.username,
+    )
 
 
 class Command(BaseCommand):
@@ -203,10 +277,11 @@ class Command(BaseCommand):
         # Someone removed the lead article but kept others: add only what is missing.
         stories = [story for story in STORIES if story.slug not in existing]
         plan = _plan_comments(stories=stories, now=now)
+        activity = _plan_activity(plan)
 
         if options["dry_run"]:
             if verbosity >= 1:
-                self._summary(stories, plan, users=1 + len(READERS), prefix="Would load")
+                self._summary(stories, plan, activity, users=1 + len(READERS), prefix="Would load")
             return
 
         with transaction.atomic():
@@ -218,7 +293,15 @@ class Command(BaseCommand):
             if verbosity >= 2:
                 for story in stories:
                     self.stdout.write(f"  article: {story.slug}")
-            _write_comments(plan=plan, articles=articles, users=users)
+            saved = _write_comments(plan=plan, articles=articles, users=users)
+            _carry_out(activity=activity, saved=saved, users=users)
+            if activity.visit is not None:
+                _record_visit(
+                    visit=activity.visit,
+                    article=articles[activity.visit.article_slug],
+                    user=users[activity.visit.username],
+                    comment_ids=[comment.pk for comment in saved.values()],
+                )
             for story in stories:
                 if not story.comments_open:
                     article = articles[story.slug]
@@ -226,11 +309,17 @@ class Command(BaseCommand):
                     article_save(article=article)
 
         if verbosity >= 1:
-            self._summary(stories, plan, users=created_users, prefix="Loaded")
+            self._summary(stories, plan, activity, users=created_users, prefix="Loaded")
             self._login_hint()
 
     def _summary(
-        self, stories: list[StorySpec], plan: list[PlannedComment], *, users: int, prefix: str
+        self,
+        stories: list[StorySpec],
+        plan: list[PlannedComment],
+        activity: Activity,
+        *,
+        users: int,
+        prefix: str,
     ) -> None:
         published = sum(1 for story in stories if story.age is not None)
         drafts = len(stories) - published
@@ -239,7 +328,9 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{prefix} demo content: {published} published articles, {drafts} draft, "
-                f"{users} users, {len(plan)} comments ({lead} on the lead article)."
+                f"{users} users, {len(plan)} comments ({lead} on the lead article), "
+                f"{len(activity.likes)} likes, {len(activity.edits)} edited, "
+                f"{len(activity.deletions)} deleted by their authors, {len(activity.flags)} flags."
             )
         )
 
