@@ -68,11 +68,15 @@ def _return_to(request: HttpRequest, comment: Comment) -> str:
     return _comment_url(comment)
 
 
-def _refused(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
-    """A 403 that says why, as a fragment for htmx or as a page."""
+def _refused(request: HttpRequest, error: PermissionDenied, comment: Comment) -> HttpResponse:
+    """A 403 that says why: in the comment's reply slot for htmx, else as a page.
+
+    The slot, not the element that asked, so the comment's text and buttons stay.
+    """
     message = str(error) or "You can't do that."
     if request.htmx:
-        return render(request, "comments/_refusal.html", {"message": message}, status=403)
+        response = render(request, "comments/_refusal.html", {"message": message}, status=403)
+        return reswap(retarget(response, f"#reply-slot-{comment.pk}"), "innerHTML")
     return render(request, "403.html", {"exception": message}, status=403)
 
 
@@ -311,7 +315,7 @@ def comment_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Your comment was updated.")
             return redirect(_comment_url(comment))
     except PermissionDenied as error:
-        return _refused(request, error)
+        return _refused(request, error, comment)
     except ValidationError as error:
         for message in error.messages:
             form.add_error("body", message)
@@ -337,7 +341,9 @@ def comment_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return _to_login(request, reverse("comments:delete", kwargs={"pk": pk}))
     if comment.author_id != request.user.pk:
-        return _refused(request, PermissionDenied("You can only delete your own comments."))
+        return _refused(
+            request, PermissionDenied("You can only delete your own comments."), comment
+        )
     if request.method == "GET":
         return render(
             request,
@@ -347,7 +353,7 @@ def comment_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         comment = services.comment_delete(comment=comment, user=request.user)
     except PermissionDenied as error:
-        return _refused(request, error)
+        return _refused(request, error, comment)
     if not request.htmx:
         messages.success(request, "Your comment was deleted.")
         return redirect(_comment_url(comment))
@@ -375,7 +381,7 @@ def comment_like_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         comment = services.comment_like_toggle(comment=comment, user=request.user)
     except PermissionDenied as error:
-        return _refused(request, error)
+        return _refused(request, error, comment)
     if request.htmx:
         comment.is_own = False
         return render(
@@ -401,7 +407,7 @@ def comment_flag_view(request: HttpRequest, pk: int) -> HttpResponse:
                 text=form.cleaned_data["text"],
             )
         except PermissionDenied as error:
-            return _refused(request, error)
+            return _refused(request, error, comment)
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)

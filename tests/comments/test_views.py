@@ -348,3 +348,16 @@ def test_permalink_query_count_does_not_grow_with_the_thread(
     # The focus, its reply, and that reply's first 10 of 11 replies.
     assert html.count('<article class="comment') == 12
     assert "1 more reply" in html
+
+
+def test_htmx_refusal_lands_in_the_reply_slot_and_keeps_the_comment(client_logged_in, article):
+    someone_elses = CommentFactory(article=article, body="Not yours")
+    for action in ("edit", "delete"):
+        url = reverse(f"comments:{action}", kwargs={"pk": someone_elses.pk})
+        response = client_logged_in.post(url, {"body": "Hijacked"}, **HTMX)
+        assert response.status_code == 403
+        assert response["HX-Retarget"] == f"#reply-slot-{someone_elses.pk}"
+        assert response["HX-Reswap"] == "innerHTML"
+        assert f"You can only {action} your own comments." in response.content.decode()
+    someone_elses.refresh_from_db()
+    assert (someone_elses.body, someone_elses.status) == ("Not yours", Comment.Status.PUBLISHED)
