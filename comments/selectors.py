@@ -11,7 +11,7 @@ thread" or "Load more comments" away.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -173,40 +173,27 @@ def walk(nodes: list[Comment]):
         yield from walk(getattr(node, "replies", []))
 
 
-@dataclass
-class Viewer:
-    """What the page needs to know about the person reading it."""
+def for_reader(comments: list[Comment], *, user, since: datetime | None = None) -> list[Comment]:
+    """Mark what each comment shows this reader: liked, editable, new since their last visit.
 
-    user: object
-    liked_ids: set[int] = field(default_factory=set)
-    since: datetime | None = None
-
-
-def viewer_for(*, user, comments: list[Comment], since: datetime | None = None) -> Viewer:
-    """The reader's likes among these comments: one query, however many there are."""
-    viewer = Viewer(user=user, since=since)
-    if user.is_authenticated:
-        ids = [c.pk for c in walk(comments)]
-        if ids:
-            viewer.liked_ids = set(
-                CommentLike.objects.filter(user=user, comment_id__in=ids).values_list(
-                    "comment_id", flat=True
-                )
-            )
-    return viewer
-
-
-def decorate(comments: list[Comment], viewer: Viewer) -> list[Comment]:
-    """Set what each comment shows this reader: liked, editable, new since their last visit."""
-    user = viewer.user
-    for comment in walk(comments):
+    One query for the reader's likes among these comments, however many there are.
+    """
+    nodes = list(walk(comments))
+    liked: set[int] = set()
+    if user.is_authenticated and nodes:
+        liked = set(
+            CommentLike.objects.filter(
+                user=user, comment_id__in=[node.pk for node in nodes]
+            ).values_list("comment_id", flat=True)
+        )
+    for comment in nodes:
         own = user.is_authenticated and comment.author_id == user.pk
         comment.is_own = own
-        comment.liked = comment.pk in viewer.liked_ids
+        comment.liked = comment.pk in liked
         comment.editable = can_edit(comment, user)
         comment.deletable = can_delete(comment, user)
         comment.is_unseen = bool(
-            viewer.since and not own and comment.is_visible and comment.created_at > viewer.since
+            since and not own and comment.is_visible and comment.created_at > since
         )
     return comments
 

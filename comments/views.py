@@ -98,8 +98,7 @@ def _leaf(comment: Comment) -> Comment:
 
 
 def _decorated(request: HttpRequest, comment: Comment) -> Comment:
-    viewer = selectors.viewer_for(user=request.user, comments=[_leaf(comment)])
-    selectors.decorate([comment], viewer)
+    selectors.for_reader([_leaf(comment)], user=request.user)
     return comment
 
 
@@ -121,8 +120,7 @@ def discussion_context(request: HttpRequest, article: Article) -> dict:
     else:
         since = None
     page = selectors.thread_page(article=article, sort=sort, page=page_number)
-    viewer = selectors.viewer_for(user=user, comments=page.threads, since=since)
-    selectors.decorate(page.threads, viewer)
+    selectors.for_reader(page.threads, user=user, since=since)
     context = {
         "article": article,
         "threads": page.threads,
@@ -169,8 +167,7 @@ def comment_replies_view(request: HttpRequest, pk: int) -> HttpResponse:
     base_level = min(_int_param(request, "base", 0, minimum=0), parent.level)
     replies = selectors.reply_page(parent=parent, sort=sort, offset=offset, base_level=base_level)
     since = selectors.previous_visit(user=request.user, article=parent.article)
-    viewer = selectors.viewer_for(user=request.user, comments=replies.replies, since=since)
-    selectors.decorate(replies.replies, viewer)
+    selectors.for_reader(replies.replies, user=request.user, since=since)
     return render(
         request,
         "comments/_reply_page.html",
@@ -270,8 +267,7 @@ def comment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     offset = _int_param(request, "offset", 0, minimum=0)
     context = selectors.comment_context(comment=comment, sort=sort, offset=offset)
     since = selectors.previous_visit(user=request.user, article=comment.article)
-    viewer = selectors.viewer_for(user=request.user, comments=[context.comment], since=since)
-    selectors.decorate([context.comment], viewer)
+    selectors.for_reader([context.comment], user=request.user, since=since)
     return render(
         request,
         "comments/comment_detail.html",
