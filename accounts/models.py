@@ -3,6 +3,8 @@ import hashlib
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from comments.ranking import DEFAULT_SORT, Sort
 
@@ -23,6 +25,13 @@ class User(AbstractUser):
         default=DEFAULT_SORT,
         help_text="How this reader last chose to sort discussions; used when a URL names none.",
     )
+    suspended_until = models.DateTimeField(
+        null=True, blank=True, help_text="Can't post, reply, like or flag until then."
+    )
+    banned = models.BooleanField(default=False, help_text="Can't post, reply, like or flag.")
+    moderation_reason = models.CharField(
+        max_length=300, blank=True, help_text="Shown to the reader when they try to post."
+    )
     email_notifications = models.BooleanField(
         "email me about replies and mentions",
         default=False,
@@ -31,6 +40,7 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+        permissions = [("moderate_user", "Can suspend and ban readers")]
 
     def __str__(self) -> str:
         return self.username
@@ -54,3 +64,15 @@ class User(AbstractUser):
         # Stable per username, so a reader keeps their colour on every page.
         digest = hashlib.sha256(self.username.encode()).digest()
         return digest[0] % AVATAR_HUES
+
+    def posting_block_reason(self, now=None) -> str | None:
+        """Why this reader can't take part right now, in words for them; None when they can."""
+        if self.banned:
+            reason = f" Reason: {self.moderation_reason}" if self.moderation_reason else ""
+            return f"Your account is banned from the discussions.{reason}"
+        now = now or timezone.now()
+        if self.suspended_until and self.suspended_until > now:
+            until = date_format(timezone.localtime(self.suspended_until), "F j, Y, H:i T")
+            reason = f" Reason: {self.moderation_reason}" if self.moderation_reason else ""
+            return f"Your account is suspended until {until}.{reason}"
+        return None

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
@@ -70,6 +72,14 @@ class Article(models.Model):
     comments_open = models.BooleanField(
         default=True, help_text="Closed: existing comments stay visible, no new ones."
     )
+    pinned_comment = models.ForeignKey(
+        "comments.Comment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Shown first in the discussion, whatever the sort. Pin from the comments list.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -78,6 +88,9 @@ class Article(models.Model):
     class Meta:
         ordering = ["-published_at", "-id"]
         indexes = [models.Index(fields=["status", "-published_at"])]
+        permissions = [
+            ("moderate_discussion", "Can close and reopen comments and pin a comment"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -95,7 +108,15 @@ class Article(models.Model):
 
     @property
     def accepts_comments(self) -> bool:
-        return self.comments_open and self.is_published
+        return self.comments_open and self.is_published and not self.auto_closed
+
+    @property
+    def auto_closed(self) -> bool:
+        """Past settings.COMMENTS_CLOSE_AFTER_DAYS since publication (0 keeps them open)."""
+        days = settings.COMMENTS_CLOSE_AFTER_DAYS
+        if not days or self.published_at is None:
+            return False
+        return timezone.now() > self.published_at + timedelta(days=days)
 
 
 class GalleryImage(models.Model):

@@ -34,6 +34,17 @@ class CommentForm(forms.Form):
         error_messages={"invalid_choice": "The comment you replied to doesn't exist."},
     )
 
+    # A honeypot: hidden from people (CSS, tabindex -1, no autofill), filled in by bots.
+    website = forms.CharField(required=False, label="Leave this field empty")
+
+    def clean_website(self) -> str:
+        if self.cleaned_data["website"]:
+            raise forms.ValidationError(
+                "Your comment looks like it was sent by a program, so it wasn't posted. "
+                "If you're a person, reload the page and try again."
+            )
+        return ""
+
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]
         errors = comment_body_errors(body)

@@ -29,7 +29,7 @@ class Comment(MPTTModel):
 
     class Status(models.TextChoices):
         PUBLISHED = "published", "Published"
-        PENDING = "pending", "Pending review"
+        PENDING = "pending", "Awaiting moderation"
         REMOVED = "removed", "Removed by a moderator"
         SPAM = "spam", "Spam"
         DELETED = "deleted", "Deleted by its author"
@@ -58,6 +58,14 @@ class Comment(MPTTModel):
     created_at = models.DateTimeField(db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    moderation_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why it was held or removed: for moderators and the audit log, not readers.",
+    )
+    is_editors_pick = models.BooleanField(
+        "editor's pick", default=False, help_text="Badged in the thread as an Editor's pick."
+    )
 
     # Counters kept by comments.services in the same transaction as the write
     # that changes them, so a page can sort and page threads in SQL without
@@ -105,6 +113,10 @@ class Comment(MPTTModel):
     @property
     def is_deleted(self) -> bool:
         return self.status == self.Status.DELETED
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
 
 
 class CommentRevision(models.Model):
@@ -173,6 +185,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         REPLY = "reply", "replied to you"
         MENTION = "mention", "mentioned you"
+        SPOILERED = "spoilered", "hid your comment behind a spoiler warning"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -231,3 +244,91 @@ class ArticleVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read article {self.article_id} at {self.last_seen_at}"
+
+
+class WordRule(models.Model):
+    """A word or phrase moderators don't want, and what happens to a comment containing it."""
+
+    class Action(models.TextChoices):
+        BLOCK = "block", "Block: refuse the comment"
+        HOLD = "hold", "Hold: send the comment to the pending queue"
+
+    phrase = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="Matched as a whole word or phrase, ignoring case.",
+    )
+    action = models.CharField(max_length=5, choices=Action.choices, default=Action.HOLD)
+    note = models.CharField(max_length=200, blank=True, help_text="Why it is on the list.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["action", "phrase"]
+
+    def __str__(self) -> str:
+        return f"{self.phrase} ({self.get_action_display().split(':')[0]})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.phrase = " ".join(self.phrase.split()).lower()
+        super().save(*args, **kwargs)
+
+
+class AuditEntry(models.Model):
+    """One moderator act: who, what, when, why, and the status before and after. Never edited."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        REMOVE = "remove", "Removed"
+        SPAM = "spam", "Marked as spam"
+        RESTORE = "restore", "Restored"
+        HARD_DELETE = "hard_delete", "Deleted for good"
+        SPOILER = "spoiler", "Hid behind a spoiler"
+        PIN = "pin", "Pinned"
+        UNPIN = "unpin", "Unpinned"
+        PICK = "pick", "Made an Editor's pick"
+        UNPICK = "unpick", "Removed from Editor's picks"
+        SUSPEND = "suspend", "Suspended a reader"
+        BAN = "ban", "Banned a reader"
+        REINSTATE = "reinstate", "Lifted a suspension or ban"
+        REMOVE_ALL = "remove_all", "Removed all of a reader's comments"
+        CLOSE = "close", "Closed comments"
+        OPEN = "open", "Reopened comments"
+        WORD_ADD = "word_add", "Added a word rule"
+        WORD_CHANGE = "word_change", "Changed a word rule"
+        WORD_DELETE = "word_delete", "Deleted a word rule"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=12, choices=Action.choices)
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_entries"
+    )
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+    )
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    before_status = models.CharField(max_length=10, blank=True)
+    after_status = models.CharField(max_length=10, blank=True)
+    detail = models.CharField(
+        max_length=300, blank=True, help_text="What was acted on, in words that outlive it."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "audit log entry"
+        verbose_name_plural = "audit log"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"

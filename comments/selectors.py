@@ -23,9 +23,13 @@ from comments.models import ArticleVisit, Comment, CommentLike, Notification
 from comments.ranking import DEFAULT_SORT, Sort, order_sql, sort_from
 from comments.services import can_delete, can_edit
 
-# Shown on a page: published, or a placeholder that still holds published replies.
-# A withdrawn or removed comment nobody answered simply disappears.
-_SHOWN = "(c.status = 'published' OR c.descendant_count > 0)"
+# Shown on a page: published, or a placeholder that still holds published
+# replies, or the reader's own comment awaiting moderation. A withdrawn or
+# removed comment nobody answered simply disappears.
+_SHOWN = (
+    "(c.status = 'published' OR c.descendant_count > 0"
+    " OR (c.status = 'pending' AND c.author_id = %(viewer)s))"
+)
 
 
 def comments_readable_by(*, user) -> QuerySet[Comment]:
@@ -59,36 +63,42 @@ class _Loaded:
 def _load(
     *,
     where: str,
-    params: list,
+    params: dict,
     sort: Sort,
     offset: int,
     limit: int,
     max_level: int,
+    user,
+    pinned_id: int | None = None,
     count_first_level: bool = False,
 ) -> _Loaded:
     """Load one page of comments at one level with the replies a page shows under them.
 
-    ``where`` selects the first level (SQL over alias ``c``; values in
+    ``where`` selects the first level (SQL over alias ``c`` with named
     ``params``). Replies are expanded under comments whose level is below
-    ``max_level``. Two queries: the recursive walk for ids, then the rows.
+    ``max_level``; ``pinned_id`` comes first at the first level. Two queries:
+    the recursive walk for ids, then the rows.
     """
     table = connection.ops.quote_name(Comment._meta.db_table)
-    replies_shown = settings.COMMENT_REPLIES_SHOWN
     total_sql = "count(*) OVER ()" if count_first_level else "NULL::bigint"
+    first_order = order_sql(sort, "c")
+    if pinned_id is not None:
+        first_order = f"(c.id = %(pinned)s) DESC, {first_order}"
     sql = f"""
         WITH RECURSIVE
         first_level AS MATERIALIZED (
             SELECT c.id, c.level, c.siblings,
-                   %s + row_number() OVER (ORDER BY {order_sql(sort, "c")}) AS rank
+                   %(offset)s + row_number() OVER (ORDER BY {first_order}) AS rank
             FROM (
                 SELECT c.*, {total_sql} AS siblings FROM {table} c
                 WHERE {where} AND {_SHOWN}
-                ORDER BY {order_sql(sort, "c")}
-                LIMIT %s OFFSET %s
+                ORDER BY {first_order}
+                LIMIT %(limit_plus_one)s OFFSET %(offset)s
             ) c
         ),
         walk (id, level, parent_id, rank, siblings) AS (
-            SELECT id, level, NULL::bigint, rank, siblings FROM first_level WHERE rank <= %s
+            SELECT id, level, NULL::bigint, rank, siblings FROM first_level
+            WHERE rank <= %(last_rank)s
             UNION ALL
             SELECT r.id, r.level, r.parent_id, r.rank, r.siblings
             FROM walk w CROSS JOIN LATERAL (
@@ -98,30 +108,27 @@ def _load(
                 FROM {table} c
                 WHERE c.parent_id = w.id AND {_SHOWN}
                 ORDER BY {order_sql(sort, "c")}
-                LIMIT %s
+                LIMIT %(replies_shown)s
             ) r
-            WHERE w.level < %s
+            WHERE w.level < %(max_level)s
         )
-        SELECT id, parent_id, rank, siblings FROM (SELECT * FROM walk LIMIT %s) shown
+        SELECT id, parent_id, rank, siblings FROM (SELECT * FROM walk LIMIT %(budget)s) shown
         UNION ALL
-        SELECT id, NULL, rank, -1 FROM first_level WHERE rank > %s
+        SELECT id, NULL, rank, -1 FROM first_level WHERE rank > %(last_rank)s
     """  # noqa: S608 - table and ORDER BY come from our own constants; values are parameters
-    last_rank = offset + limit
+    values = {
+        **params,
+        "viewer": user.pk if user.is_authenticated else 0,
+        "pinned": pinned_id,
+        "offset": offset,
+        "limit_plus_one": limit + 1,
+        "last_rank": offset + limit,
+        "replies_shown": settings.COMMENT_REPLIES_SHOWN,
+        "max_level": max_level,
+        "budget": settings.COMMENT_PAGE_BUDGET,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                offset,
-                *params,
-                limit + 1,
-                offset,
-                last_rank,
-                replies_shown,
-                max_level,
-                settings.COMMENT_PAGE_BUDGET,
-                last_rank,
-            ],
-        )
+        cursor.execute(sql, values)
         rows = cursor.fetchall()
     has_more = any(siblings == -1 for _, _, _, siblings in rows)
     rows = [row for row in rows if row[3] != -1]
@@ -189,6 +196,8 @@ def for_reader(comments: list[Comment], *, user, since: datetime | None = None) 
     for comment in nodes:
         own = user.is_authenticated and comment.author_id == user.pk
         comment.is_own = own
+        # Authors see their own comment while it waits for a moderator.
+        comment.shows_text = comment.is_visible or (own and comment.is_pending)
         comment.liked = comment.pk in liked
         comment.editable = can_edit(comment, user)
         comment.deletable = can_delete(comment, user)
@@ -243,16 +252,21 @@ class ThreadPage:
         return self.page + 1
 
 
-def thread_page(*, article: Article, sort: Sort, page: int) -> ThreadPage:
-    """One page of an article's top-level threads with the replies shown under them."""
+def thread_page(*, article: Article, sort: Sort, page: int, user) -> ThreadPage:
+    """One page of an article's top-level threads with the replies shown under them.
+
+    The pinned comment, if any, leads the first page whatever the sort.
+    """
     per_page = settings.COMMENT_THREADS_PER_PAGE
     loaded = _load(
-        where="c.article_id = %s AND c.parent_id IS NULL",
-        params=[article.pk],
+        where="c.article_id = %(article)s AND c.parent_id IS NULL",
+        params={"article": article.pk},
         sort=sort,
         offset=(page - 1) * per_page,
         limit=per_page,
         max_level=settings.COMMENT_VISUAL_DEPTH - 1,
+        user=user,
+        pinned_id=article.pinned_comment_id,
     )
     return ThreadPage(threads=loaded.tops, sort=sort, page=page, has_next=loaded.has_more)
 
@@ -264,11 +278,12 @@ class ReplyPage:
     more: int  # replies after this batch
 
 
-def reply_page(*, parent: Comment, sort: Sort, offset: int, base_level: int) -> ReplyPage:
+def reply_page(*, parent: Comment, sort: Sort, offset: int, base_level: int, user) -> ReplyPage:
     """The next batch of replies to one comment, each with the replies shown under it."""
     loaded = _load(
-        where="c.parent_id = %s",
-        params=[parent.pk],
+        where="c.parent_id = %(parent)s",
+        params={"parent": parent.pk},
+        user=user,
         sort=sort,
         offset=offset,
         limit=settings.COMMENT_REPLIES_SHOWN,
@@ -287,10 +302,12 @@ class CommentContext:
     replies: ReplyPage
 
 
-def comment_context(*, comment: Comment, sort: Sort, offset: int = 0) -> CommentContext:
+def comment_context(*, comment: Comment, sort: Sort, user, offset: int = 0) -> CommentContext:
     """A comment with the chain of comments it answers and a page of its replies."""
     ancestors = list(comment.get_ancestors().select_related("author"))
-    replies = reply_page(parent=comment, sort=sort, offset=offset, base_level=comment.level)
+    replies = reply_page(
+        parent=comment, sort=sort, offset=offset, base_level=comment.level, user=user
+    )
     comment.replies = replies.replies
     comment.more_replies = replies.more
     comment.next_offset = replies.offset

@@ -16,6 +16,7 @@ error can never leave a lock behind.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -31,11 +32,13 @@ from articles.models import Article
 from comments import notify
 from comments.models import (
     ArticleVisit,
+    AuditEntry,
     Comment,
     CommentFlag,
     CommentLike,
     CommentRevision,
     Notification,
+    WordRule,
 )
 from comments.ranking import Sort, best_score
 from comments.sanitize import mentioned_names, normalize, sanitize_comment
@@ -83,6 +86,9 @@ def comment_body_errors(body: str) -> list[str]:
 def _check_can_comment(*, article: Article, author) -> None:
     if author is None or not author.is_authenticated:
         raise ValidationError("Log in to join the discussion.")
+    blocked = author.posting_block_reason()
+    if blocked:
+        raise ValidationError(blocked)
     if not author.is_active:
         raise ValidationError("This account can't post comments.")
     if not article.is_published:
@@ -99,12 +105,16 @@ def comment_create(
     parent: Comment | None = None,
     ip_address: str | None = None,
     created_at: datetime | None = None,
+    screen: bool = True,
 ) -> Comment:
     """Post a top-level comment, or a reply when ``parent`` is given.
 
     Raises ``ValidationError`` (nothing written) when the body, the article or
-    the parent don't allow it. ``created_at`` is for imports and demo content
-    that carry their own dates; readers' posts are stamped now.
+    the parent don't allow it, or it contains a blocked word. A held word, too
+    many links or a new account's first comments make it ``pending``: stored,
+    shown to its author as awaiting moderation, counted and announced only
+    once approved. ``created_at`` and ``screen=False`` are for imports and demo
+    content that carry their own dates and were moderated where they came from.
     """
     errors = comment_body_errors(body)
     if errors:
@@ -116,6 +126,7 @@ def comment_create(
     text = normalize(body)
     mentioned = _mentioned_users(text)
     body_html = sanitize_comment(text, mentions=_mention_urls(mentioned))
+    held_because = _screen(text, body_html, author) if screen else ""
     with transaction.atomic():
         if parent is None:
             new_tree_lock()
@@ -137,12 +148,55 @@ def comment_create(
             body_html=body_html,
             created_at=created_at or timezone.now(),
             ip_address=ip_address,
+            status=Comment.Status.PENDING if held_because else Comment.Status.PUBLISHED,
+            moderation_reason=held_because,
         )
         comment.save()
-        if parent is not None:
-            _published_count_changed(comment, +1, parent=parent)
-        _notify(comment, mentioned)
+        if comment.is_visible:
+            if parent is not None:
+                _published_count_changed(comment, +1, parent=parent)
+            _notify(comment, mentioned)
     return comment
+
+
+# --- Screening new comments -------------------------------------------------
+
+_LINK = re.compile(r'<a href="https?:', re.I)
+
+
+def _rule_pattern(phrase: str) -> re.Pattern[str]:
+    words = [re.escape(word) for word in phrase.split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.I)
+
+
+def _screen(text: str, body_html: str, author) -> str:
+    """Why a new comment must wait for a moderator ("" when it needn't).
+
+    Raises ValidationError for a blocked word. Staff and moderators are not held.
+    """
+    for rule in WordRule.objects.order_by("action", "phrase"):
+        if not _rule_pattern(rule.phrase).search(text):
+            continue
+        if rule.action == WordRule.Action.BLOCK:
+            raise ValidationError(
+                f"Your comment contains “{rule.phrase}”, which isn't allowed here. "
+                "Change it and try again."
+            )
+        if not _is_moderator(author):
+            return f"Contains the held word “{rule.phrase}”."
+    if _is_moderator(author):
+        return ""
+    links = len(_LINK.findall(body_html))
+    if links > settings.COMMENT_MAX_LINKS:
+        return f"Has {links} links (more than {settings.COMMENT_MAX_LINKS})."
+    first = settings.HOLD_FIRST_COMMENTS
+    if first and Comment.objects.filter(author=author).count() < first:
+        return f"One of a new account's first {first} comments."
+    return ""
+
+
+def _is_moderator(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("comments.can_moderate"))
 
 
 # --- Counters ---------------------------------------------------------------
@@ -352,24 +406,303 @@ def comment_delete(*, comment: Comment, user) -> Comment:
     return comment
 
 
-def comment_status_set(*, comment: Comment, status: str) -> Comment:
-    """Change a comment's status (moderation), keeping the counters above it right.
+def _ensure_not_blocked(user) -> None:
+    blocked = user.posting_block_reason()
+    if blocked:
+        raise PermissionDenied(blocked)
 
-    The subtree stays: a hidden comment with published replies shows as a
-    placeholder above them. Precondition: none; takes the tree lock.
+
+# --- Moderation -------------------------------------------------------------
+#
+# Every act checks the actor's permission itself (admin is not the only
+# caller), runs in one transaction under the thread's lock, and leaves an
+# AuditEntry with the status before and after.
+
+
+def _require(actor, permission: str) -> None:
+    if actor is None or not actor.is_authenticated or not actor.has_perm(permission):
+        raise PermissionDenied("You don't have permission to moderate this.")
+
+
+def _audit(*, actor, action: str, comment: Comment | None = None, **fields) -> AuditEntry:
+    if comment is not None:
+        fields.setdefault("article_id", comment.article_id)
+        fields.setdefault("target_user_id", comment.author_id)
+        fields.setdefault("detail", f"Comment {comment.pk}: {comment.body[:200]}")
+    return AuditEntry.objects.create(actor=actor, action=action, comment=comment, **fields)
+
+
+def _set_status(comment: Comment, status: str, *, reason: str = "") -> tuple[Comment, str]:
+    """Change the status under the tree lock, keeping the counters; returns (row, old status).
+
+    Precondition: inside atomic(). A comment approved out of the pending queue
+    is announced (replies, mentions) as if it had just been posted.
     """
+    tree_lock(comment.tree_id)
+    current = Comment.objects.select_for_update().get(pk=comment.pk)
+    before = current.status
+    Comment.objects.filter(pk=current.pk).update(status=status, moderation_reason=reason)
+    current.status, current.moderation_reason = status, reason
+    if (before == Comment.Status.PUBLISHED) != current.is_visible:
+        _published_count_changed(current, +1 if current.is_visible else -1)
+    if before == Comment.Status.PENDING and current.is_visible:
+        current.parent = Comment.objects.get(pk=current.parent_id) if current.parent_id else None
+        _notify(current, _mentioned_users(current.body))
+    comment.status, comment.moderation_reason = status, reason
+    return current, before
+
+
+def comment_status_set(*, comment: Comment, status: str, reason: str = "") -> Comment:
+    """Change a comment's status, keeping the counters above it right (no audit: see moderate)."""
     if status not in Comment.Status.values:
         raise ValidationError(f"Unknown comment status {status!r}.")
     with transaction.atomic():
+        _set_status(comment, status, reason=reason)
+    return comment
+
+
+# What each moderation act does: (new status, audit action, statuses it applies to).
+MODERATION = {
+    "approve": (Comment.Status.PUBLISHED, AuditEntry.Action.APPROVE, {"pending"}),
+    "remove": (
+        Comment.Status.REMOVED,
+        AuditEntry.Action.REMOVE,
+        {"published", "pending", "spam"},
+    ),
+    "spam": (Comment.Status.SPAM, AuditEntry.Action.SPAM, {"published", "pending", "removed"}),
+    "restore": (Comment.Status.PUBLISHED, AuditEntry.Action.RESTORE, {"removed", "spam"}),
+}
+
+
+def comment_moderate(*, comment: Comment, actor, act: str, reason: str = "") -> bool:
+    """Approve, remove, mark as spam or restore one comment; False when it doesn't apply.
+
+    Removing keeps the replies: readers see "[removed by a moderator]" above
+    them. Restoring brings back removed or spam comments (never an author's own
+    deletion). Each act is recorded in the audit log with its reason.
+    """
+    _require(actor, "comments.can_moderate")
+    status, action, applies_to = MODERATION[act]
+    reason = " ".join(reason.split())[:300]
+    if act == "remove" and not reason:
+        raise ValidationError("Give a reason for removing the comment.")
+    with transaction.atomic():
+        current = Comment.objects.select_for_update().get(pk=comment.pk)
+        if current.status not in applies_to:
+            return False
+        current, before = _set_status(current, status, reason=reason)
+        _audit(
+            actor=actor,
+            action=action,
+            comment=current,
+            reason=reason,
+            before_status=before,
+            after_status=status,
+        )
+    comment.status = status
+    return True
+
+
+def comment_hard_delete(*, comment: Comment, actor) -> int:
+    """Delete a comment and every reply below it for good; superusers only. Returns how many.
+
+    The audit entry keeps the text's opening words, since the row is gone.
+    """
+    if actor is None or not actor.is_authenticated or not actor.is_superuser:
+        raise PermissionDenied("Only superusers can delete comments for good.")
+    with transaction.atomic():
         tree_lock(comment.tree_id)
         current = Comment.objects.select_for_update().get(pk=comment.pk)
-        was_published = current.is_visible
-        Comment.objects.filter(pk=current.pk).update(status=status)
-        current.status = status
-        if was_published != current.is_visible:
-            _published_count_changed(current, +1 if current.is_visible else -1)
-    comment.status = status
-    return comment
+        gone = current.get_descendant_count() + 1
+        published_gone = (1 if current.is_visible else 0) + current.descendant_count
+        if current.parent_id is not None:
+            parent = Comment.objects.select_for_update().get(pk=current.parent_id)
+            replies = parent.reply_count - (1 if current.is_visible else 0)
+            Comment.objects.filter(pk=parent.pk).update(
+                reply_count=replies,
+                best_score=best_score(likes=parent.like_count, replies=replies),
+            )
+            Comment.objects.filter(
+                tree_id=parent.tree_id, lft__lte=parent.lft, rght__gte=parent.rght
+            ).update(descendant_count=F("descendant_count") - published_gone)
+        _audit(
+            actor=actor,
+            action=AuditEntry.Action.HARD_DELETE,
+            comment=current,
+            before_status=current.status,
+            reason=f"{gone} comment(s) deleted with their replies.",
+        )
+        current.delete()
+    return gone
+
+
+def comment_retro_spoiler(*, comment: Comment, actor, reason: str = "") -> Comment:
+    """Hide a whole comment behind a spoiler warning instead of removing it; tell the author.
+
+    The author's text is kept as an earlier version, as an edit would keep it.
+    """
+    _require(actor, "comments.can_moderate")
+    with transaction.atomic():
+        current = (
+            Comment.objects.select_for_update(of=("self",))
+            .select_related("article", "author")
+            .get(pk=comment.pk)
+        )
+        inner = re.sub(r"\[/spoiler\]", "", current.body, flags=re.I)
+        text = f"[spoiler]{inner}[/spoiler]"
+        mentions = _mention_urls(_mentioned_users(text))
+        now = timezone.now()
+        CommentRevision.objects.create(
+            comment=current,
+            body=current.body,
+            body_html=current.body_html,
+            written_at=current.edited_at or current.created_at,
+            replaced_at=now,
+        )
+        body_html = sanitize_comment(text, mentions=mentions)
+        Comment.objects.filter(pk=current.pk).update(body=text, body_html=body_html)
+        current.body, current.body_html = text, body_html
+        Notification.objects.update_or_create(
+            recipient_id=current.author_id,
+            comment=current,
+            defaults={"kind": Notification.Kind.SPOILERED, "created_at": now, "read_at": None},
+        )
+        transaction.on_commit(
+            partial(
+                notify.send_notification_emails,
+                comment_id=current.pk,
+                recipient_ids=[current.author_id],
+            ),
+            robust=True,
+        )
+        _audit(
+            actor=actor,
+            action=AuditEntry.Action.SPOILER,
+            comment=current,
+            reason=reason,
+            before_status=current.status,
+            after_status=current.status,
+        )
+    return current
+
+
+def comment_pin(*, comment: Comment, actor, pinned: bool = True) -> None:
+    """Show a top-level comment first in its discussion (one per article), or unpin it."""
+    _require(actor, "comments.can_moderate")
+    if pinned and (comment.parent_id is not None or not comment.is_visible):
+        raise ValidationError("Only a published top-level comment can be pinned.")
+    with transaction.atomic():
+        article = Article.objects.select_for_update().get(pk=comment.article_id)
+        if not pinned and article.pinned_comment_id != comment.pk:
+            return
+        Article.objects.filter(pk=article.pk).update(pinned_comment=comment if pinned else None)
+        _audit(
+            actor=actor,
+            action=AuditEntry.Action.PIN if pinned else AuditEntry.Action.UNPIN,
+            comment=comment,
+        )
+
+
+def comment_pick(*, comment: Comment, actor, picked: bool = True) -> None:
+    """Mark a comment an Editor's pick, or take the badge away."""
+    _require(actor, "comments.can_moderate")
+    with transaction.atomic():
+        changed = Comment.objects.filter(pk=comment.pk).exclude(is_editors_pick=picked)
+        if changed.update(is_editors_pick=picked):
+            _audit(
+                actor=actor,
+                action=AuditEntry.Action.PICK if picked else AuditEntry.Action.UNPICK,
+                comment=comment,
+            )
+    comment.is_editors_pick = picked
+
+
+def article_comments_set(*, article: Article, actor, open_: bool) -> None:
+    """Close an article's comments (existing ones stay, no new ones) or reopen them."""
+    _require(actor, "articles.moderate_discussion")
+    with transaction.atomic():
+        if (
+            Article.objects.filter(pk=article.pk)
+            .exclude(comments_open=open_)
+            .update(comments_open=open_)
+        ):
+            _audit(
+                actor=actor,
+                action=AuditEntry.Action.OPEN if open_ else AuditEntry.Action.CLOSE,
+                article=article,
+                detail=article.title[:300],
+            )
+    article.comments_open = open_
+
+
+def user_suspend(*, user, actor, until: datetime | None, reason: str) -> None:
+    """Stop a reader posting, replying, liking and flagging until ``until``, or for good (a ban).
+
+    They are told why, and until when, the next time they try.
+    """
+    _require(actor, "accounts.moderate_user")
+    reason = " ".join(reason.split())[:300]
+    if not reason:
+        raise ValidationError("Give a reason: the reader is shown it.")
+    if until is not None and until <= timezone.now():
+        raise ValidationError("A suspension must end in the future.")
+    if user.pk == actor.pk or user.is_superuser:
+        raise ValidationError("You can't suspend yourself or a superuser.")
+    with transaction.atomic():
+        get_user_model().objects.filter(pk=user.pk).update(
+            banned=until is None, suspended_until=until, moderation_reason=reason
+        )
+        _audit(
+            actor=actor,
+            action=AuditEntry.Action.BAN if until is None else AuditEntry.Action.SUSPEND,
+            target_user=user,
+            reason=reason,
+            detail=user.username
+            + (f" until {until:%Y-%m-%d %H:%M %Z}" if until is not None else ", no end date"),
+        )
+    user.banned, user.suspended_until, user.moderation_reason = until is None, until, reason
+
+
+def user_reinstate(*, user, actor) -> None:
+    _require(actor, "accounts.moderate_user")
+    with transaction.atomic():
+        get_user_model().objects.filter(pk=user.pk).update(
+            banned=False, suspended_until=None, moderation_reason=""
+        )
+        _audit(
+            actor=actor, action=AuditEntry.Action.REINSTATE, target_user=user, detail=user.username
+        )
+    user.banned, user.suspended_until, user.moderation_reason = False, None, ""
+
+
+def user_remove_all_comments(*, user, actor, reason: str) -> int:
+    """Remove every shown comment a reader wrote (a spammer), in one go; returns how many."""
+    _require(actor, "comments.can_moderate")
+    reason = " ".join(reason.split())[:300] or "All of this reader's comments removed."
+    with transaction.atomic():
+        targets = list(
+            Comment.objects.filter(
+                author=user, status__in=[Comment.Status.PUBLISHED, Comment.Status.PENDING]
+            ).order_by("tree_id", "pk")  # one lock order, so no deadlock with other writers
+        )
+        for comment in targets:
+            current, before = _set_status(comment, Comment.Status.REMOVED, reason=reason)
+            _audit(
+                actor=actor,
+                action=AuditEntry.Action.REMOVE,
+                comment=current,
+                reason=reason,
+                before_status=before,
+                after_status=current.status,
+            )
+        _audit(
+            actor=actor,
+            action=AuditEntry.Action.REMOVE_ALL,
+            target_user=user,
+            reason=reason,
+            detail=f"{user.username}: {len(targets)} comment(s)",
+        )
+    return len(targets)
 
 
 # --- Likes and flags --------------------------------------------------------
@@ -384,6 +717,7 @@ def comment_like_toggle(*, comment: Comment, user) -> Comment:
     """
     if user is None or not user.is_authenticated:
         raise PermissionDenied("Log in to like comments.")
+    _ensure_not_blocked(user)
     if comment.author_id == user.pk:
         raise PermissionDenied("You can't like your own comment.")
     with transaction.atomic():
@@ -405,6 +739,7 @@ def comment_flag(*, comment: Comment, user, reason: str, text: str = "") -> Comm
     """Report a comment to the moderators; one flag per reader per comment."""
     if user is None or not user.is_authenticated:
         raise PermissionDenied("Log in to flag comments.")
+    _ensure_not_blocked(user)
     if comment.author_id == user.pk:
         raise ValidationError("You can't flag your own comment. Edit or delete it instead.")
     if not comment.is_visible:

@@ -28,6 +28,9 @@ from comments.models import Comment
 from comments.ranking import Sort, sort_from
 
 DRAFT_KEY = "comment_draft:{article}:{parent}"
+HELD_MESSAGE = (
+    "Your comment is awaiting moderation. Others will see it once a moderator approves it."
+)
 
 
 def _draft_key(article: Article, parent: Comment | None) -> str:
@@ -119,7 +122,7 @@ def discussion_context(request: HttpRequest, article: Article) -> dict:
         since = services.article_visit_record(user=user, article=article)
     else:
         since = None
-    page = selectors.thread_page(article=article, sort=sort, page=page_number)
+    page = selectors.thread_page(article=article, sort=sort, page=page_number, user=user)
     selectors.for_reader(page.threads, user=user, since=since)
     context = {
         "article": article,
@@ -165,7 +168,9 @@ def comment_replies_view(request: HttpRequest, pk: int) -> HttpResponse:
     # The level the requesting page starts at (0 on the article, the focus on a
     # permalink), so the depth cap matches the page the replies are added to.
     base_level = min(_int_param(request, "base", 0, minimum=0), parent.level)
-    replies = selectors.reply_page(parent=parent, sort=sort, offset=offset, base_level=base_level)
+    replies = selectors.reply_page(
+        parent=parent, sort=sort, offset=offset, base_level=base_level, user=request.user
+    )
     since = selectors.previous_visit(user=request.user, article=parent.article)
     selectors.for_reader(replies.replies, user=request.user, since=since)
     return render(
@@ -213,6 +218,8 @@ def _post(request: HttpRequest, article: Article, parent: Comment | None) -> Htt
         else:
             if request.htmx:
                 return _inserted(request, comment)
+            if comment.is_pending:
+                messages.info(request, HELD_MESSAGE)
             return redirect(_comment_url(comment))
 
     context = {"article": article, "parent": parent, "form": form}
@@ -265,7 +272,9 @@ def comment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
     sort = selectors.sort_for(request_value=request.GET.get("sort"), user=request.user)
     offset = _int_param(request, "offset", 0, minimum=0)
-    context = selectors.comment_context(comment=comment, sort=sort, offset=offset)
+    context = selectors.comment_context(
+        comment=comment, sort=sort, offset=offset, user=request.user
+    )
     since = selectors.previous_visit(user=request.user, article=comment.article)
     selectors.for_reader([context.comment], user=request.user, since=since)
     return render(

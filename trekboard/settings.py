@@ -205,6 +205,12 @@ COMMENT_REPLIES_SHOWN = env.int("COMMENT_REPLIES_SHOWN", default=10)
 COMMENT_PAGE_BUDGET = env.int("COMMENT_PAGE_BUDGET", default=600)
 # How long authors may edit their own comments.
 COMMENT_EDIT_MINUTES = env.int("COMMENT_EDIT_MINUTES", default=15)
+# Moderation. Comments with more links than this wait for a moderator; so do a
+# new account's first N comments (0: off). Articles stop taking comments N days
+# after publication (0: never).
+COMMENT_MAX_LINKS = env.int("COMMENT_MAX_LINKS", default=2)
+HOLD_FIRST_COMMENTS = env.int("HOLD_FIRST_COMMENTS", default=0)
+COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=0)
 # Absolute links in emails (notifications, unsubscribe) start with this.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
