@@ -111,9 +111,13 @@ class Article(models.Model):
         return self.comments_open and self.is_published and not self.auto_closed
 
     @property
+    def close_after_days(self) -> int:
+        return settings.COMMENTS_CLOSE_AFTER_DAYS
+
+    @property
     def auto_closed(self) -> bool:
         """Past settings.COMMENTS_CLOSE_AFTER_DAYS since publication (0 keeps them open)."""
-        days = settings.COMMENTS_CLOSE_AFTER_DAYS
+        days = self.close_after_days
         if not days or self.published_at is None:
             return False
         return timezone.now() > self.published_at + timedelta(days=days)

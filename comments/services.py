@@ -95,6 +95,10 @@ def _check_can_comment(*, article: Article, author) -> None:
         raise ValidationError("This article isn't published, so it can't take comments.")
     if not article.comments_open:
         raise ValidationError("Comments are closed on this article.")
+    if article.auto_closed:
+        raise ValidationError(
+            f"Comments closed automatically {article.close_after_days} days after publication."
+        )
 
 
 def comment_create(

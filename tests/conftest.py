@@ -83,3 +83,24 @@ def client_logged_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def moderator(db) -> User:
+    """Staff, in the "Moderators" group: may moderate, may not edit articles or users."""
+    from tests.helpers import make_moderator
+
+    return make_moderator()
+
+
+@pytest.fixture
+def editor(db) -> User:
+    """Staff who edits articles, without the moderation permissions."""
+    from tests.helpers import make_editor
+
+    return make_editor()
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return UserFactory(is_staff=True, is_superuser=True)

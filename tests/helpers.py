@@ -118,3 +118,69 @@ def add_likes(comment: Comment, count: int) -> Comment:
         comment_like_toggle(comment=comment, user=reader)
     comment.refresh_from_db()
     return comment
+
+
+def moderators_group():
+    """The "Moderators" group that comments' migration 0005 creates.
+
+    A transactional test (the browser tests) ends with a flush that empties
+    every table, data migrations' rows included; the group is then put back
+    with the permissions the migration lists, so later tests still get it.
+    """
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.filter(name="Moderators").first()
+    if group is not None:
+        return group
+    migration = importlib.import_module("comments.migrations.0005_moderators_group")
+    group = Group.objects.create(name="Moderators")
+    for app_label, codenames in migration.MODERATOR_PERMISSIONS.items():
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+        )
+    return group
+
+
+def make_moderator(**fields):
+    """A staff user in the Moderators group, read back fresh so no permission cache is stale."""
+    from tests.factories import UserFactory
+
+    moderator = UserFactory(is_staff=True, **fields)
+    moderator.groups.add(moderators_group())
+    return type(moderator).objects.get(pk=moderator.pk)
+
+
+def make_editor(**fields):
+    """A staff user who edits articles and can look at comments, but may not moderate them."""
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    editor = UserFactory(is_staff=True, **fields)
+    editor.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label__in=["articles", "comments"],
+            codename__in=["view_article", "change_article", "view_comment", "change_comment"],
+        )
+    )
+    return type(editor).objects.get(pk=editor.pk)
+
+
+def assert_trees_valid() -> None:
+    """Run check_comment_tree; it raises CommandError, naming what broke, on any bad tree."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("check_comment_tree", stdout=out, stderr=out)
+    assert out.getvalue().startswith("OK:"), out.getvalue()
+
+
+def comment_block(html: str, pk: int) -> str:
+    """The page's markup for one comment, up to the next comment's (or the page's end)."""
+    start = html.index(f'id="comment-{pk}"')
+    end = html.find('<article class="comment', start)
+    return html[start:] if end == -1 else html[start:end]

@@ -17,11 +17,13 @@ from articles.models import Article, GalleryImage, Tag
 from comments import selectors
 from comments.models import (
     ArticleVisit,
+    AuditEntry,
     Comment,
     CommentFlag,
     CommentLike,
     CommentRevision,
     Notification,
+    WordRule,
 )
 from comments.ranking import Sort
 
@@ -181,3 +183,26 @@ def test_seed_demo_refuses_production_without_force(settings, media_root):
     with pytest.raises(CommandError, match="--force"):
         call_command("seed_demo", verbosity=0)
     assert not Article.objects.exists()
+
+
+def test_moderator_logs_in_to_work_in_every_queue(client, lead):
+    moderator = User.objects.get(username="moderator")
+    assert moderator.is_staff and not moderator.is_superuser
+    assert moderator.groups.filter(name="Moderators").exists()
+    assert moderator.has_perm("comments.can_moderate")
+
+    assert Comment.objects.filter(article=lead, status=Comment.Status.PENDING).count() == 2
+    assert Comment.objects.filter(status=Comment.Status.SPAM).exists()
+    assert User.objects.get(username="deals4you").banned
+    assert User.objects.filter(suspended_until__isnull=False).count() == 1
+    assert AuditEntry.objects.filter(actor=moderator).count() >= 6
+    assert WordRule.objects.filter(action=WordRule.Action.BLOCK).exists()
+
+    html = client.get(lead.get_absolute_url()).content.decode()
+    first_thread = html.index('<article class="comment')
+    assert html.index("Pinned", first_thread) < html.index(
+        '<article class="comment', first_thread + 1
+    )
+    assert "Editor's pick" in html
+    assert "[removed by a moderator]" in html
+    assert "leaked script" not in html  # held, so readers don't see it

@@ -9,7 +9,9 @@ question with more answers than are shown at once ("N more replies"),
 nesting deeper than the page indents ("Continue this thread"), spoilers,
 @mentions, uneven likes (so Best, Top, Newest and Oldest all differ), an
 edited comment and a "[deleted]" one still holding its replies. The staff
-login ``editor`` finds unread notifications and "N new since your last visit".
+login ``editor`` finds unread notifications and "N new since your last visit";
+the ``moderator`` login (the Moderators group) finds held comments, flags, a
+banned spammer, a suspended reader, word lists and an audit log to read.
 
 Everything is written through the same services the site uses
 (``article_save``, ``comment_create``, ``comment_like_toggle``,
@@ -35,28 +37,33 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles.demo import images
+from articles.demo import images, moderation as demo_moderation
 from articles.demo.activity import Activity, Visit, plan_activity
 from articles.demo.discussion import Corpus, PlannedComment, plan_discussion
 from articles.demo.people import DEMO_PASSWORD, EDITOR, EDITOR_EMAIL, READERS
 from articles.demo.stories import LEAD_SLUG, STORIES, StorySpec
 from articles.models import Article, GalleryImage, Tag
 from articles.services import article_save
-from comments.models import ArticleVisit, Comment, Notification
+from comments.models import ArticleVisit, Comment, Notification, WordRule
 from comments.services import (
     comment_create,
     comment_delete,
     comment_edit,
     comment_flag,
     comment_like_toggle,
+    comment_moderate,
+    comment_pick,
+    comment_pin,
     notifications_mark_read,
+    user_remove_all_comments,
+    user_suspend,
 )
 
 SEED = 1987
@@ -203,6 +210,78 @@ def _record_visit(
     notifications_mark_read(user=user, notification_ids=list(seen))
 
 
+def _moderate(
+    *, lead: Article, users: dict[str, AbstractUser], password: str, now: datetime
+) -> AbstractUser:
+    """A moderator's day on the lead article, through the moderation services."""
+    moderator, _ = get_user_model().objects.get_or_create(
+        username=demo_moderation.MODERATOR_USERNAME,
+        defaults={
+            "first_name": demo_moderation.MODERATOR_NAME[0],
+            "last_name": demo_moderation.MODERATOR_NAME[1],
+            "email": f"{demo_moderation.MODERATOR_USERNAME}@example.com",
+            "password": password,
+            "is_staff": True,
+            "date_joined": now - timedelta(days=1200),
+        },
+    )
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    for phrase, action, note in demo_moderation.WORD_RULES:
+        WordRule.objects.get_or_create(
+            phrase=phrase, defaults={"action": action, "note": note, "created_by": moderator}
+        )
+
+    welcome = comment_create(
+        article=lead,
+        author=users[EDITOR.username],
+        body=demo_moderation.PINNED_WELCOME,
+        created_at=lead.published_at + timedelta(minutes=1),
+    )
+    comment_pin(comment=welcome, actor=moderator)
+    best = (
+        Comment.objects.for_article(lead)
+        .published()
+        .filter(parent=None)
+        .exclude(pk=welcome.pk)
+        .order_by("-like_count", "pk")
+        .first()
+    )
+    comment_pick(comment=best, actor=moderator)
+    attack = (
+        Comment.objects.for_article(lead)
+        .published()
+        .filter(level=1, reply_count__gte=1)
+        .exclude(author__username=EDITOR.username)
+        .order_by("like_count", "pk")
+        .first()
+    )
+    comment_moderate(
+        comment=attack, actor=moderator, act="remove", reason=demo_moderation.REMOVAL_REASON
+    )
+
+    spammer_name, spam_text = demo_moderation.SPAMMER
+    spammer, _ = get_user_model().objects.get_or_create(
+        username=spammer_name,
+        defaults={"email": f"{spammer_name}@example.com", "password": password},
+    )
+    comment_create(
+        article=lead, author=spammer, body=spam_text, created_at=now - timedelta(minutes=3)
+    )
+    user_remove_all_comments(user=spammer, actor=moderator, reason="Spam account.")
+    for comment in Comment.objects.filter(author=spammer):
+        comment_moderate(comment=comment, actor=moderator, act="spam")
+    user_suspend(user=spammer, actor=moderator, until=None, reason="Spam account.")
+
+    name, length, reason = demo_moderation.SUSPENDED
+    user_suspend(user=users[name], actor=moderator, until=now + length, reason=reason)
+
+    for username, body in demo_moderation.HELD:
+        comment_create(
+            article=lead, author=users[username], body=body, created_at=now - timedelta(minutes=1)
+        )
+    return moderator
+
+
 def _plan_comments(*, stories: list[StorySpec], now: datetime) -> list[PlannedComment]:
     """Every article's discussion, merged oldest first.
 
@@ -302,6 +381,13 @@ class Command(BaseCommand):
                     user=users[activity.visit.username],
                     comment_ids=[comment.pk for comment in saved.values()],
                 )
+            if LEAD_SLUG in articles:
+                _moderate(
+                    lead=articles[LEAD_SLUG],
+                    users=users,
+                    password=users[EDITOR.username].password,
+                    now=now,
+                )
             for story in stories:
                 if not story.comments_open:
                     article = articles[story.slug]
@@ -339,5 +425,6 @@ class Command(BaseCommand):
         port = os.environ.get("PORT", "8000")
         self.stdout.write(
             f"Demo staff login: {EDITOR.username} / {DEMO_PASSWORD}  "
-            f"(http://127.0.0.1:{port}/admin/)"
+            f"(http://127.0.0.1:{port}/admin/); moderator: "
+            f"{demo_moderation.MODERATOR_USERNAME} / {DEMO_PASSWORD}"
         )
