@@ -1,9 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
+from django.db.models import OuterRef
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from articles.models import Article, GalleryImage, Tag
 from articles.services import article_save
+from comments.admin import changelist_url, plural, redirect_to_next, subquery_count
+from comments.models import Comment
+from comments.services import article_comments_set
 
 
 class GalleryImageInline(admin.TabularInline):
@@ -21,9 +27,18 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ("title", "status", "published_at", "author", "comments_open", "live_link")
+    list_display = (
+        "title",
+        "status",
+        "published_at",
+        "author",
+        "comments_open",
+        "discussion",
+        "live_link",
+    )
     list_filter = ("status", "comments_open", "tags", ("author", admin.RelatedOnlyFieldListFilter))
     search_fields = ("title", "standfirst", "body")
+    list_select_related = ("author",)
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "published_at"
     autocomplete_fields = ("tags",)
@@ -35,7 +50,96 @@ class ArticleAdmin(admin.ModelAdmin):
         (None, {"fields": ("title", "slug", "standfirst", "body")}),
         ("Media", {"fields": ("hero_image", "hero_caption", "video_url")}),
         ("Publishing", {"fields": ("status", "published_at", "author", "tags", "comments_open")}),
+        ("Discussion", {"fields": ("pinned", "discussion")}),
     )
+    readonly_fields = ("pinned", "discussion")
+    actions = ("close_comments", "reopen_comments")
+
+    def has_moderate_discussion_permission(self, request) -> bool:
+        return request.user.has_perm("articles.moderate_discussion")
+
+    def get_queryset(self, request):
+        comments = Comment.objects.filter(article=OuterRef("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("pinned_comment__author")
+            .annotate(
+                comment_total=subquery_count(comments, "article"),
+                pending_total=subquery_count(
+                    comments.filter(status=Comment.Status.PENDING), "article"
+                ),
+            )
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            name, label = (
+                ("close_comments", "Close comments")
+                if obj.comments_open
+                else ("reopen_comments", "Reopen comments")
+            )
+            allowed = self.get_actions(request)
+            context["moderation_buttons"] = [(name, label)] if name in allowed else []
+            context["moderation_action_url"] = reverse("admin:articles_article_changelist")
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="Comments", ordering="comment_total")
+    def discussion(self, article: Article) -> str:
+        if article.pk is None or not article.comment_total:
+            return "No comments yet"
+        return format_html(
+            '<a href="{}">{}</a>{}',
+            changelist_url(Comment, article__id__exact=article.pk),
+            plural(article.comment_total, "comment"),
+            format_html(
+                ', <a href="{}">{} pending</a>',
+                changelist_url(Comment, article__id__exact=article.pk, queue="pending"),
+                article.pending_total,
+            )
+            if article.pending_total
+            else "",
+        )
+
+    @admin.display(description="Pinned comment")
+    def pinned(self, article: Article) -> str:
+        comment = article.pinned_comment
+        if comment is None:
+            return "None (pin one from the comments list)"
+        return format_html(
+            '<a href="{}">“{}”</a> by {}',
+            reverse("admin:comments_comment_change", args=[comment.pk]),
+            Truncator(comment.body).chars(100),
+            comment.author.username,
+        )
+
+    def _set_comments_open(self, request, queryset, open_: bool):
+        done = skipped = 0
+        for article in queryset:
+            if article.comments_open == open_:
+                skipped += 1
+                continue
+            article_comments_set(article=article, actor=request.user, open_=open_)
+            done += 1
+        verb = "reopened" if open_ else "closed"
+        message = f"Comments {verb} on {plural(done, 'article')}"
+        if skipped:
+            was = "was" if skipped == 1 else "were"
+            state = "open" if open_ else "closed"
+            message += f"; {skipped} {was} already {state} and {was} left alone"
+        self.message_user(request, message + ".", messages.SUCCESS if done else messages.WARNING)
+        return redirect_to_next(request)
+
+    @admin.action(
+        permissions=["moderate_discussion"],
+        description="Close comments (existing ones stay visible)",
+    )
+    def close_comments(self, request, queryset):
+        return self._set_comments_open(request, queryset, open_=False)
+
+    @admin.action(permissions=["moderate_discussion"], description="Reopen comments")
+    def reopen_comments(self, request, queryset):
+        return self._set_comments_open(request, queryset, open_=True)
 
     @admin.display(description="Page")
     def live_link(self, article: Article) -> str:

@@ -51,7 +51,10 @@ def notification_email(notification: Notification) -> EmailMessage:
     unsubscribe = unsubscribe_url(recipient)
     context = {
         "notification": notification,
-        "actor": comment.author,
+        # A retro-spoiler is the moderators' act, on the recipient's own comment.
+        "actor_name": "A moderator"
+        if notification.kind == Notification.Kind.SPOILERED
+        else comment.author.display_name,
         "article": comment.article,
         "text": html_to_text(comment.body_html),
         "comment_url": settings.SITE_URL + comment.get_absolute_url() + f"#comment-{comment.pk}",

@@ -173,11 +173,13 @@ def _rule_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.I)
 
 
-def _screen(text: str, body_html: str, author) -> str:
-    """Why a new comment must wait for a moderator ("" when it needn't).
+def _screen(text: str, body_html: str, author, *, new: bool = True) -> str:
+    """Why a comment must wait for a moderator ("" when it needn't).
 
-    Raises ValidationError for a blocked word. Staff and moderators are not held.
+    Raises ValidationError for a blocked word, whoever writes it. Staff and
+    moderators are not held. ``new=False`` (an edit) skips the new-account rule.
     """
+    trusted = author.is_staff or _is_moderator(author)
     for rule in WordRule.objects.order_by("action", "phrase"):
         if not _rule_pattern(rule.phrase).search(text):
             continue
@@ -186,15 +188,15 @@ def _screen(text: str, body_html: str, author) -> str:
                 f"Your comment contains “{rule.phrase}”, which isn't allowed here. "
                 "Change it and try again."
             )
-        if not _is_moderator(author):
+        if not trusted:
             return f"Contains the held word “{rule.phrase}”."
-    if _is_moderator(author):
+    if trusted:
         return ""
     links = len(_LINK.findall(body_html))
     if links > settings.COMMENT_MAX_LINKS:
         return f"Has {links} links (more than {settings.COMMENT_MAX_LINKS})."
     first = settings.HOLD_FIRST_COMMENTS
-    if first and Comment.objects.filter(author=author).count() < first:
+    if new and first and Comment.objects.filter(author=author).count() < first:
         return f"One of a new account's first {first} comments."
     return ""
 
@@ -321,7 +323,11 @@ def can_edit(comment: Comment, user) -> bool:
 
 
 def can_delete(comment: Comment, user) -> bool:
-    return user.is_authenticated and comment.author_id == user.pk and comment.is_visible
+    return (
+        user.is_authenticated
+        and comment.author_id == user.pk
+        and comment.status in (Comment.Status.PUBLISHED, Comment.Status.PENDING)
+    )
 
 
 def _ensure_own(comment: Comment, user, doing: str) -> None:
@@ -336,7 +342,7 @@ def _ensure_own(comment: Comment, user, doing: str) -> None:
 def ensure_can_edit(comment: Comment, user) -> None:
     """Raise PermissionDenied, saying why, unless ``user`` may edit ``comment`` now."""
     _ensure_own(comment, user, "edit")
-    if not comment.is_visible:
+    if comment.status not in (Comment.Status.PUBLISHED, Comment.Status.PENDING):
         raise PermissionDenied("This comment has been deleted or removed and can't be edited.")
     now = timezone.now()
     if now > edit_deadline(comment):
@@ -361,7 +367,12 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
     text = normalize(body)
     mentioned = _mentioned_users(text)
     body_html = sanitize_comment(text, mentions=_mention_urls(mentioned))
+    # An edit can't bring in what a new comment couldn't: blocked words are
+    # refused, and held ones (or too many links) send it back for review.
+    held_because = _screen(text, body_html, user, new=False)
     with transaction.atomic():
+        # The thread's lock before the row's, the order every tree write takes them in.
+        tree_lock(comment.tree_id)
         current = (
             Comment.objects.select_for_update(of=("self",))
             .select_related("parent", "article", "author")
@@ -380,10 +391,13 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
         )
         Comment.objects.filter(pk=current.pk).update(body=text, body_html=body_html, edited_at=now)
         current.body, current.body_html, current.edited_at = text, body_html, now
-        notified = frozenset(
-            Notification.objects.filter(comment=current).values_list("recipient_id", flat=True)
-        )
-        _notify(current, mentioned, already=notified)
+        if held_because and current.is_visible:
+            current, _ = _set_status(current, Comment.Status.PENDING, reason=held_because)
+        if current.is_visible:
+            notified = frozenset(
+                Notification.objects.filter(comment=current).values_list("recipient_id", flat=True)
+            )
+            _notify(current, mentioned, already=notified)
     return current
 
 
@@ -400,11 +414,13 @@ def comment_delete(*, comment: Comment, user) -> Comment:
         if current.is_deleted:
             comment.status = current.status
             return comment
-        if not current.is_visible:
+        if current.status not in (Comment.Status.PUBLISHED, Comment.Status.PENDING):
             raise PermissionDenied("This comment was removed by a moderator.")
+        was_published = current.is_visible
         Comment.objects.filter(pk=current.pk).update(status=Comment.Status.DELETED)
         current.status = Comment.Status.DELETED
-        _published_count_changed(current, -1)
+        if was_published:
+            _published_count_changed(current, -1)
     comment.status = current.status
     comment.descendant_count = current.descendant_count
     return comment
@@ -439,8 +455,9 @@ def _audit(*, actor, action: str, comment: Comment | None = None, **fields) -> A
 def _set_status(comment: Comment, status: str, *, reason: str = "") -> tuple[Comment, str]:
     """Change the status under the tree lock, keeping the counters; returns (row, old status).
 
-    Precondition: inside atomic(). A comment approved out of the pending queue
-    is announced (replies, mentions) as if it had just been posted.
+    Precondition: inside atomic(). A comment that becomes published (approved,
+    or restored from the bin) is announced (replies, mentions) as if it had just
+    been posted, to whoever hasn't been told about it before.
     """
     tree_lock(comment.tree_id)
     current = Comment.objects.select_for_update().get(pk=comment.pk)
@@ -449,9 +466,12 @@ def _set_status(comment: Comment, status: str, *, reason: str = "") -> tuple[Com
     current.status, current.moderation_reason = status, reason
     if (before == Comment.Status.PUBLISHED) != current.is_visible:
         _published_count_changed(current, +1 if current.is_visible else -1)
-    if before == Comment.Status.PENDING and current.is_visible:
+    if before != Comment.Status.PUBLISHED and current.is_visible:
         current.parent = Comment.objects.get(pk=current.parent_id) if current.parent_id else None
-        _notify(current, _mentioned_users(current.body))
+        told = frozenset(
+            Notification.objects.filter(comment=current).values_list("recipient_id", flat=True)
+        )
+        _notify(current, _mentioned_users(current.body), already=told)
     comment.status, comment.moderation_reason = status, reason
     return current, before
 

@@ -26,6 +26,7 @@ from comments import notify, selectors, services
 from comments.forms import CommentForm, FlagForm
 from comments.models import Comment
 from comments.ranking import Sort, sort_from
+from trekboard.ratelimits import comment_form_limited, flag_form_limited, like_limited, rate_limit
 
 DRAFT_KEY = "comment_draft:{article}:{parent}"
 HELD_MESSAGE = (
@@ -249,12 +250,14 @@ def _inserted(request: HttpRequest, comment: Comment) -> HttpResponse:
 
 
 @require_POST
+@rate_limit("post", respond=comment_form_limited)
 def comment_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
     return _post(request, article, parent=None)
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("reply", respond=comment_form_limited)
 def comment_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
     parent = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
     article = parent.article
@@ -379,6 +382,7 @@ def comment_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@rate_limit("like", respond=like_limited)
 def comment_like_view(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
     if not request.user.is_authenticated:
@@ -398,6 +402,7 @@ def comment_like_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("flag", respond=flag_form_limited)
 def comment_flag_view(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
     if not request.user.is_authenticated:

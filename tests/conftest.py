@@ -104,3 +104,12 @@ def editor(db) -> User:
 @pytest.fixture
 def superuser(db) -> User:
     return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit_counters(settings) -> None:
+    """Every test counts rate limits from zero, under a cache key prefix of its own.
+
+    Not ``cache.clear()``: that would empty a Redis another suite may be using.
+    """
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{os.urandom(8).hex()}:"

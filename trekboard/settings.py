@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from trekboard.ratelimits import parse_rate_limits
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -130,6 +132,15 @@ else:
             "LOCATION": "trekboard_cache",
         }
     }
+
+# --- Rate limits ------------------------------------------------------------
+# Posting, replying, liking, flagging and logging in, counted per account and
+# per IP address in the shared cache above (trekboard/ratelimits.py; the syntax
+# and defaults are in the README). "off" is for load tests, refused in production.
+RATE_LIMITS = parse_rate_limits(env.str("RATE_LIMITS", default=""), production=PRODUCTION)
+# How many reverse proxies in front of gunicorn append the reader's address to
+# X-Forwarded-For. 0: the connection's own address (REMOTE_ADDR) is the reader's.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -1,16 +1,26 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 
 from trekboard import views
+from trekboard.ratelimits import rate_limit
 
 admin.site.site_header = "Trekboard administration"
 admin.site.site_title = "Trekboard admin"
 admin.site.index_title = "Articles, discussions and readers"
 
+# Both login forms count their POSTs per IP address and per username, as one
+# limit: guessing through the admin's form must not bypass the readers' one.
+# Listed before admin.site.urls and django.contrib.auth.urls, which they override.
+login_view = rate_limit("login")(LoginView.as_view())
+admin_login_view = rate_limit("login")(admin.site.login)
+
 urlpatterns = [
+    path("admin/login/", admin_login_view),
     path("admin/", admin.site.urls),
+    path("accounts/login/", login_view, name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),

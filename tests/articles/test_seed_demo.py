@@ -187,7 +187,8 @@ def test_seed_demo_refuses_production_without_force(settings, media_root):
 
 def test_moderator_logs_in_to_work_in_every_queue(client, lead):
     moderator = User.objects.get(username="moderator")
-    assert moderator.is_staff and not moderator.is_superuser
+    assert moderator.is_staff
+    assert not moderator.is_superuser
     assert moderator.groups.filter(name="Moderators").exists()
     assert moderator.has_perm("comments.can_moderate")
 

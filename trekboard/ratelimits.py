@@ -1,0 +1,297 @@
+"""Rate limits on posting, replying, liking, flagging and logging in.
+
+Each action is counted twice: per account (the signed-in reader, or for a login
+the username typed) and per IP address. The counters live in the default cache,
+the one every process shares (Redis, or the database cache table), through
+django-ratelimit's ``get_usage``: fixed windows, one cache key per window, added
+then incremented. Redis increments atomically; the database cache reads and
+writes, so two requests at the same instant can count once, which loosens a
+limit by a request at most and never refuses one wrongly.
+
+django-ratelimit is used as a library, not as an installed app: its system check
+refuses the database cache for that non-atomic increment, and the database
+cache is our deliberate default when ``REDIS_URL`` is unset.
+
+A refusal is a 429 with ``Retry-After`` that says how long to wait, and it never
+loses what the reader typed: a comment or flag form comes back with the text in
+it, as a validation error does. This module is imported by the settings, so it
+imports models and forms only inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django_htmx.http import reswap, retarget
+from django_ratelimit.core import get_usage
+
+# Per account. Sized for a busy board: nobody writes more than five new
+# comments a minute, a quick exchange of replies stays under ten, and liking
+# through a thread stays under one a second; flags are rare, so a burst of them
+# is a campaign; ten logins a minute is plenty for typos and slows guessing.
+DEFAULT_RATES = {
+    "post": "5/m",
+    "reply": "10/m",
+    "like": "60/m",
+    "flag": "10/h",
+    "login": "10/m",
+}
+
+# Per IP address the limit is ten times the account's: a campus, an office or a
+# mobile carrier puts many readers behind one address, and they must not stop
+# each other. One person is still held to the account limit, and a script
+# cycling through accounts (or logins across usernames) to ten times it.
+IP_MULTIPLIER = 10
+
+# django-ratelimit's rate syntax: a count, then a period with an optional
+# multiplier ("5/m", "100/h", "10/15m"). The unit is required here.
+_RATE = re.compile(r"(?P<count>\d+)/(?P<multiplier>\d*)(?P<unit>[smhd])")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+
+MESSAGES = {
+    "post": "You're posting too fast.",
+    "reply": "You're posting too fast.",
+    "like": "You're liking comments too fast.",
+    "flag": "You've flagged a lot of comments in a short time.",
+    "login": "Too many login attempts.",
+}
+
+
+def parse_rate_limits(value: str, *, production: bool = False) -> dict[str, str]:
+    """``RATE_LIMITS`` as the settings keep it: each action's per-account rate.
+
+    Empty means the defaults; ``off`` means no limits at all (an empty dict),
+    which production refuses; otherwise ``action=rate`` pairs, separated by
+    commas, override the defaults they name.
+    """
+    value = value.strip()
+    if value.lower() == "off":
+        if production:
+            raise ImproperlyConfigured(
+                "RATE_LIMITS=off turns rate limiting off for load tests; it is refused when "
+                "TREKBOARD_ENV=production. Unset RATE_LIMITS, or raise the limits instead "
+                "(e.g. RATE_LIMITS=post=20/m)."
+            )
+        return {}
+    rates = dict(DEFAULT_RATES)
+    seen: set[str] = set()
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        action, sep, rate = (part.strip() for part in item.partition("="))
+        if not sep or not rate:
+            raise ImproperlyConfigured(
+                f"RATE_LIMITS: {item!r} is not action=rate, e.g. "
+                f"RATE_LIMITS=post=5/m,login=10/m (or RATE_LIMITS=off)."
+            )
+        if action not in DEFAULT_RATES:
+            raise ImproperlyConfigured(
+                f"RATE_LIMITS: unknown action {action!r}; the actions are "
+                f"{', '.join(DEFAULT_RATES)}."
+            )
+        if action in seen:
+            raise ImproperlyConfigured(f"RATE_LIMITS names {action!r} twice.")
+        match = _RATE.fullmatch(rate)
+        if (
+            match is None
+            or int(match["count"]) < 1
+            or (match["multiplier"] and int(match["multiplier"]) < 1)
+        ):
+            raise ImproperlyConfigured(
+                f"RATE_LIMITS: {action}={rate} is not a rate; write a number of times "
+                f"per s, m, h or d, optionally per several of them: 5/m, 100/h, 10/15m."
+            )
+        seen.add(action)
+        rates[action] = rate
+    return rates
+
+
+def _split(rate: str) -> tuple[int, int]:
+    """``"10/15m"`` -> ``(10, 900)``: the count and the window in seconds."""
+    match = _RATE.fullmatch(rate)
+    if match is None:
+        raise ImproperlyConfigured(f"{rate!r} is not a rate (settings.RATE_LIMITS).")
+    return int(match["count"]), int(match["multiplier"] or 1) * _SECONDS[match["unit"]]
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The reader's address, as one network: an IPv6 reader controls a whole /64.
+
+    Behind ``TRUSTED_PROXY_COUNT`` reverse proxies that each append to
+    X-Forwarded-For, the reader is the entry the outermost of them appended;
+    entries further left are whatever the client sent, so never trusted.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        # A Unix socket has no address; per-account limits still apply.
+        return None
+    prefix = 64 if ip.version == 6 else 32
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def _account(request: HttpRequest, action: str) -> str | None:
+    """Whose attempts these are: the username tried for a login, else the reader."""
+    if action == "login":
+        # Normalised as AuthenticationForm does, and case-folded so that
+        # "Alice" and "alice " count as the same account.
+        username = unicodedata.normalize("NFKC", request.POST.get("username", "")).strip()
+        return f"username:{username.casefold()}" if username else None
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return None
+
+
+@dataclass(frozen=True)
+class Limited:
+    """A refused attempt: which action, and how many seconds until it is allowed again."""
+
+    action: str
+    retry_after: int
+
+    @property
+    def message(self) -> str:
+        return f"{MESSAGES[self.action]} Try again in {wait_text(self.retry_after)}."
+
+
+def wait_text(seconds: int) -> str:
+    """``"about 40 seconds"``, ``"about 3 minutes"``, ``"about 1 hour"``."""
+    if seconds < 60:
+        amount, unit = max(seconds, 1), "second"
+    elif seconds < 3600:
+        amount, unit = (seconds + 30) // 60, "minute"
+    else:
+        amount, unit = (seconds + 1800) // 3600, "hour"
+    return f"about {amount} {unit}{'' if amount == 1 else 's'}"
+
+
+def hit(request: HttpRequest, action: str) -> Limited | None:
+    """Count one attempt at ``action``; say so if it goes over either limit.
+
+    Every attempt counts, refused ones too, so hammering never shortens the wait.
+    """
+    rate = settings.RATE_LIMITS.get(action)
+    if rate is None:
+        return None
+    count, period = _split(rate)
+    counters = [(f"{action}:ip", client_ip(request), count * IP_MULTIPLIER)]
+    counters.append((f"{action}:account", _account(request, action), count))
+    waits = []
+    for group, value, limit in counters:
+        if value is None:
+            continue
+        usage = get_usage(
+            request,
+            group=group,
+            key=lambda _group, _request, value=value: value,
+            rate=(limit, period),
+            increment=True,
+        )
+        if usage is not None and usage["should_limit"]:
+            waits.append(usage["time_left"])
+    if not waits:
+        return None
+    return Limited(action=action, retry_after=max(1, *waits))
+
+
+Respond = Callable[..., HttpResponse]
+
+
+def rate_limit(action: str, *, respond: Respond | None = None) -> Callable:
+    """Count a view's POSTs as ``action``; over the limit, answer with ``respond``.
+
+    ``respond(request, limited, *args, **kwargs)`` gets the view's own
+    arguments; by default it is the 429 page. Other methods pass untouched.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def limited_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method == "POST":
+                limited = hit(request, action)
+                if limited is not None:
+                    return (respond or too_many_requests)(request, limited, *args, **kwargs)
+            return view(request, *args, **kwargs)
+
+        return limited_view
+
+    return decorator
+
+
+def _with_retry_after(response: HttpResponse, limited: Limited) -> HttpResponse:
+    response["Retry-After"] = str(limited.retry_after)
+    return response
+
+
+# --- The answers ------------------------------------------------------------
+
+
+def too_many_requests(request: HttpRequest, limited: Limited, *args, **kwargs) -> HttpResponse:
+    """The 429 page, or for htmx just its sentence, swapped into the request's target."""
+    context = {"message": limited.message, "action": limited.action}
+    if request.htmx:
+        response = render(request, "comments/_refusal.html", context, status=429)
+    else:
+        response = render(request, "429.html", context, status=429)
+    return _with_retry_after(response, limited)
+
+
+def comment_form_limited(
+    request: HttpRequest, limited: Limited, slug: str | None = None, pk: int | None = None
+) -> HttpResponse:
+    """The comment or reply form again, with their text and the wait, as a 429.
+
+    Mirrors a validation error in ``comments.views._post``: the form fragment
+    for htmx (it replaces itself), else the form's own page.
+    """
+    from articles.models import Article
+    from comments.forms import CommentForm
+    from comments.selectors import comments_readable_by
+
+    if pk is not None:
+        parent = get_object_or_404(comments_readable_by(user=request.user), pk=pk)
+        article = parent.article
+    else:
+        parent = None
+        article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
+    form = CommentForm(request.POST)
+    form.add_error(None, limited.message)
+    context = {"article": article, "parent": parent, "form": form}
+    template = "comments/_form.html" if request.htmx else "comments/comment_form.html"
+    return _with_retry_after(render(request, template, context, status=429), limited)
+
+
+def flag_form_limited(request: HttpRequest, limited: Limited, pk: int) -> HttpResponse:
+    """The flag form again, reason and text kept, with the wait, as a 429."""
+    from comments.forms import FlagForm
+    from comments.selectors import comments_readable_by
+
+    comment = get_object_or_404(comments_readable_by(user=request.user), pk=pk)
+    form = FlagForm(request.POST)
+    form.add_error(None, limited.message)
+    context = {"article": comment.article, "comment": comment, "form": form}
+    template = "comments/_flag_form.html" if request.htmx else "comments/comment_flag.html"
+    return _with_retry_after(render(request, template, context, status=429), limited)
+
+
+def like_limited(request: HttpRequest, limited: Limited, pk: int) -> HttpResponse:
+    """For htmx, the wait in the comment's reply slot, so its like button stays; else the page."""
+    if not request.htmx:
+        return too_many_requests(request, limited)
+    response = render(request, "comments/_refusal.html", {"message": limited.message}, status=429)
+    return _with_retry_after(reswap(retarget(response, f"#reply-slot-{pk}"), "innerHTML"), limited)
