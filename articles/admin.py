@@ -63,7 +63,8 @@ class ArticleAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("pinned_comment__author")
+            # Given here, select_related replaces list_select_related: name both.
+            .select_related("author", "pinned_comment__author")
             .annotate(
                 comment_total=subquery_count(comments, "article"),
                 pending_total=subquery_count(

@@ -652,7 +652,7 @@ class CommentAdmin(admin.ModelAdmin):
             buttons.append(("pin_comments", "Pin to the top"))
         if comment.is_editors_pick:
             buttons.append(("unpick_comments", "Remove Editor's pick"))
-        else:
+        elif comment.is_visible:
             buttons.append(("pick_comments", "Make Editor's pick"))
         return [(name, label) for name, label in buttons if name in allowed]
 
@@ -672,8 +672,10 @@ class CommentAdmin(admin.ModelAdmin):
             )
 
     def delete_queryset(self, request, queryset) -> None:
-        for comment in _outermost(queryset):
-            comment_hard_delete(comment=comment, actor=request.user)
+        # All or nothing; the service takes each thread's lock, in tree order.
+        with transaction.atomic():
+            for comment in _outermost(queryset):
+                comment_hard_delete(comment=comment, actor=request.user)
 
     @admin.action(permissions=["delete"], description="Delete selected comments for good…")
     def delete_selected(self, request, queryset):
@@ -833,15 +835,18 @@ class CommentAdmin(admin.ModelAdmin):
     def _pick(self, request, queryset, picked: bool):
         done = skipped = 0
         for comment in _plain(queryset):
-            if comment.is_editors_pick == picked:
+            # Only what readers can see is worth a badge; taking one away always works.
+            if comment.is_editors_pick == picked or (picked and not comment.is_visible):
                 skipped += 1
                 continue
             comment_pick(comment=comment, actor=request.user, picked=picked)
             done += 1
         if picked:
-            text = report(done, "made Editor's picks", skipped, "already one")
+            text = report(
+                done, "given the Editor's pick badge", skipped, "already badged or not published"
+            )
         else:
-            text = report(done, "no longer Editor's picks", skipped, "not one")
+            text = report(done, "no longer badged as Editor's picks", skipped, "not badged")
         return self._finish(request, done, text)
 
     @admin.action(permissions=["moderate"], description="Make selected comments Editor's picks")
@@ -936,9 +941,22 @@ class CommentFlagAdmin(admin.ModelAdmin):
 # --- Word lists -------------------------------------------------------------
 
 
+class WordRuleForm(forms.ModelForm):
+    class Meta:
+        model = WordRule
+        fields = ("phrase", "action", "note")
+
+    def clean_phrase(self) -> str:
+        # As WordRule.save() stores it, so the uniqueness check sees "Tribble"
+        # and "tribble" as the same rule (else the database refuses it later).
+        return " ".join(self.cleaned_data["phrase"].split()).lower()
+
+
 @admin.register(WordRule)
 class WordRuleAdmin(admin.ModelAdmin):
     """Words that block a comment or hold it for moderation. Every change is audited."""
+
+    form = WordRuleForm
 
     list_display = ("phrase", "action", "note", "created_by", "created_at")
     list_filter = ("action",)

@@ -26,7 +26,13 @@ from comments import notify, selectors, services
 from comments.forms import CommentForm, FlagForm
 from comments.models import Comment
 from comments.ranking import Sort, sort_from
-from trekboard.ratelimits import comment_form_limited, flag_form_limited, like_limited, rate_limit
+from trekboard.ratelimits import (
+    comment_form_limited,
+    flag_form_limited,
+    like_limited,
+    rate_limit,
+    reader_address,
+)
 
 DRAFT_KEY = "comment_draft:{article}:{parent}"
 HELD_MESSAGE = (
@@ -46,7 +52,8 @@ def pop_draft(request: HttpRequest, article: Article, parent: Comment | None = N
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    address = reader_address(request)  # behind proxies too (TRUSTED_PROXY_COUNT)
+    return str(address) if address is not None else None
 
 
 def _int_param(request: HttpRequest, name: str, default: int, *, minimum: int) -> int:

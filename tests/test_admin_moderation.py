@@ -398,6 +398,26 @@ def test_changelist_query_count_is_fixed(
     assert rows(large).count("<tr") > rows(small).count("<tr") > 1
 
 
+@pytest.mark.parametrize(("url", "budget"), [(USERS, 8), (ARTICLES, 11), (AUDIT, 10)])
+def test_other_moderation_lists_have_a_fixed_query_count(
+    moderator_client, moderator, django_assert_num_queries, url, budget
+):
+    """Comment counts, standing and audit targets come joined or annotated, not per row."""
+
+    def add_activity(n: int) -> None:
+        for _ in range(n):
+            comment = CommentFactory()
+            flag(comment, 1)
+            comment_moderate(comment=comment, actor=moderator, act="remove", reason="Rude")
+
+    add_activity(1)
+    with django_assert_num_queries(budget):
+        html(moderator_client.get(url))
+    add_activity(6)
+    with django_assert_num_queries(budget):
+        html(moderator_client.get(url))
+
+
 # --- Acting on comments -----------------------------------------------------
 
 
@@ -548,17 +568,30 @@ def test_pinning_two_comments_of_one_article_is_refused(moderator_client, articl
 def test_editors_pick_and_unpick(moderator_client, article):
     chosen = CommentFactory(article=article)
     response = act(moderator_client, "pick_comments", [chosen])
-    assert told(response) == [("success", "1 comment made Editor's picks.")]
+    assert told(response) == [("success", "1 comment given the Editor's pick badge.")]
     chosen.refresh_from_db()
     assert chosen.is_editors_pick
     assert "Editor&#x27;s pick" in rows(html(moderator_client.get(COMMENTS)))
     response = act(moderator_client, "unpick_comments", [chosen])
-    assert told(response) == [("success", "1 comment no longer Editor's picks.")]
+    assert told(response) == [("success", "1 comment no longer badged as Editor's picks.")]
     chosen.refresh_from_db()
     assert not chosen.is_editors_pick
     assert list(
         AuditEntry.objects.filter(comment=chosen).order_by("pk").values_list("action", flat=True)
     ) == ["pick", "unpick"]
+
+
+def test_hidden_comments_get_no_editors_pick(moderator_client, article):
+    held = pending(article=article)
+    response = act(moderator_client, "pick_comments", [held])
+    assert told(response) == [
+        (
+            "warning",
+            "0 comments given the Editor's pick badge; 1 was already badged or not published "
+            "and was left alone.",
+        )
+    ]
+    assert not refreshed(held)[0].is_editors_pick
 
 
 # --- One comment's page -----------------------------------------------------
@@ -738,6 +771,30 @@ def test_moderators_cannot_change_accounts_or_passwords(moderator_client, reader
     reader.refresh_from_db()
     assert reader.username == "nog"
     assert reader.check_password(PASSWORD)
+
+
+def test_superusers_still_edit_accounts_but_not_their_standing(superuser_client, reader):
+    change = reverse("admin:accounts_user_change", args=[reader.pk])
+    page = html(superuser_client.get(change))
+    assert 'name="bio"' in page
+    assert 'name="banned"' not in page  # standing changes only through the actions
+    response = superuser_client.post(
+        change,
+        {
+            "username": "nog",
+            "email": reader.email,
+            "is_active": "on",
+            "bio": "Ferengi entrepreneur.",
+            "comment_sort": reader.comment_sort,
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "10:00:00",
+            "banned": "on",
+        },
+    )
+    assert response.status_code == 302, html(response)[:3000]
+    reader.refresh_from_db()
+    assert reader.bio == "Ferengi entrepreneur."
+    assert not reader.banned
 
 
 def test_suspend_asks_how_long_and_why(moderator_client, moderator, reader):
@@ -996,6 +1053,16 @@ def test_word_rules_record_who_added_them_and_audit_every_change(moderator_clien
     assert not WordRule.objects.exists()
     deleted = AuditEntry.objects.get(action=AuditEntry.Action.WORD_DELETE)
     assert "tribble" in deleted.detail
+
+
+def test_a_word_rule_differing_only_in_case_is_refused_politely(moderator_client):
+    WordRule.objects.create(phrase="tribble")
+    response = moderator_client.post(
+        reverse("admin:comments_wordrule_add"), {"phrase": "  Tribble ", "action": "block"}
+    )
+    assert "Word rule with this Phrase already exists." in html(response)
+    assert WordRule.objects.count() == 1
+    assert not AuditEntry.objects.exists()
 
 
 def test_word_rules_bulk_delete_is_audited_per_rule(moderator_client):

@@ -121,8 +121,8 @@ def _split(rate: str) -> tuple[int, int]:
     return int(match["count"]), int(match["multiplier"] or 1) * _SECONDS[match["unit"]]
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """The reader's address, as one network: an IPv6 reader controls a whole /64.
+def reader_address(request: HttpRequest) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The reader's own address (None for a Unix socket or garbage).
 
     Behind ``TRUSTED_PROXY_COUNT`` reverse proxies that each append to
     X-Forwarded-For, the reader is the entry the outermost of them appended;
@@ -137,8 +137,15 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(forwarded) >= proxies:
             address = forwarded[-proxies]
     try:
-        ip = ipaddress.ip_address(address)
+        return ipaddress.ip_address(address)
     except ValueError:
+        return None
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The reader's address as one network, for counting: an IPv6 reader controls a whole /64."""
+    ip = reader_address(request)
+    if ip is None:
         # A Unix socket has no address; per-account limits still apply.
         return None
     prefix = 64 if ip.version == 6 else 32
@@ -183,14 +190,17 @@ def wait_text(seconds: int) -> str:
 def hit(request: HttpRequest, action: str) -> Limited | None:
     """Count one attempt at ``action``; say so if it goes over either limit.
 
-    Every attempt counts, refused ones too, so hammering never shortens the wait.
+    Every POST counts, invalid and refused ones too: a script's failures cost it
+    as much as its successes. Windows are fixed, so the wait ends with the window.
     """
     rate = settings.RATE_LIMITS.get(action)
     if rate is None:
         return None
     count, period = _split(rate)
-    counters = [(f"{action}:ip", client_ip(request), count * IP_MULTIPLIER)]
-    counters.append((f"{action}:account", _account(request, action), count))
+    counters = [
+        (f"{action}:ip", client_ip(request), count * IP_MULTIPLIER),
+        (f"{action}:account", _account(request, action), count),
+    ]
     waits = []
     for group, value, limit in counters:
         if value is None:
