@@ -14,18 +14,15 @@ of 100 rows costs the same few queries as a page of 1.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.auth import get_user_model
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -37,8 +34,16 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from comments.models import AuditEntry, Comment, CommentFlag, CommentRevision, WordRule
+from comments.selectors import (
+    QUEUES,
+    queue_condition,
+    queue_counts,
+    subquery_count,
+    with_moderation_context,
+)
 from comments.services import (
     MODERATION,
+    comment_flags_dismiss,
     comment_hard_delete,
     comment_moderate,
     comment_pick,
@@ -50,49 +55,11 @@ Status = Comment.Status
 
 # --- Queues -----------------------------------------------------------------
 
-RECENT = timedelta(hours=24)
-
-# (parameter value, label) in the order moderators work them.
-QUEUES = [
-    ("pending", "Pending"),
-    ("flagged", "Flagged"),
-    ("recent", "Recent 24h"),
-    ("removed", "Removed"),
-    ("spam", "Spam"),
-]
-
 # Oldest first where a queue is worked to empty; the most reported first when flagged.
 QUEUE_ORDERING = {
     "pending": ["created_at"],
     "flagged": ["-flag_count", "-created_at"],
 }
-
-
-def _has_flags() -> Exists:
-    return Exists(CommentFlag.objects.filter(comment=OuterRef("pk")))
-
-
-def queue_condition(queue: str) -> Q:
-    """Which comments a queue holds; the filter and the counts above the list share it."""
-    if queue == "pending":
-        return Q(status=Status.PENDING)
-    if queue == "flagged":
-        # Flags on a comment that is already removed or spam need no more work.
-        return Q(_has_flags(), status__in=[Status.PUBLISHED, Status.PENDING])
-    if queue == "recent":
-        return Q(created_at__gte=timezone.now() - RECENT)
-    if queue == "removed":
-        return Q(status=Status.REMOVED)
-    if queue == "spam":
-        return Q(status=Status.SPAM)
-    raise ValueError(f"Unknown queue {queue!r}")
-
-
-def queue_counts() -> dict[str, int]:
-    """How many comments wait in each queue, in one aggregate query."""
-    return Comment.objects.aggregate(
-        **{key: Count("pk", filter=queue_condition(key)) for key, _ in QUEUES}
-    )
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -106,41 +73,6 @@ class QueueFilter(admin.SimpleListFilter):
         if self.value() in dict(QUEUES):
             return queryset.filter(queue_condition(self.value()))
         return queryset
-
-
-def subquery_count(queryset: QuerySet, group_by: str) -> Coalesce:
-    """COUNT(*) of a correlated queryset as a column of the outer query (0 when none)."""
-    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted), 0)
-
-
-def with_moderation_context(queryset: QuerySet) -> QuerySet:
-    """Comments with what a moderator judges them by, in the same query.
-
-    flag_count and flag_reasons (the comment's flags), parent_excerpt, and the
-    author's record: author_comment_count, author_removed_count (removed or
-    spam) and author_flag_count (flags on any of their comments).
-    """
-    flags = CommentFlag.objects.filter(comment=OuterRef("pk"))
-    by_author = Comment.objects.filter(author=OuterRef("author_id"))
-    return (
-        queryset.select_related("author", "article")
-        # The listing never shows an article's or a profile's text.
-        .defer("article__body", "article__body_html", "article__standfirst", "author__bio")
-        .annotate(
-            flag_count=subquery_count(flags, "comment"),
-            flag_reasons=ArraySubquery(flags.order_by("reason").values("reason")),
-            parent_excerpt=Substr("parent__body", 1, 120),
-            author_comment_count=subquery_count(by_author, "author"),
-            author_removed_count=subquery_count(
-                by_author.filter(status__in=[Status.REMOVED, Status.SPAM]), "author"
-            ),
-            author_flag_count=subquery_count(
-                CommentFlag.objects.filter(comment__author=OuterRef("author_id")),
-                "comment__author",
-            ),
-        )
-    )
 
 
 # --- Shared helpers ---------------------------------------------------------
@@ -287,7 +219,7 @@ class CommentRevisionInline(_ReadOnlyInline):
 
 class CommentFlagInline(_ReadOnlyInline):
     model = CommentFlag
-    fields = ("user", "reason", "text", "created_at")
+    fields = ("user", "reason", "text", "created_at", "dismissed_at", "dismissed_by")
     readonly_fields = fields
     verbose_name_plural = "Flags from readers"
 
@@ -320,7 +252,7 @@ _BUTTONS = [
     ("remove_comments", "Remove…", MODERATION["remove"][2]),
     ("mark_spam", "Mark as spam", MODERATION["spam"][2]),
     ("restore_comments", "Restore", MODERATION["restore"][2]),
-    ("retro_spoiler", "Hide behind a spoiler", {Status.PUBLISHED, Status.PENDING}),
+    ("retro_spoiler", "Hide behind a spoiler", {Status.PUBLISHED}),
 ]
 
 
@@ -407,6 +339,7 @@ class CommentAdmin(admin.ModelAdmin):
         "remove_comments",
         "mark_spam",
         "restore_comments",
+        "dismiss_flags",
         "retro_spoiler",
         "pin_comments",
         "unpin_comments",
@@ -646,6 +579,8 @@ class CommentAdmin(admin.ModelAdmin):
         buttons = [
             (name, label) for name, label, statuses in _BUTTONS if comment.status in statuses
         ]
+        if comment.flags.filter(dismissed_at=None).exists():
+            buttons.append(("dismiss_flags", "Dismiss flags"))
         if comment.article.pinned_comment_id == comment.pk:
             buttons.append(("unpin_comments", "Unpin"))
         elif comment.parent_id is None and comment.is_visible:
@@ -766,13 +701,27 @@ class CommentAdmin(admin.ModelAdmin):
         return self._finish(request, done, report(done, "restored", skipped, "not removed or spam"))
 
     @admin.action(
+        permissions=["moderate"], description="Dismiss the flags on selected comments (keep them)"
+    )
+    def dismiss_flags(self, request, queryset):
+        done = skipped = 0
+        for comment in _plain(queryset):
+            if comment_flags_dismiss(comment=comment, actor=request.user):
+                done += 1
+            else:
+                skipped += 1
+        return self._finish(
+            request, done, report(done, "cleared of their flags", skipped, "not flagged")
+        )
+
+    @admin.action(
         permissions=["moderate"],
         description="Hide selected comments behind a spoiler warning (tells the author)",
     )
     def retro_spoiler(self, request, queryset):
         done = skipped = 0
         for comment in _plain(queryset):
-            if comment.status not in (Status.PUBLISHED, Status.PENDING) or _is_spoilered(comment):
+            if comment.status != Status.PUBLISHED or _is_spoilered(comment):
                 skipped += 1
                 continue
             comment_retro_spoiler(comment=comment, actor=request.user)
@@ -920,7 +869,15 @@ class CommentFlagAdmin(admin.ModelAdmin):
     list_filter = ("reason", "created_at")
     search_fields = ("text", "comment__body", "user__username")
     list_select_related = ("comment", "user")
-    readonly_fields = ("comment", "user", "reason", "text", "created_at")
+    readonly_fields = (
+        "comment",
+        "user",
+        "reason",
+        "text",
+        "created_at",
+        "dismissed_at",
+        "dismissed_by",
+    )
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -941,22 +898,9 @@ class CommentFlagAdmin(admin.ModelAdmin):
 # --- Word lists -------------------------------------------------------------
 
 
-class WordRuleForm(forms.ModelForm):
-    class Meta:
-        model = WordRule
-        fields = ("phrase", "action", "note")
-
-    def clean_phrase(self) -> str:
-        # As WordRule.save() stores it, so the uniqueness check sees "Tribble"
-        # and "tribble" as the same rule (else the database refuses it later).
-        return " ".join(self.cleaned_data["phrase"].split()).lower()
-
-
 @admin.register(WordRule)
 class WordRuleAdmin(admin.ModelAdmin):
     """Words that block a comment or hold it for moderation. Every change is audited."""
-
-    form = WordRuleForm
 
     list_display = ("phrase", "action", "note", "created_by", "created_at")
     list_filter = ("action",)

@@ -101,7 +101,8 @@ class Comment(MPTTModel):
         permissions = [("can_moderate", "Can moderate comments")]
 
     def __str__(self) -> str:
-        return f"Comment {self.pk} by {self.author_id} on article {self.article_id}"
+        excerpt = " ".join(self.body.split())
+        return f"Comment {self.pk}: “{excerpt[:60]}{'…' if len(excerpt) > 60 else ''}”"
 
     def get_absolute_url(self) -> str:
         return reverse("comments:detail", kwargs={"pk": self.pk})
@@ -169,6 +170,12 @@ class CommentFlag(models.Model):
     reason = models.CharField(max_length=12, choices=Reason.choices)
     text = models.TextField(blank=True, max_length=1000, help_text="The reader's own words.")
     created_at = models.DateTimeField(auto_now_add=True)
+    dismissed_at = models.DateTimeField(
+        null=True, blank=True, help_text="A moderator looked and kept the comment."
+    )
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -272,8 +279,12 @@ class WordRule(models.Model):
         return f"{self.phrase} ({self.get_action_display().split(':')[0]})"
 
     def save(self, *args, **kwargs) -> None:
-        self.phrase = " ".join(self.phrase.split()).lower()
+        self.clean()
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        # Before uniqueness is validated, so "Tribble" finds an existing "tribble".
+        self.phrase = " ".join(self.phrase.split()).lower()
 
 
 class AuditEntry(models.Model):
@@ -290,6 +301,7 @@ class AuditEntry(models.Model):
         UNPIN = "unpin", "Unpinned"
         PICK = "pick", "Made an Editor's pick"
         UNPICK = "unpick", "Removed from Editor's picks"
+        DISMISS = "dismiss", "Dismissed flags"
         SUSPEND = "suspend", "Suspended a reader"
         BAN = "ban", "Banned a reader"
         REINSTATE = "reinstate", "Lifted a suspension or ban"
@@ -328,7 +340,7 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = "audit log entry"
-        verbose_name_plural = "audit log"
+        verbose_name_plural = "audit log entries"
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"

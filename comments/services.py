@@ -466,6 +466,9 @@ def _set_status(comment: Comment, status: str, *, reason: str = "") -> tuple[Com
     current.status, current.moderation_reason = status, reason
     if (before == Comment.Status.PUBLISHED) != current.is_visible:
         _published_count_changed(current, +1 if current.is_visible else -1)
+    if not current.is_visible:
+        # A thread must not lead with "[removed by a moderator]".
+        Article.objects.filter(pinned_comment=current).update(pinned_comment=None)
     if before != Comment.Status.PUBLISHED and current.is_visible:
         current.parent = Comment.objects.get(pk=current.parent_id) if current.parent_id else None
         told = frozenset(
@@ -560,6 +563,9 @@ def comment_hard_delete(*, comment: Comment, actor) -> int:
     return gone
 
 
+_ALREADY_SPOILERED = re.compile(r"\[spoiler\].*\[/spoiler\]", re.I | re.S)
+
+
 def comment_retro_spoiler(*, comment: Comment, actor, reason: str = "") -> Comment:
     """Hide a whole comment behind a spoiler warning instead of removing it; tell the author.
 
@@ -572,6 +578,10 @@ def comment_retro_spoiler(*, comment: Comment, actor, reason: str = "") -> Comme
             .select_related("article", "author")
             .get(pk=comment.pk)
         )
+        if not current.is_visible:
+            raise ValidationError("Only a published comment can be hidden behind a spoiler.")
+        if _ALREADY_SPOILERED.fullmatch(current.body):
+            raise ValidationError("This comment is already hidden behind a spoiler warning.")
         inner = re.sub(r"\[/spoiler\]", "", current.body, flags=re.I)
         text = f"[spoiler]{inner}[/spoiler]"
         mentions = _mention_urls(_mentioned_users(text))
@@ -610,13 +620,36 @@ def comment_retro_spoiler(*, comment: Comment, actor, reason: str = "") -> Comme
     return current
 
 
+def comment_flags_dismiss(*, comment: Comment, actor, reason: str = "") -> int:
+    """A moderator looked at the flags and keeps the comment: it leaves the Flagged queue.
+
+    The flags stay on record (dismissed, by whom and when); returns how many.
+    """
+    _require(actor, "comments.can_moderate")
+    with transaction.atomic():
+        dismissed = CommentFlag.objects.filter(comment=comment, dismissed_at=None).update(
+            dismissed_at=timezone.now(), dismissed_by=actor
+        )
+        if dismissed:
+            _audit(
+                actor=actor,
+                action=AuditEntry.Action.DISMISS,
+                comment=comment,
+                reason=" ".join(reason.split())[:300] or f"{dismissed} flag(s) dismissed.",
+                before_status=comment.status,
+                after_status=comment.status,
+            )
+    return dismissed
+
+
 def comment_pin(*, comment: Comment, actor, pinned: bool = True) -> None:
     """Show a top-level comment first in its discussion (one per article), or unpin it."""
     _require(actor, "comments.can_moderate")
-    if pinned and (comment.parent_id is not None or not comment.is_visible):
-        raise ValidationError("Only a published top-level comment can be pinned.")
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=comment.article_id)
+        comment = Comment.objects.get(pk=comment.pk)  # as it is now, under the article's lock
+        if pinned and (comment.parent_id is not None or not comment.is_visible):
+            raise ValidationError("Only a published top-level comment can be pinned.")
         if not pinned and article.pinned_comment_id != comment.pk:
             return
         Article.objects.filter(pk=article.pk).update(pinned_comment=comment if pinned else None)
@@ -630,6 +663,8 @@ def comment_pin(*, comment: Comment, actor, pinned: bool = True) -> None:
 def comment_pick(*, comment: Comment, actor, picked: bool = True) -> None:
     """Mark a comment an Editor's pick, or take the badge away."""
     _require(actor, "comments.can_moderate")
+    if picked and not Comment.objects.filter(pk=comment.pk).published().exists():
+        raise ValidationError("Only a published comment can be an Editor's pick.")
     with transaction.atomic():
         changed = Comment.objects.filter(pk=comment.pk).exclude(is_editors_pick=picked)
         if changed.update(is_editors_pick=picked):
@@ -672,6 +707,8 @@ def user_suspend(*, user, actor, until: datetime | None, reason: str) -> None:
         raise ValidationError("A suspension must end in the future.")
     if user.pk == actor.pk or user.is_superuser:
         raise ValidationError("You can't suspend yourself or a superuser.")
+    if user.is_staff and not actor.is_superuser:
+        raise ValidationError("Only a superuser can suspend or ban a member of staff.")
     with transaction.atomic():
         get_user_model().objects.filter(pk=user.pk).update(
             banned=until is None, suspended_until=until, moderation_reason=reason

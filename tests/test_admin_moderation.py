@@ -1137,3 +1137,15 @@ def test_moderators_see_readers_flags(moderator_client, article):
     assert "Breaks rule 4" in table
     assert "Flag-worthy" in table
     assert reverse("admin:comments_comment_change", args=[comment.pk]) in table
+
+
+def test_dismissing_flags_takes_a_kept_comment_out_of_the_flagged_queue(moderator_client, article):
+    kept = CommentFactory(article=article, body="Sharp but fair")
+    flag(kept, 2, reason="abuse")
+
+    response = act(moderator_client, "dismiss_flags", [kept])
+
+    assert told(response) == [("success", "1 comment cleared of their flags.")]
+    assert refreshed(kept)[0].status == Comment.Status.PUBLISHED
+    flagged = html(moderator_client.get(COMMENTS, {"queue": "flagged"}))
+    assert "Sharp but fair" not in rows(flagged)

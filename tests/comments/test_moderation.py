@@ -751,3 +751,72 @@ def test_retro_spoiler_does_not_say_the_author_did_it(
     assert claim not in mail.outbox[0].body
     inbox = client_for(kirk).get(reverse("comments:inbox")).content.decode()
     assert f"<strong>{escape(kirk.display_name)}</strong> hid your comment" not in inbox
+
+
+# --- Flags dismissed, and what a hidden comment may no longer be ---------------
+
+
+def test_dismissing_flags_keeps_the_comment_and_empties_the_flagged_queue(article, moderator):
+    from comments.selectors import queue_counts
+
+    comment = CommentFactory(article=article, body="Borderline but fine")
+    for reader in UserFactory.create_batch(2):
+        services.comment_flag(comment=comment, user=reader, reason="off_topic")
+    assert queue_counts()["flagged"] == 1
+
+    assert services.comment_flags_dismiss(comment=comment, actor=moderator) == 2
+
+    assert queue_counts()["flagged"] == 0
+    assert comment.flags.filter(dismissed_by=moderator, dismissed_at__isnull=False).count() == 2
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.DISMISS)
+    assert (entry.actor, entry.comment, entry.reason) == (
+        moderator,
+        comment,
+        "2 flag(s) dismissed.",
+    )
+    assert services.comment_flags_dismiss(comment=comment, actor=moderator) == 0
+    with pytest.raises(PermissionDenied):
+        services.comment_flags_dismiss(comment=comment, actor=UserFactory())
+
+
+def test_removing_the_pinned_comment_unpins_it(client, article, moderator):
+    pinned = CommentFactory(article=article, body="House rules")
+    CommentFactory(article=article, body="Another thread")
+    services.comment_pin(comment=pinned, actor=moderator)
+
+    services.comment_moderate(comment=pinned, actor=moderator, act="remove", reason="Outdated")
+
+    article.refresh_from_db()
+    assert article.pinned_comment is None
+    assert ">Pinned<" not in page_html(client, article)
+
+
+def test_a_comment_is_hidden_behind_a_spoiler_once_and_only_while_published(article, moderator):
+    comment = CommentFactory(article=article, body="The captain dies")
+    services.comment_retro_spoiler(comment=comment, actor=moderator)
+    with pytest.raises(ValidationError, match="already hidden behind a spoiler"):
+        services.comment_retro_spoiler(comment=comment, actor=moderator)
+    removed = CommentFactory(article=article, body="Gone")
+    services.comment_moderate(comment=removed, actor=moderator, act="remove", reason="Rude")
+    with pytest.raises(ValidationError, match="Only a published comment"):
+        services.comment_retro_spoiler(comment=removed, actor=moderator)
+    assert CommentRevision.objects.filter(comment=comment).count() == 1
+
+
+def test_hidden_comments_cannot_be_picked_or_pinned(article, moderator):
+    comment = CommentFactory(article=article, body="Spammy")
+    services.comment_moderate(comment=comment, actor=moderator, act="spam")
+    with pytest.raises(ValidationError, match="Editor's pick"):
+        services.comment_pick(comment=comment, actor=moderator)
+    with pytest.raises(ValidationError, match="pinned"):
+        services.comment_pin(comment=comment, actor=moderator)
+
+
+def test_only_a_superuser_may_suspend_staff(moderator, superuser):
+    colleague = make_moderator()
+    until = timezone.now() + timedelta(days=1)
+    with pytest.raises(ValidationError, match="Only a superuser"):
+        services.user_suspend(user=colleague, actor=moderator, until=until, reason="Feud")
+    services.user_suspend(user=colleague, actor=superuser, until=until, reason="Cooling off")
+    colleague.refresh_from_db()
+    assert colleague.suspended_until == until
