@@ -32,6 +32,10 @@ class User(AbstractUser):
     moderation_reason = models.CharField(
         max_length=300, blank=True, help_text="Shown to the reader when they try to post."
     )
+    is_guest = models.BooleanField(
+        default=False,
+        help_text="An imported guest commenter: a name on old comments, not an account.",
+    )
     email_notifications = models.BooleanField(
         "email me about replies and mentions",
         default=False,

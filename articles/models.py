@@ -72,6 +72,14 @@ class Article(models.Model):
     comments_open = models.BooleanField(
         default=True, help_text="Closed: existing comments stay visible, no new ones."
     )
+    source_key = models.CharField(
+        max_length=300,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Where an imported article came from (wp:<site>:<id>), so re-imports match.",
+    )
     pinned_comment = models.ForeignKey(
         "comments.Comment",
         on_delete=models.SET_NULL,

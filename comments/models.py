@@ -63,6 +63,14 @@ class Comment(MPTTModel):
         blank=True,
         help_text="Why it was held or removed: for moderators and the audit log, not readers.",
     )
+    source_key = models.CharField(
+        max_length=300,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Where an imported comment came from (disqus:<id>), so re-imports match.",
+    )
     is_editors_pick = models.BooleanField(
         "editor's pick", default=False, help_text="Badged in the thread as an Editor's pick."
     )

@@ -1,0 +1,85 @@
+"""What an export file says, as plain records: the one interface between parsers and the loader.
+
+Parsers yield these in document order. ``source_key`` strings are stable
+across runs of the same file (they become ``Article.source_key`` /
+``Comment.source_key``), which is what makes a second import add nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class AuthorRecord:
+    """A registered author of the source site (WordPress ``wp:author``)."""
+
+    login: str
+    email: str = ""
+    display_name: str = ""
+    first_name: str = ""
+    last_name: str = ""
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    source_key: str  # e.g. "wp:<site>:<post id>", "disqus:<thread id>"
+    title: str
+    slug: str = ""  # empty: the loader derives one from the title
+    body: str = ""  # HTML as exported; the loader sanitizes it
+    link: str = ""  # the article's URL on the old site (Disqus threads match on it)
+    identifier: str = ""  # Disqus <id>, when not empty
+    published_at: datetime | None = None
+    status: str = "published"  # "published" or "draft"
+    author_login: str = ""
+    tags: tuple[str, ...] = ()  # tags and categories, by name
+    comments_open: bool = True
+
+
+@dataclass(frozen=True)
+class CommentRecord:
+    source_key: str  # e.g. "wp:<site>:<post id>:<comment id>", "disqus:<post id>"
+    article_key: str  # the ArticleRecord.source_key it belongs to
+    parent_key: str | None  # None for a top-level comment
+    body: str  # HTML or text as exported; the loader sanitizes it
+    created_at: datetime | None
+    status: str = "published"  # "published", "pending", "spam" or "deleted"
+    author_name: str = ""
+    author_email: str = ""
+    author_login: str = ""  # a registered author's login, when the source says so
+    author_url: str = ""
+    ip_address: str = ""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Something in the file the import leaves out, and why (listed in the summary)."""
+
+    kind: str  # "comment", "article", ...
+    source_id: str
+    reason: str
+
+
+@dataclass
+class Summary:
+    """What an import did (or, with --dry-run, would do)."""
+
+    articles: int = 0
+    articles_matched: int = 0
+    comments: int = 0
+    users: int = 0
+    guests: int = 0
+    already_imported: int = 0
+    orphans: list[str] = field(default_factory=list)  # comments whose parent is not in the file
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+class ImportFileError(Exception):
+    """The file can't be read as an export; nothing was written. Carries a line number."""
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None):
+        self.line = line
+        self.column = column
+        where = f" (line {line}, column {column})" if line is not None else ""
+        super().__init__(f"{message}{where}")
