@@ -41,7 +41,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def profile_view(request: HttpRequest, username: str) -> HttpResponse:
-    profile = get_object_or_404(User, username=username, is_active=True)
+    profile = get_object_or_404(User, username=username, is_active=True, is_guest=False)
     return render(
         request,
         "accounts/user_detail.html",

@@ -241,7 +241,7 @@ def _mentioned_users(text: str) -> list:
     query = Q()
     for name in names:
         query |= Q(username__iexact=name)
-    users = get_user_model().objects.filter(query, is_active=True).order_by("pk")
+    users = get_user_model().objects.filter(query, is_active=True, is_guest=False).order_by("pk")
     found = {}
     for user in users:
         # Two accounts differing only in case: the exact spelling wins, else the older.
@@ -269,6 +269,11 @@ def _notify(comment: Comment, mentioned: list, *, already: frozenset[int] = froz
         if user.pk not in recipients and user.pk not in already:
             recipients[user.pk] = Notification.Kind.MENTION
     recipients.pop(comment.author_id, None)
+    if parent_author_id in recipients:
+        # Imported guest authors have no inbox to read.
+        guests = get_user_model().objects.filter(pk=parent_author_id, is_guest=True)
+        if guests.exists():
+            recipients.pop(parent_author_id)
     if not recipients:
         return
     Notification.objects.bulk_create(

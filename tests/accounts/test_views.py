@@ -144,3 +144,16 @@ def test_profile_query_count_is_fixed(client, django_assert_num_queries):
     with django_assert_num_queries(3):
         response = client.get(reverse("accounts:profile", kwargs={"username": "kestrel"}))
     assert 'id="stat-comments">5<' in response.content.decode()
+
+
+def test_imported_guests_have_no_profile_and_no_link(client, article):
+    guest = UserFactory(username="guest-1a2b3c", first_name="Mr WordPress", is_guest=True)
+    CommentFactory(article=article, author=guest, body="Hi, this is a comment.")
+    assert (
+        client.get(reverse("accounts:profile", kwargs={"username": guest.username})).status_code
+        == 404
+    )
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "Mr WordPress" in html
+    assert guest.get_absolute_url() not in html
+    assert ">Guest<" in html
