@@ -13,6 +13,13 @@ class SignupForm(UserCreationForm):
         model = User
         fields = ("username", "email")
 
+    def clean_username(self) -> str:
+        username = super().clean_username()
+        if username.lower().startswith("guest-"):
+            # Imported guest commenters are named guest-<hash>; nobody may pose as one.
+            raise forms.ValidationError("Usernames starting with “guest-” are reserved.")
+        return username
+
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exists():

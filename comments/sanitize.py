@@ -56,6 +56,7 @@ ARTICLE_TAGS = COMMENT_TAGS | {
 ARTICLE_ATTRIBUTES = {"a": ["href", "title"], "img": ["src", "alt", "width", "height"]}
 
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_ESCAPED_MARK = re.compile(r"\\[*_~|]")
 _PLACEHOLDER = "\x00{}\x00"
 _INLINE_RULES = (
     (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"), r"<strong>\1</strong>"),
@@ -115,14 +116,23 @@ _linker = Linker(
 
 
 def _inline(text: str) -> str:
-    """Apply inline shorthand, leaving the contents of code spans untouched."""
+    """Apply inline shorthand, leaving code spans and backslashed marks untouched.
+
+    A backslash before a shorthand mark (``\\_``, ``\\*``) keeps the mark literal, and the
+    backslash stays too, so ``¯\\_(ツ)_/¯`` is shown exactly as typed.
+    """
     codes: list[str] = []
 
     def stash(match: re.Match[str]) -> str:
         codes.append(f"<code>{html.escape(match.group(1), quote=False)}</code>")
         return _PLACEHOLDER.format(len(codes) - 1)
 
+    def keep(match: re.Match[str]) -> str:
+        codes.append(match.group(0))
+        return _PLACEHOLDER.format(len(codes) - 1)
+
     text = _CODE_SPAN.sub(stash, text)
+    text = _ESCAPED_MARK.sub(keep, text)
     for pattern, replacement in _INLINE_RULES:
         text = pattern.sub(replacement, text)
     return re.sub("\x00(\\d+)\x00", lambda m: codes[int(m.group(1))], text)

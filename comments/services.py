@@ -17,6 +17,7 @@ error can never leave a lock behind.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -30,6 +31,7 @@ from django.utils.timesince import timesince
 
 from articles.models import Article
 from comments import notify
+from comments.importing.records import Summary
 from comments.models import (
     ArticleVisit,
     AuditEntry,
@@ -862,3 +864,26 @@ def sort_remember(*, user, sort: Sort) -> None:
     if user.is_authenticated and user.comment_sort != sort:
         get_user_model().objects.filter(pk=user.pk).update(comment_sort=sort)
         user.comment_sort = sort
+
+
+# --- Imports ----------------------------------------------------------------
+
+
+def discussions_import(
+    *,
+    records: Iterable[object],
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    threads: bool = False,
+) -> Summary:
+    """Write a WordPress or Disqus export's records: articles, authors and whole threads.
+
+    The one bulk writer of comments, kept in ``comments.importing.loader``
+    (see its docstring): one transaction, trees built in memory, written with
+    ``bulk_create`` and checked under the lock before the commit. Returns the
+    ``Summary``; with ``dry_run`` nothing is kept. ``threads``: the article
+    records are Disqus threads, matched to existing articles by link.
+    """
+    from comments.importing.loader import import_records
+
+    return import_records(records=records, dry_run=dry_run, progress=progress, threads=threads)

@@ -44,7 +44,7 @@ class CommentRecord:
     parent_key: str | None  # None for a top-level comment
     body: str  # HTML or text as exported; the loader sanitizes it
     created_at: datetime | None
-    status: str = "published"  # "published", "pending", "spam" or "deleted"
+    status: str = "published"  # "published", "pending", "spam", "removed" or "deleted"
     author_name: str = ""
     author_email: str = ""
     author_login: str = ""  # a registered author's login, when the source says so
@@ -81,5 +81,7 @@ class ImportFileError(Exception):
     def __init__(self, message: str, *, line: int | None = None, column: int | None = None):
         self.line = line
         self.column = column
-        where = f" (line {line}, column {column})" if line is not None else ""
+        where = ""
+        if line is not None:
+            where = f" (line {line}, column {column})" if column is not None else f" (line {line})"
         super().__init__(f"{message}{where}")

@@ -157,3 +157,17 @@ def test_imported_guests_have_no_profile_and_no_link(client, article):
     assert "Mr WordPress" in html
     assert guest.get_absolute_url() not in html
     assert ">Guest<" in html
+
+
+def test_signup_refuses_the_guest_prefix(client):
+    response = client.post(
+        reverse("accounts:signup"),
+        {
+            "username": "Guest-abc123",
+            "email": "poser@example.org",
+            "password1": "pw-Trekboard-123",
+            "password2": "pw-Trekboard-123",
+        },
+    )
+    assert response.status_code == 400
+    assert "reserved" in response.content.decode()

@@ -368,3 +368,10 @@ def test_article_strips_scripts_and_embeds_but_keeps_the_text_around_them(danger
     for element in ("<script", "<iframe", "<style", "<object", "<embed", "<svg", "<form", "<input"):
         assert element not in html.lower()
     assert "onload" not in html
+
+
+def test_a_backslash_keeps_a_shorthand_mark_literal_as_typed():
+    assert sanitize_comment(r"\o/ ¯\_(ツ)_/¯") == r"<p>\o/ ¯\_(ツ)_/¯</p>"
+    assert sanitize_comment(r"\*not italic\* but *this*") == (
+        r"<p>\*not italic\* but <em>this</em></p>"
+    )

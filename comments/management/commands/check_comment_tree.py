@@ -10,12 +10,16 @@ imports and CI.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from comments.models import Comment, CommentLike
 
-# Each check returns (tree_id, comment_id, message) rows for violations.
+# Each check returns (tree_id, comment_id, message) rows for violations. The rows
+# checked come from {scope} (the whole table, or some trees); the rows they are
+# compared with (parents, replies) always come from the whole {table}.
 CHECKS: list[tuple[str, str]] = [
     (
         "one root per tree, with lft = 1 and rght = 2n",
@@ -29,7 +33,7 @@ CHECKS: list[tuple[str, str]] = [
                    count(*) FILTER (WHERE parent_id IS NULL) AS roots,
                    min(lft) FILTER (WHERE parent_id IS NULL) AS root_lft,
                    max(rght) FILTER (WHERE parent_id IS NULL) AS root_rght
-            FROM {table} GROUP BY tree_id
+            FROM {scope} s GROUP BY tree_id
         ) t
         WHERE t.roots <> 1 OR t.root_lft <> 1 OR t.root_rght <> 2 * t.n
         """,
@@ -43,8 +47,8 @@ CHECKS: list[tuple[str, str]] = [
         FROM (
             SELECT tree_id, count(*) / 2 AS n, count(DISTINCT x) AS distinct_values,
                    min(x) AS lo, max(x) AS hi
-            FROM (SELECT tree_id, lft AS x FROM {table}
-                  UNION ALL SELECT tree_id, rght FROM {table}) b
+            FROM (SELECT tree_id, lft AS x FROM {scope} s1
+                  UNION ALL SELECT tree_id, rght FROM {scope} s2) b
             GROUP BY tree_id
         ) v
         WHERE v.distinct_values <> 2 * v.n OR v.lo <> 1 OR v.hi <> 2 * v.n
@@ -54,7 +58,7 @@ CHECKS: list[tuple[str, str]] = [
         "lft < rght, and rght - lft odd",
         """
         SELECT tree_id, id, format('lft=%s rght=%s is not a valid interval', lft, rght)
-        FROM {table} WHERE lft >= rght OR (rght - lft) % 2 = 0
+        FROM {scope} s WHERE lft >= rght OR (rght - lft) % 2 = 0
         """,
     ),
     (
@@ -63,7 +67,7 @@ CHECKS: list[tuple[str, str]] = [
         SELECT c.tree_id, c.id, format(
             'parent %s: tree %s vs %s, interval (%s,%s) vs parent (%s,%s), level %s vs parent %s',
             p.id, c.tree_id, p.tree_id, c.lft, c.rght, p.lft, p.rght, c.level, p.level)
-        FROM {table} c JOIN {table} p ON p.id = c.parent_id
+        FROM {scope} c JOIN {table} p ON p.id = c.parent_id
         WHERE c.tree_id <> p.tree_id OR c.lft <= p.lft OR c.rght >= p.rght
            OR c.level <> p.level + 1
         """,
@@ -72,21 +76,21 @@ CHECKS: list[tuple[str, str]] = [
         "roots have level 0",
         """
         SELECT tree_id, id, format('root has level %s', level)
-        FROM {table} WHERE parent_id IS NULL AND level <> 0
+        FROM {scope} s WHERE parent_id IS NULL AND level <> 0
         """,
     ),
     (
         "a thread belongs to one article",
         """
         SELECT tree_id, NULL::bigint, format('tree spans %s articles', count(DISTINCT article_id))
-        FROM {table} GROUP BY tree_id HAVING count(DISTINCT article_id) > 1
+        FROM {scope} s GROUP BY tree_id HAVING count(DISTINCT article_id) > 1
         """,
     ),
     (
         "reply_count = published direct replies",
         """
         SELECT c.tree_id, c.id, format('reply_count is %s, counted %s', c.reply_count, n.count)
-        FROM {table} c CROSS JOIN LATERAL (
+        FROM {scope} c CROSS JOIN LATERAL (
             SELECT count(*) FROM {table} r WHERE r.parent_id = c.id AND r.status = 'published'
         ) n
         WHERE c.reply_count <> n.count
@@ -97,7 +101,7 @@ CHECKS: list[tuple[str, str]] = [
         """
         SELECT c.tree_id, c.id, format('descendant_count is %s, counted %s',
                                        c.descendant_count, n.count)
-        FROM {table} c CROSS JOIN LATERAL (
+        FROM {scope} c CROSS JOIN LATERAL (
             SELECT count(*) FROM {table} d
             WHERE d.tree_id = c.tree_id AND d.lft > c.lft AND d.rght < c.rght
               AND d.status = 'published'
@@ -109,7 +113,7 @@ CHECKS: list[tuple[str, str]] = [
         "like_count = likes",
         """
         SELECT c.tree_id, c.id, format('like_count is %s, counted %s', c.like_count, n.count)
-        FROM {table} c CROSS JOIN LATERAL (
+        FROM {scope} c CROSS JOIN LATERAL (
             SELECT count(*) FROM {likes} l WHERE l.comment_id = c.id
         ) n
         WHERE c.like_count <> n.count
@@ -118,14 +122,25 @@ CHECKS: list[tuple[str, str]] = [
 ]
 
 
-def find_violations() -> list[tuple[str, int, int | None, str]]:
-    """Every broken invariant as (check, tree_id, comment_id or None, message)."""
+def find_violations(
+    tree_ids: Iterable[int] | None = None,
+) -> list[tuple[str, int, int | None, str]]:
+    """Every broken invariant as (check, tree_id, comment_id or None, message).
+
+    ``tree_ids`` limits the check to those trees (an import checks the ones it
+    wrote), so its cost follows their size, not the table's.
+    """
     table = connection.ops.quote_name(Comment._meta.db_table)
     likes = connection.ops.quote_name(CommentLike._meta.db_table)
+    scope = table
+    if tree_ids is not None:
+        # Integers only, so the literal is safe; the checks' own % signs rule out parameters.
+        ids = ",".join(str(int(tree_id)) for tree_id in tree_ids) or "NULL"
+        scope = f"(SELECT * FROM {table} WHERE tree_id IN ({ids}))"  # noqa: S608
     found = []
     with connection.cursor() as cursor:
         for name, sql in CHECKS:
-            cursor.execute(sql.format(table=table, likes=likes) + " LIMIT 1000")
+            cursor.execute(sql.format(table=table, likes=likes, scope=scope) + " LIMIT 1000")
             found.extend((name, tree_id, pk, message) for tree_id, pk, message in cursor.fetchall())
     return found
 
