@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import CharField, Count, IntegerField, QuerySet, Value
 
 from articles.models import Article, Tag
 
@@ -20,38 +22,54 @@ def article_list(*, user, tag: Tag | None = None) -> QuerySet[Article]:
     )
 
 
-def related_articles(*, article: Article, limit: int = 3) -> list[Article]:
-    """Published articles sharing the most tags with this one, newest first among equals."""
+@dataclass(frozen=True)
+class StoryNav:
+    related: list[Article]
+    next: Article | None
+    previous: Article | None
+
+
+def story_nav(*, article: Article, related_limit: int = 3) -> StoryNav:
+    """Related, next and previous articles in one query (a UNION of the three reads).
+
+    The articles come back with just their title and slug: all a link needs.
+    ``article.tags`` should be prefetched.
+    """
+    published = Article.objects.published()
+    columns = ("pk", "title", "slug", "shared", "nav")
+    parts = []
     tag_ids = [tag.pk for tag in article.tags.all()]
-    if not tag_ids:
-        return []
-    return list(
-        Article.objects.published()
-        .filter(tags__in=tag_ids)
-        .exclude(pk=article.pk)
-        .annotate(shared=Count("tags"))
-        .order_by("-shared", "-published_at")[:limit]
-    )
-
-
-def next_article(*, article: Article) -> Article | None:
-    """The next published article after this one, in publication order."""
-    if article.published_at is None:
-        return None
-    return (
-        Article.objects.published()
-        .filter(published_at__gt=article.published_at)
-        .order_by("published_at", "id")
-        .first()
-    )
-
-
-def previous_article(*, article: Article) -> Article | None:
-    if article.published_at is None:
-        return None
-    return (
-        Article.objects.published()
-        .filter(published_at__lt=article.published_at)
-        .order_by("-published_at", "-id")
-        .first()
+    if tag_ids:
+        parts.append(
+            published.filter(tags__in=tag_ids)
+            .exclude(pk=article.pk)
+            .values("pk", "title", "slug", "published_at")
+            .annotate(shared=Count("tags"), nav=Value("related", output_field=CharField()))
+            .order_by("-shared", "-published_at")
+            .values_list(*columns)[:related_limit]
+        )
+    if article.published_at is not None:
+        for nav, lookup, order in (
+            ("next", "published_at__gt", ("published_at", "id")),
+            ("previous", "published_at__lt", ("-published_at", "-id")),
+        ):
+            parts.append(
+                published.filter(**{lookup: article.published_at})
+                .annotate(
+                    shared=Value(0, output_field=IntegerField()),
+                    nav=Value(nav, output_field=CharField()),
+                )
+                .order_by(*order)
+                .values_list(*columns)[:1]
+            )
+    if not parts:
+        return StoryNav(related=[], next=None, previous=None)
+    query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    found: dict[str, list[Article]] = {"related": [], "next": [], "previous": []}
+    for pk, title, slug, _shared, nav in query:
+        found[nav].append(Article(pk=pk, title=title, slug=slug))
+    return StoryNav(
+        related=found["related"],
+        next=found["next"][0] if found["next"] else None,
+        previous=found["previous"][0] if found["previous"] else None,
     )

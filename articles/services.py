@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from articles.models import Article
+from comments import pagecache
 from comments.sanitize import sanitize_article
 
 
@@ -11,4 +12,6 @@ def article_save(*, article: Article) -> Article:
     article.body_html = sanitize_article(article.body)
     article.full_clean()
     article.save()
+    # Its page, and the related/next/previous links of others, change.
+    pagecache.site_changed()
     return article

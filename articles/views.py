@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from articles import selectors
 from articles.models import Article, Tag
+from comments import pagecache
 from comments.forms import CommentForm
 from comments.views import discussion_context, pop_draft
 
@@ -32,17 +33,24 @@ def tag_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def article_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
+    cacheable = pagecache.eligible(request)
+    if cacheable and (cached := pagecache.lookup(request, slug)) is not None:
+        return cached
     article = get_object_or_404(
         Article.objects.visible_to(request.user)
         .select_related("author")
         .prefetch_related("tags", "gallery"),
         slug=slug,
     )
+    # Read the cache versions before the discussion, so a write committed in
+    # between shows up under a newer version, never under these.
+    versions = pagecache.Versions(article.pk) if cacheable and article.is_published else None
     context = discussion_context(request, article)
     context |= {
-        "related": selectors.related_articles(article=article),
-        "next_article": selectors.next_article(article=article),
-        "previous_article": selectors.previous_article(article=article),
+        "nav": selectors.story_nav(article=article),
         "form": CommentForm(initial={"body": pop_draft(request, article)}),
     }
-    return render(request, "articles/article_detail.html", context)
+    response = render(request, "articles/article_detail.html", context)
+    if versions is not None:
+        versions.store(request, slug, response)
+    return response

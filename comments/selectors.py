@@ -24,7 +24,7 @@ from django.utils import timezone
 from articles.models import Article
 from comments.models import ArticleVisit, Comment, CommentFlag, CommentLike, Notification
 from comments.ranking import DEFAULT_SORT, Sort, order_sql, sort_from
-from comments.services import can_delete, can_edit
+from comments.services import NEW_LIMIT, can_delete, can_edit
 
 # Shown on a page: published, or a placeholder that still holds published
 # replies, or the reader's own comment awaiting moderation. A withdrawn or
@@ -32,6 +32,26 @@ from comments.services import can_delete, can_edit
 _SHOWN = (
     "(c.status = 'published' OR c.descendant_count > 0"
     " OR (c.status = 'pending' AND c.author_id = %(viewer)s))"
+)
+
+
+_THREAD_DEFERRED = (
+    "body",
+    "ip_address",
+    "moderation_reason",
+    "source_key",
+    "author__password",
+    "author__last_login",
+    "author__is_superuser",
+    "author__email",
+    "author__is_active",
+    "author__date_joined",
+    "author__bio",
+    "author__comment_sort",
+    "author__suspended_until",
+    "author__banned",
+    "author__moderation_reason",
+    "author__email_notifications",
 )
 
 
@@ -61,6 +81,31 @@ class _Loaded:
     tops: list[Comment]
     has_more: bool
     total: int | None  # of the first level, when asked for
+    published_count: int | None = None  # of the article, when asked for
+
+
+def _columns(model, alias: str, deferred: set[str]) -> tuple[list[str], str]:
+    """The attnames a page reads of ``model`` and their SQL select list."""
+    fields = [f for f in model._meta.concrete_fields if f.name not in deferred]
+    names = [f.attname for f in fields]
+    sql = ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields)
+    return names, sql
+
+
+_COMMENT_FIELDS = None
+
+
+def _row_columns() -> tuple[list[str], list[str], str]:
+    """(comment attnames, author attnames, select SQL): worked out once per process."""
+    global _COMMENT_FIELDS
+    if _COMMENT_FIELDS is None:
+        own = {name for name in _THREAD_DEFERRED if "__" not in name}
+        authors = {name.split("__", 1)[1] for name in _THREAD_DEFERRED if "__" in name}
+        comment_names, comment_sql = _columns(Comment, "c", own)
+        author_model = Comment._meta.get_field("author").related_model
+        author_names, author_sql = _columns(author_model, "u", authors)
+        _COMMENT_FIELDS = (comment_names, author_names, f"{comment_sql}, {author_sql}")
+    return _COMMENT_FIELDS
 
 
 def _load(
@@ -74,15 +119,27 @@ def _load(
     user,
     pinned_id: int | None = None,
     count_first_level: bool = False,
+    count_article: int | None = None,
 ) -> _Loaded:
     """Load one page of comments at one level with the replies a page shows under them.
 
     ``where`` selects the first level (SQL over alias ``c`` with named
     ``params``). Replies are expanded under comments whose level is below
-    ``max_level``; ``pinned_id`` comes first at the first level. Two queries:
-    the recursive walk for ids, then the rows.
+    ``max_level``; ``pinned_id`` comes first at the first level. One query:
+    the recursive walk, joined to the rows and their authors (and, with
+    ``count_article``, that article's count of published comments).
     """
     table = connection.ops.quote_name(Comment._meta.db_table)
+    users = connection.ops.quote_name(
+        Comment._meta.get_field("author").related_model._meta.db_table
+    )
+    comment_names, author_names, columns_sql = _row_columns()
+    count_sql = "NULL::bigint"
+    if count_article is not None:
+        count_sql = (
+            f"(SELECT count(*) FROM {table} n WHERE n.article_id = %(count_article)s"  # noqa: S608
+            " AND n.status = 'published')"
+        )
     total_sql = "count(*) OVER ()" if count_first_level else "NULL::bigint"
     first_order = order_sql(sort, "c")
     if pinned_id is not None:
@@ -115,9 +172,14 @@ def _load(
             ) r
             WHERE w.level < %(max_level)s
         )
-        SELECT id, parent_id, rank, siblings FROM (SELECT * FROM walk LIMIT %(budget)s) shown
-        UNION ALL
-        SELECT id, NULL, rank, -1 FROM first_level WHERE rank > %(last_rank)s
+        ,
+        picked AS (
+            SELECT id, parent_id, rank, siblings FROM (SELECT * FROM walk LIMIT %(budget)s) shown
+            UNION ALL
+            SELECT id, NULL, rank, -1 FROM first_level WHERE rank > %(last_rank)s
+        )
+        SELECT p.parent_id, p.rank, p.siblings, {count_sql}, {columns_sql}
+        FROM picked p JOIN {table} c ON c.id = p.id JOIN {users} u ON u.id = c.author_id
     """  # noqa: S608 - table and ORDER BY come from our own constants; values are parameters
     values = {
         **params,
@@ -129,16 +191,32 @@ def _load(
         "replies_shown": settings.COMMENT_REPLIES_SHOWN,
         "max_level": max_level,
         "budget": settings.COMMENT_PAGE_BUDGET,
+        "count_article": count_article,
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         rows = cursor.fetchall()
-    has_more = any(siblings == -1 for _, _, _, siblings in rows)
-    rows = [row for row in rows if row[3] != -1]
+    published_count = rows[0][3] if rows else (0 if count_article is not None else None)
+    has_more = any(row[2] == -1 for row in rows)
+    rows = [row for row in rows if row[2] != -1]
     if not rows:
-        return _Loaded(tops=[], has_more=has_more, total=0 if count_first_level else None)
-    by_id = Comment.objects.select_related("author").in_bulk([row[0] for row in rows])
-    meta = {pk: (parent_id, rank, siblings) for pk, parent_id, rank, siblings in rows}
+        return _Loaded(
+            tops=[],
+            has_more=has_more,
+            total=0 if count_first_level else None,
+            published_count=published_count,
+        )
+    author_model = Comment._meta.get_field("author").related_model
+    author_field = Comment._meta.get_field("author")
+    split = 4 + len(comment_names)
+    by_id: dict[int, Comment] = {}
+    meta: dict[int, tuple[int | None, int, int]] = {}
+    db = connection.alias
+    for row in rows:
+        node = Comment.from_db(db, comment_names, row[4:split])
+        author_field.set_cached_value(node, author_model.from_db(db, author_names, row[split:]))
+        by_id[node.pk] = node
+        meta[node.pk] = (row[0], row[1], row[2])
     first_total = None
 
     children: dict[int, list[tuple[int, Comment]]] = {}
@@ -173,7 +251,12 @@ def _load(
     ordered_tops = [node for _, node in sorted(tops, key=lambda pair: pair[0])]
     for node in ordered_tops:
         attach(node)
-    return _Loaded(tops=ordered_tops, has_more=has_more, total=first_total)
+    return _Loaded(
+        tops=ordered_tops,
+        has_more=has_more,
+        total=first_total,
+        published_count=published_count,
+    )
 
 
 def walk(nodes: list[Comment]):
@@ -215,6 +298,11 @@ class NewSince:
     count: int
     first: Comment | None
 
+    @classmethod
+    def from_visit(cls, visit) -> NewSince:
+        first = Comment(pk=visit.first_new_id) if visit.first_new_id else None
+        return cls(count=visit.new_count, first=first)
+
 
 def new_since(*, article: Article, user, since: datetime | None) -> NewSince:
     """Published comments by others newer than the reader's previous visit, and the earliest."""
@@ -226,7 +314,7 @@ def new_since(*, article: Article, user, since: datetime | None) -> NewSince:
         .filter(created_at__gt=since)
         .exclude(author=user)
         .order_by("created_at", "pk")
-        .values_list("pk", flat=True)[:1000]
+        .values_list("pk", flat=True)[:NEW_LIMIT]
     )
     if not rows:
         return NewSince(count=0, first=None)
@@ -249,6 +337,7 @@ class ThreadPage:
     sort: Sort
     page: int
     has_next: bool
+    comment_count: int | None = None  # the article's published comments (None: not read)
 
     @property
     def next_page(self) -> int:
@@ -270,8 +359,15 @@ def thread_page(*, article: Article, sort: Sort, page: int, user) -> ThreadPage:
         max_level=settings.COMMENT_VISUAL_DEPTH - 1,
         user=user,
         pinned_id=article.pinned_comment_id,
+        count_article=article.pk,
     )
-    return ThreadPage(threads=loaded.tops, sort=sort, page=page, has_next=loaded.has_more)
+    return ThreadPage(
+        threads=loaded.tops,
+        sort=sort,
+        page=page,
+        has_next=loaded.has_more,
+        comment_count=loaded.published_count,
+    )
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -30,7 +31,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from articles.models import Article
-from comments import notify
+from comments import notify, pagecache
 from comments.importing.records import Summary
 from comments.models import (
     ArticleVisit,
@@ -158,6 +159,7 @@ def comment_create(
             moderation_reason=held_because,
         )
         comment.save()
+        pagecache.discussion_changed(article.pk)
         if comment.is_visible:
             if parent is not None:
                 _published_count_changed(comment, +1, parent=parent)
@@ -398,6 +400,7 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
         )
         Comment.objects.filter(pk=current.pk).update(body=text, body_html=body_html, edited_at=now)
         current.body, current.body_html, current.edited_at = text, body_html, now
+        pagecache.discussion_changed(current.article_id)
         if held_because and current.is_visible:
             current, _ = _set_status(current, Comment.Status.PENDING, reason=held_because)
         if current.is_visible:
@@ -426,6 +429,7 @@ def comment_delete(*, comment: Comment, user) -> Comment:
         was_published = current.is_visible
         Comment.objects.filter(pk=current.pk).update(status=Comment.Status.DELETED)
         current.status = Comment.Status.DELETED
+        pagecache.discussion_changed(current.article_id)
         if was_published:
             _published_count_changed(current, -1)
     comment.status = current.status
@@ -471,6 +475,7 @@ def _set_status(comment: Comment, status: str, *, reason: str = "") -> tuple[Com
     before = current.status
     Comment.objects.filter(pk=current.pk).update(status=status, moderation_reason=reason)
     current.status, current.moderation_reason = status, reason
+    pagecache.discussion_changed(current.article_id)
     if (before == Comment.Status.PUBLISHED) != current.is_visible:
         _published_count_changed(current, +1 if current.is_visible else -1)
     if not current.is_visible:
@@ -567,6 +572,7 @@ def comment_hard_delete(*, comment: Comment, actor) -> int:
             reason=f"{gone} comment(s) deleted with their replies.",
         )
         current.delete()
+        pagecache.discussion_changed(current.article_id)
     return gone
 
 
@@ -603,6 +609,7 @@ def comment_retro_spoiler(*, comment: Comment, actor, reason: str = "") -> Comme
         body_html = sanitize_comment(text, mentions=mentions)
         Comment.objects.filter(pk=current.pk).update(body=text, body_html=body_html)
         current.body, current.body_html = text, body_html
+        pagecache.discussion_changed(current.article_id)
         Notification.objects.update_or_create(
             recipient_id=current.author_id,
             comment=current,
@@ -660,6 +667,7 @@ def comment_pin(*, comment: Comment, actor, pinned: bool = True) -> None:
         if not pinned and article.pinned_comment_id != comment.pk:
             return
         Article.objects.filter(pk=article.pk).update(pinned_comment=comment if pinned else None)
+        pagecache.discussion_changed(article.pk)
         _audit(
             actor=actor,
             action=AuditEntry.Action.PIN if pinned else AuditEntry.Action.UNPIN,
@@ -675,6 +683,7 @@ def comment_pick(*, comment: Comment, actor, picked: bool = True) -> None:
     with transaction.atomic():
         changed = Comment.objects.filter(pk=comment.pk).exclude(is_editors_pick=picked)
         if changed.update(is_editors_pick=picked):
+            pagecache.discussion_changed(comment.article_id)
             _audit(
                 actor=actor,
                 action=AuditEntry.Action.PICK if picked else AuditEntry.Action.UNPICK,
@@ -692,6 +701,7 @@ def article_comments_set(*, article: Article, actor, open_: bool) -> None:
             .exclude(comments_open=open_)
             .update(comments_open=open_)
         ):
+            pagecache.discussion_changed(article.pk)
             _audit(
                 actor=actor,
                 action=AuditEntry.Action.OPEN if open_ else AuditEntry.Action.CLOSE,
@@ -798,6 +808,7 @@ def comment_like_toggle(*, comment: Comment, user) -> Comment:
         likes = max(current.like_count + (-1 if removed else 1), 0)
         score = best_score(likes=likes, replies=current.reply_count)
         Comment.objects.filter(pk=current.pk).update(like_count=likes, best_score=score)
+        pagecache.discussion_changed(current.article_id)
     comment.like_count, comment.best_score, comment.reply_count = likes, score, current.reply_count
     comment.liked = not removed
     return comment
@@ -835,28 +846,59 @@ def comment_flag(*, comment: Comment, user, reason: str, text: str = "") -> Comm
 VISIT_GAP = timedelta(minutes=30)
 
 
-def article_visit_record(*, user, article: Article) -> datetime | None:
-    """Note that a signed-in reader is reading an article; return their previous visit's time.
+@dataclass(frozen=True)
+class Visit:
+    """A signed-in reader's visit to an article, and what is new to them since the one before."""
 
-    One upsert: comments newer than the returned time are new to this reader.
+    previous: datetime | None  # when the visit before this one began (None: first visit)
+    new_count: int = 0  # published comments by others since then (at most NEW_LIMIT)
+    first_new_id: int | None = None  # the earliest of them
+
+
+NEW_LIMIT = 1000
+
+
+def article_visit_record(*, user, article: Article) -> Visit:
+    """Note that a signed-in reader is reading an article; say what is new to them.
+
+    One statement: the visit upsert, and from its previous time the count of
+    newer comments by others and the earliest of them.
     """
     now = timezone.now()
+    visits = connection.ops.quote_name(ArticleVisit._meta.db_table)
+    comments = connection.ops.quote_name(Comment._meta.db_table)
+    newer = f"""
+        FROM {comments} c
+        WHERE c.article_id = %(article)s AND c.status = 'published'
+          AND c.author_id <> %(user)s AND c.created_at > v.previous_seen_at
+    """
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {ArticleVisit._meta.db_table} AS v
-                (user_id, article_id, last_seen_at, previous_seen_at)
-            VALUES (%s, %s, %s, NULL)
-            ON CONFLICT (user_id, article_id) DO UPDATE SET
-                previous_seen_at = CASE WHEN v.last_seen_at < %s - %s
-                                        THEN v.last_seen_at ELSE v.previous_seen_at END,
-                last_seen_at = EXCLUDED.last_seen_at
-            RETURNING previous_seen_at
-            """,  # noqa: S608 - the table name is ours, every value a parameter
-            [user.pk, article.pk, now, now, VISIT_GAP],
+            WITH v AS (
+                INSERT INTO {visits} AS v (user_id, article_id, last_seen_at, previous_seen_at)
+                VALUES (%(user)s, %(article)s, %(now)s, NULL)
+                ON CONFLICT (user_id, article_id) DO UPDATE SET
+                    previous_seen_at = CASE WHEN v.last_seen_at < %(now)s - %(gap)s
+                                            THEN v.last_seen_at ELSE v.previous_seen_at END,
+                    last_seen_at = EXCLUDED.last_seen_at
+                RETURNING previous_seen_at
+            )
+            SELECT v.previous_seen_at,
+                   (SELECT count(*) FROM (SELECT 1 {newer} LIMIT %(limit)s) n),
+                   (SELECT c.id {newer} ORDER BY c.created_at, c.id LIMIT 1)
+            FROM v
+            """,  # noqa: S608 - the table names are ours, every value a parameter
+            {
+                "user": user.pk,
+                "article": article.pk,
+                "now": now,
+                "gap": VISIT_GAP,
+                "limit": NEW_LIMIT,
+            },
         )
-        (previous,) = cursor.fetchone()
-    return previous
+        previous, count, first = cursor.fetchone()
+    return Visit(previous=previous, new_count=count or 0, first_new_id=first)
 
 
 def sort_remember(*, user, sort: Sort) -> None:

@@ -124,10 +124,12 @@ def discussion_context(request: HttpRequest, article: Article) -> dict:
     if requested is not None:
         services.sort_remember(user=user, sort=requested)
     page_number = _int_param(request, "page", 1, minimum=1)
+    visit = None
     if request.htmx:
         since = selectors.previous_visit(user=user, article=article)
     elif user.is_authenticated:
-        since = services.article_visit_record(user=user, article=article)
+        visit = services.article_visit_record(user=user, article=article)
+        since = visit.previous
     else:
         since = None
     page = selectors.thread_page(article=article, sort=sort, page=page_number, user=user)
@@ -141,10 +143,15 @@ def discussion_context(request: HttpRequest, article: Article) -> dict:
     }
     if page.page == 1 or not request.htmx:
         # The discussion's head: the count and "N new since your last visit".
-        new = selectors.new_since(article=article, user=user, since=since)
+        if visit is not None:
+            new = selectors.NewSince.from_visit(visit)
+        else:
+            new = selectors.new_since(article=article, user=user, since=since)
         shown = {comment.pk for comment in selectors.walk(page.threads)}
         context |= {
-            "comment_count": selectors.comment_count(article=article),
+            "comment_count": page.comment_count
+            if page.comment_count is not None
+            else selectors.comment_count(article=article),
             "new_since": new,
             "first_new_on_page": new.first is not None and new.first.pk in shown,
         }

@@ -113,3 +113,7 @@ def _fresh_rate_limit_counters(settings) -> None:
     Not ``cache.clear()``: that would empty a Redis another suite may be using.
     """
     settings.RATELIMIT_CACHE_PREFIX = f"rl:{os.urandom(8).hex()}:"
+    # Cached anonymous pages likewise: a shared Redis outlives each test's rollback.
+    settings.PAGE_CACHE_PREFIX = f"pc:{os.urandom(8).hex()}:"
+    # A test's transaction never commits, so on-commit invalidation never runs.
+    settings.PAGE_CACHE_BUMP_NOW = True

@@ -222,6 +222,14 @@ COMMENT_EDIT_MINUTES = env.int("COMMENT_EDIT_MINUTES", default=15)
 COMMENT_MAX_LINKS = env.int("COMMENT_MAX_LINKS", default=2)
 HOLD_FIRST_COMMENTS = env.int("HOLD_FIRST_COMMENTS", default=0)
 COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=0)
+# Anonymous readers' article pages come from the shared cache for this long at
+# most (every write that changes a page replaces it at once); 0 turns it off.
+ANONYMOUS_PAGE_SECONDS = env.int("ANONYMOUS_PAGE_SECONDS", default=60)
+# Keys of cached pages start with this (tests give each test its own).
+PAGE_CACHE_PREFIX = ""
+# Replace page versions inside the writing transaction too (tests only: their
+# transactions are rolled back, never committed).
+PAGE_CACHE_BUMP_NOW = False
 # Absolute links in emails (notifications, unsubscribe) start with this.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

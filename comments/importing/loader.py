@@ -1,11 +1,12 @@
 """The import writer: an export's records in, articles, users and comment threads out.
 
 ``comments.services.discussions_import`` is the entry point; this module does
-the work. It is the one place besides ``comments.services`` that writes
-comments, because the services' one-comment-at-a-time path (a lock, a
-``MAX(tree_id)``, an mptt insert and counter updates per comment) would take
-hours for a large export. Instead each thread is built in memory and written
-with ``bulk_create``, with every tree field and counter already right, and the
+the work. Besides ``comments.services`` only it and the discussion generator
+(``comments.generate``) write comments, because the services'
+one-comment-at-a-time path (a lock, a ``MAX(tree_id)``, an mptt insert and
+counter updates per comment) would take hours for a large export. Instead
+each thread is built in memory (``comments.treebuild``) and written with
+``bulk_create``, with every tree field and counter already right, and the
 trees written are then checked with ``check_comment_tree``'s queries before
 the transaction commits.
 
@@ -88,7 +89,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max
 from django.db.models.functions import Lower
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -98,6 +98,7 @@ from django.utils.text import slugify
 
 from articles.models import Article, Tag
 from articles.services import article_save
+from comments import pagecache
 from comments.importing.records import (
     ArticleRecord,
     AuthorRecord,
@@ -108,6 +109,12 @@ from comments.importing.records import (
 from comments.models import Comment
 from comments.ranking import best_score
 from comments.sanitize import mentioned_names, normalize, sanitize_comment
+from comments.treebuild import (
+    TreeNode,
+    allocate_comment_ids,
+    first_free_tree_id,
+    number_tree as _number_tree,
+)
 
 BATCH_SIZE = 2000
 LOCK_NAMESPACE_IMPORT = 0x494D5054  # "IMPT", beside comments.services' TREE and ROOT
@@ -194,77 +201,23 @@ def summary_lines(summary: Summary, *, dry_run: bool = False) -> list[str]:
 # --- Comment nodes ----------------------------------------------------------
 
 
-class _Node:
+class _Node(TreeNode):
     """One comment of a thread being built: a record to write, or a stored row to renumber."""
 
-    __slots__ = (
-        "article_id",
-        "author_id",
-        "children",
-        "created_at",
-        "descendants",
-        "level",
-        "lft",
-        "like_count",
-        "old",
-        "order",
-        "orphan",
-        "parent",
-        "pk",
-        "record",
-        "replies",
-        "rght",
-        "status",
-        "stored_parent",
-        "tree_id",
-    )
+    __slots__ = ("article_id", "author_id", "old", "orphan", "record", "stored_parent")
 
     def __init__(self, *, record: CommentRecord | None, order: int) -> None:
+        # ``order``: file order for new comments, the primary key for stored ones.
+        super().__init__(order=order)
         self.record = record
-        self.order = order  # file order for new comments, the primary key for stored ones
         self.article_id: int | None = None
         self.author_id: int | None = None
-        self.children: list[_Node] = []
-        self.created_at: datetime | None = None
-        self.parent: _Node | None = None
         self.stored_parent: tuple[int, int, int] | None = None  # (id, tree id, article id)
-        self.pk: int | None = None
-        self.status = ""
         self.orphan = False
-        self.like_count = 0
         self.old: tuple | None = None  # a stored row's tree fields and counters as read
-        self.tree_id = self.lft = self.rght = self.level = 0
-        self.replies = self.descendants = 0
 
     def sort_key(self) -> tuple:
         return (self.created_at, self.record is not None, self.order)
-
-
-def _number_tree(root: _Node, tree_id: int) -> list[_Node]:
-    """Give a thread its MPTT numbers and counters, depth first; returns its nodes in lft order.
-
-    Iterative, so a chain of replies thousands deep can't hit Python's recursion limit.
-    """
-    published = Comment.Status.PUBLISHED
-    ordered = [root]
-    root.tree_id, root.level, root.lft = tree_id, 0, 1
-    counter = 2
-    stack = [(root, iter(sorted(root.children, key=_Node.sort_key)))]
-    while stack:
-        node, children = stack[-1]
-        child = next(children, None)
-        if child is not None:
-            child.tree_id, child.level, child.lft = tree_id, node.level + 1, counter
-            counter += 1
-            ordered.append(child)
-            stack.append((child, iter(sorted(child.children, key=_Node.sort_key))))
-            continue
-        node.rght = counter
-        counter += 1
-        stack.pop()
-        node.replies = sum(1 for c in node.children if c.status == published)
-        node.descendants = sum(c.descendants + (c.status == published) for c in node.children)
-    return ordered
 
 
 def _subtree(top: _Node) -> list[_Node]:
@@ -638,16 +591,12 @@ class _Loader:
         if not kept:
             return
         self._assign_authors(kept)
-        for node, pk in zip(kept, self._allocate_ids(len(kept)), strict=True):
+        for node, pk in zip(kept, allocate_comment_ids(len(kept)), strict=True):
             node.pk = pk
 
         if roots:
             if self.next_tree_id is None:
-                from comments.services import new_tree_lock
-
-                new_tree_lock()
-                top = Comment.objects.aggregate(top=Max("tree_id"))["top"]
-                self.next_tree_id = (top or 0) + 1
+                self.next_tree_id = first_free_tree_id()
             roots.sort(key=_Node.sort_key)
             numbered: list[_Node] = []
             for root in roots:
@@ -761,21 +710,6 @@ class _Loader:
         for node, digest in wanted:
             node.author_id = self.guests[digest]
 
-    @staticmethod
-    def _allocate_ids(n: int) -> list[int]:
-        """Primary keys from the table's own sequence, so replies can name parents before insert.
-
-        Django makes PostgreSQL foreign keys DEFERRABLE INITIALLY DEFERRED, so
-        rows may be inserted in any order within the transaction.
-        """
-        table = Comment._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, n],
-            )
-            return [pk for (pk,) in cursor.fetchall()]
-
     def _write(self, nodes: list[_Node]) -> None:
         """Insert new comments (tree fields and counters already set), in batches."""
         new = [node for node in nodes if node.record is not None]
@@ -808,6 +742,8 @@ class _Loader:
                 )
                 node.record = None  # the text is written; let it go
             Comment.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+            for article_id in {row.article_id for row in rows}:
+                pagecache.discussion_changed(article_id)
             self.summary.comments += len(rows)
             if self.progress is not None:
                 self.progress(len(rows))

@@ -201,15 +201,15 @@ def test_new_replies_loaded_with_more_replies_are_highlighted(client_logged_in, 
 
 
 def test_article_visit_record_returns_the_previous_visit(user, article):
-    assert services.article_visit_record(user=user, article=article) is None
+    assert services.article_visit_record(user=user, article=article).previous is None
     # A reload straight away is the same visit: still no previous one.
-    assert services.article_visit_record(user=user, article=article) is None
+    assert services.article_visit_record(user=user, article=article).previous is None
 
     earlier = ago(hours=1)
     ArticleVisit.objects.filter(user=user).update(last_seen_at=earlier)
-    assert services.article_visit_record(user=user, article=article) == earlier
+    assert services.article_visit_record(user=user, article=article).previous == earlier
     # Within the same (new) visit the answer stays the same.
-    assert services.article_visit_record(user=user, article=article) == earlier
+    assert services.article_visit_record(user=user, article=article).previous == earlier
     visit = ArticleVisit.objects.get(user=user, article=article)
     assert visit.previous_seen_at == earlier
     assert visit.last_seen_at > earlier

@@ -255,6 +255,11 @@ def test_notifications_about_deleted_comments_drop_out(client_logged_in, user, a
 # --- Email -------------------------------------------------------------------
 
 
+def email_callbacks(callbacks) -> list:
+    """The on-commit callbacks that send emails (others refresh cached pages)."""
+    return [c for c in callbacks if getattr(c, "func", None) is notify.send_notification_emails]
+
+
 @pytest.fixture
 def subscriber(db):
     return UserFactory(username="troi", email="troi@example.org", email_notifications=True)
@@ -267,8 +272,9 @@ def test_opted_in_reader_gets_an_email_after_the_commit(
     with django_capture_on_commit_callbacks() as callbacks:
         reply = reply_as(replier, mine, "Counselor, **your** thoughts?")
     assert mail.outbox == []  # nothing before the commit
-    assert len(callbacks) == 1
-    callbacks[0]()
+    emails = email_callbacks(callbacks)
+    assert len(emails) == 1
+    emails[0]()
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -338,7 +344,7 @@ def test_a_failing_mail_server_never_fails_the_post(
     reply = Comment.objects.get(body="Sent while the mail is down")
     assert response["Location"].endswith(f"#comment-{reply.pk}")
     assert Notification.objects.filter(comment=reply, recipient=subscriber).exists()
-    assert len(callbacks) == 1
+    assert len(email_callbacks(callbacks)) == 1
     assert BrokenMailServer.attempts == 1
     # And called directly (no on_commit safety net), sending still doesn't raise.
     assert notify.send_notification_emails(comment_id=reply.pk, recipient_ids=[subscriber.pk]) == 0

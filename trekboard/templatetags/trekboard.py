@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django import template
 from django.conf import settings
-from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.timesince import timesince
+from django.utils.safestring import mark_safe
 
+from comments import render
 from comments.sanitize import html_to_text
 
 register = template.Library()
@@ -38,11 +37,52 @@ def thread_range(page) -> str:
 @register.filter
 def ago(value: datetime) -> str:
     """One-unit relative time ("3 hours ago"); the title attribute holds the exact time."""
-    if value is None:
-        return ""
-    now = timezone.now()
-    if now - value < timedelta(minutes=1):
-        return "just now"
-    if now - value > timedelta(days=60):
-        return date_format(timezone.localtime(value), "M j, Y")
-    return f"{timesince(value, now, depth=1)} ago"
+    return render.ago(value)
+
+
+# --- Comments: markup made by comments.render, one RenderContext per response ---
+
+
+def _render_context(context) -> render.RenderContext:
+    cached = context.render_context.get("comment_render_context")
+    if cached is None:
+        cached = render.RenderContext.build(
+            article=context["article"],
+            request=context.get("request"),
+            sort=context.get("sort") or "best",
+            base_level=context.get("base_level") or 0,
+            next_url=context.get("next") or "",
+        )
+        context.render_context["comment_render_context"] = cached
+    return cached
+
+
+# comments.render escapes everything a person wrote except the sanitized body_html.
+@register.simple_tag(takes_context=True)
+def comment_threads(context, nodes) -> str:
+    return mark_safe(render.threads(nodes, _render_context(context)))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def comment_tree(context, node) -> str:
+    return mark_safe("".join(render.comment(node, _render_context(context))))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def comment_meta(context, node, oob: bool = False) -> str:
+    return mark_safe(render.meta(node, _render_context(context), oob=oob))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def comment_content(context, node) -> str:
+    return mark_safe(render.content(node, _render_context(context)))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def comment_like(context, node) -> str:
+    return mark_safe(render.like(node, _render_context(context)))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def more_replies(context, parent_pk: int, more: int, offset: int) -> str:
+    return mark_safe(render.more_replies(parent_pk, more, offset, _render_context(context)))  # noqa: S308

@@ -1,0 +1,122 @@
+"""Build comment threads in memory, for the writers that insert many comments at once.
+
+The import (``comments.importing.loader``) and the discussion generator
+(``comments.generate``) write thousands of comments per second, far faster
+than ``comments.services`` can insert them one by one (a lock, a
+``MAX(tree_id)``, an mptt insert and counter updates per comment). They hang
+their comments on ``TreeNode`` objects instead, number each thread here as
+mptt would (depth first, replies in date order) with the counters pages read
+(``reply_count``, ``descendant_count``), and ``bulk_create`` the rows with
+every field already set. Both then check what they wrote with
+``check_comment_tree``'s queries before the transaction commits.
+
+These are the only writers besides ``comments.services``; each holds
+``new_tree_lock()`` from the moment it reads the first free tree id to its
+commit, so the ids can't clash with a reader's new top-level comment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import Max
+
+from comments.models import Comment
+from comments.services import new_tree_lock
+
+
+class TreeNode:
+    """One comment of a thread being built, before it is a row."""
+
+    __slots__ = (
+        "children",
+        "created_at",
+        "descendants",
+        "level",
+        "lft",
+        "like_count",
+        "order",
+        "parent",
+        "pk",
+        "replies",
+        "rght",
+        "status",
+        "tree_id",
+    )
+
+    def __init__(self, *, order: int) -> None:
+        self.order = order  # breaks ties between replies with the same date
+        self.children: list[TreeNode] = []
+        self.parent: TreeNode | None = None
+        self.created_at: datetime | None = None
+        self.pk: int | None = None
+        self.status = ""
+        self.like_count = 0
+        self.tree_id = self.lft = self.rght = self.level = 0
+        self.replies = self.descendants = 0
+
+    def sort_key(self) -> tuple:
+        """Where the node goes among its siblings: mptt appends replies as they are posted."""
+        return (self.created_at, self.order)
+
+
+def _sort_key(node: TreeNode) -> tuple:
+    return node.sort_key()
+
+
+def number_tree(root: TreeNode, tree_id: int) -> list[TreeNode]:
+    """Give a thread its MPTT numbers and counters, depth first; returns its nodes in lft order.
+
+    ``replies`` and ``descendants`` count published comments only, as
+    ``reply_count`` and ``descendant_count`` do. Iterative, so a chain of
+    replies thousands deep can't hit Python's recursion limit.
+    """
+    published = Comment.Status.PUBLISHED
+    ordered = [root]
+    root.tree_id, root.level, root.lft = tree_id, 0, 1
+    counter = 2
+    stack = [(root, iter(sorted(root.children, key=_sort_key)))]
+    while stack:
+        node, children = stack[-1]
+        child = next(children, None)
+        if child is not None:
+            child.tree_id, child.level, child.lft = tree_id, node.level + 1, counter
+            counter += 1
+            ordered.append(child)
+            stack.append((child, iter(sorted(child.children, key=_sort_key))))
+            continue
+        node.rght = counter
+        counter += 1
+        stack.pop()
+        node.replies = sum(1 for c in node.children if c.status == published)
+        node.descendants = sum(c.descendants + (c.status == published) for c in node.children)
+    return ordered
+
+
+def first_free_tree_id() -> int:
+    """Take ``new_tree_lock()`` and return the first tree id no thread holds.
+
+    Precondition: inside ``atomic()``. The lock is held to the commit, so
+    every id from the one returned up is this transaction's to use.
+    """
+    new_tree_lock()
+    top = Comment.objects.aggregate(top=Max("tree_id"))["top"]
+    return (top or 0) + 1
+
+
+def allocate_comment_ids(n: int) -> list[int]:
+    """Primary keys from the table's own sequence, so replies can name parents before insert.
+
+    Django makes PostgreSQL foreign keys DEFERRABLE INITIALLY DEFERRED, so
+    rows may be inserted in any order within the transaction.
+    """
+    if n <= 0:
+        return []
+    table = Comment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, n],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
