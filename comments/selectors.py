@@ -266,14 +266,17 @@ def walk(nodes: list[Comment]):
         yield from walk(getattr(node, "replies", []))
 
 
-def for_reader(comments: list[Comment], *, user, since: datetime | None = None) -> list[Comment]:
+def for_reader(
+    comments: list[Comment], *, user, since: datetime | None = None, fresh: bool = False
+) -> list[Comment]:
     """Mark what each comment shows this reader: liked, editable, new since their last visit.
 
-    One query for the reader's likes among these comments, however many there are.
+    One query for the reader's likes among these comments, however many there are
+    (none for ``fresh`` comments, written in this request: nobody has liked them yet).
     """
     nodes = list(walk(comments))
     liked: set[int] = set()
-    if user.is_authenticated and nodes:
+    if user.is_authenticated and nodes and not fresh:
         liked = set(
             CommentLike.objects.filter(
                 user=user, comment_id__in=[node.pk for node in nodes]

@@ -24,9 +24,10 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, FloatField, PositiveIntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.timesince import timesince
 
@@ -142,7 +143,11 @@ def comment_create(
             # Re-read under the lock: the parent's lft/rght may have moved since
             # it was fetched, and mptt computes the new node's place from them.
             try:
-                parent = Comment.objects.select_for_update().get(pk=parent.pk)
+                parent = (
+                    Comment.objects.select_for_update(of=("self",))
+                    .select_related("author")
+                    .get(pk=parent.pk)
+                )
             except Comment.DoesNotExist:
                 raise ValidationError("The comment you replied to no longer exists.") from None
             if parent.status != Comment.Status.PUBLISHED:
@@ -158,6 +163,12 @@ def comment_create(
             status=Comment.Status.PENDING if held_because else Comment.Status.PUBLISHED,
             moderation_reason=held_because,
         )
+        if parent is not None:
+            # The parent was just read under the thread's lock: place the reply
+            # from it without mptt reading it again.
+            Comment.objects.insert_node(
+                comment, parent, position="last-child", save=False, refresh_target=False
+            )
         comment.save()
         pagecache.discussion_changed(article.pk)
         if comment.is_visible:
@@ -184,7 +195,7 @@ def _screen(text: str, body_html: str, author, *, new: bool = True) -> str:
     moderators are not held. ``new=False`` (an edit) skips the new-account rule.
     """
     trusted = author.is_staff or _is_moderator(author)
-    for rule in WordRule.objects.order_by("action", "phrase"):
+    for rule in _word_rules():
         if not _rule_pattern(rule.phrase).search(text):
             continue
         if rule.action == WordRule.Action.BLOCK:
@@ -203,6 +214,26 @@ def _screen(text: str, body_html: str, author, *, new: bool = True) -> str:
     if new and first and Comment.objects.filter(author=author).count() < first:
         return f"One of a new account's first {first} comments."
     return ""
+
+
+def _word_rules() -> list[WordRule]:
+    """The word list, from the shared cache (it is read on every post, changed rarely)."""
+    rules = cache.get(word_rules_cache_key())
+    if rules is None:
+        rules = list(WordRule.objects.order_by("action", "phrase"))
+        cache.set(word_rules_cache_key(), rules, 3600)
+    return rules
+
+
+def word_rules_cache_key() -> str:
+    return f"{settings.PAGE_CACHE_PREFIX}comments:word-rules"
+
+
+def word_rules_changed() -> None:
+    """Forget the cached word list (on every change to it, from anywhere)."""
+    cache.delete(word_rules_cache_key())
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(partial(cache.delete, word_rules_cache_key()), robust=True)
 
 
 def _is_moderator(user) -> bool:
@@ -225,13 +256,23 @@ def _published_count_changed(
     if parent is None:
         parent = Comment.objects.select_for_update().get(pk=comment.parent_id)
     replies = max(parent.reply_count + delta, 0)
-    Comment.objects.filter(pk=parent.pk).update(
-        reply_count=replies, best_score=best_score(likes=parent.like_count, replies=replies)
-    )
-    # Every ancestor, the parent included: their intervals contain the parent's.
+    # Every ancestor, the parent included (their intervals contain the
+    # parent's), in one statement; the parent's reply count and score with them.
     Comment.objects.filter(
-        tree_id=parent.tree_id, lft__lte=parent.lft, rght__gte=parent.rght
-    ).update(descendant_count=F("descendant_count") + delta)
+        tree_id=parent.tree_id, lft__lte=parent.lft, rght__gte=parent.lft + 1
+    ).update(
+        descendant_count=F("descendant_count") + delta,
+        reply_count=Case(
+            When(pk=parent.pk, then=Value(replies)),
+            default=F("reply_count"),
+            output_field=PositiveIntegerField(),
+        ),
+        best_score=Case(
+            When(pk=parent.pk, then=Value(best_score(likes=parent.like_count, replies=replies))),
+            default=F("best_score"),
+            output_field=FloatField(),
+        ),
+    )
 
 
 # --- Mentions and notifications ---------------------------------------------
@@ -273,11 +314,13 @@ def _notify(comment: Comment, mentioned: list, *, already: frozenset[int] = froz
         if user.pk not in recipients and user.pk not in already:
             recipients[user.pk] = Notification.Kind.MENTION
     recipients.pop(comment.author_id, None)
-    if parent_author_id in recipients:
+    people = {user.pk: user for user in mentioned}
+    if parent_author_id is not None:
+        people[parent_author_id] = comment.parent.author
+    for user_id in list(recipients):
         # Imported guest authors have no inbox to read.
-        guests = get_user_model().objects.filter(pk=parent_author_id, is_guest=True)
-        if guests.exists():
-            recipients.pop(parent_author_id)
+        if people[user_id].is_guest:
+            recipients.pop(user_id)
     if not recipients:
         return
     Notification.objects.bulk_create(
@@ -293,14 +336,12 @@ def _notify(comment: Comment, mentioned: list, *, already: frozenset[int] = froz
         ],
         ignore_conflicts=True,
     )
-    transaction.on_commit(
-        partial(
-            notify.send_notification_emails,
-            comment_id=comment.pk,
-            recipient_ids=sorted(recipients),
-        ),
-        robust=True,
-    )
+    emailed = sorted(pk for pk in recipients if people[pk].email_notifications)
+    if emailed:
+        transaction.on_commit(
+            partial(notify.send_notification_emails, comment_id=comment.pk, recipient_ids=emailed),
+            robust=True,
+        )
 
 
 def notifications_mark_read(*, user, notification_ids: list[int] | None = None) -> int:

@@ -108,8 +108,8 @@ def _leaf(comment: Comment) -> Comment:
     return comment
 
 
-def _decorated(request: HttpRequest, comment: Comment) -> Comment:
-    selectors.for_reader([_leaf(comment)], user=request.user)
+def _decorated(request: HttpRequest, comment: Comment, *, fresh: bool = False) -> Comment:
+    selectors.for_reader([_leaf(comment)], user=request.user, fresh=fresh)
     return comment
 
 
@@ -250,7 +250,7 @@ def _inserted(request: HttpRequest, comment: Comment) -> HttpResponse:
         request,
         "comments/_posted.html",
         {
-            "comment": _decorated(request, comment),
+            "comment": _decorated(request, comment, fresh=True),
             "article": comment.article,
             "form": CommentForm(),
             "comment_count": selectors.comment_count(article=comment.article),

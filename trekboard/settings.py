@@ -189,6 +189,9 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not PRODUCTION)
 
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read on every signed-in request: from the shared cache, written
+# through to the database so a cache flush logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
