@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test install lint check
+.PHONY: run test install lint check bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Trekboard needs Python 3.11 or newer (found %s). Set PYTHON=python3.12, say." % sys.version.split()[0])'
@@ -34,3 +34,24 @@ check: install
 	TREKBOARD_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  ALLOWED_HOSTS=example.org DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
 	  $(PY) manage.py check --deploy --fail-level WARNING
+
+# The benchmarks (bench/README.md), on a throwaway database of the server
+# DATABASE_URL names (else the embedded one), with Redis when REDIS_URL is set.
+# Each script prints JSON lines; they are also collected in
+# bench/results/latest.jsonl, and tabled for the README in latest.md. Options
+# per script, e.g.
+#   make bench BENCH_PAGE_ARGS="--sizes 100,1000" BENCH_LOAD_ARGS="--duration 5"
+BENCH_PAGE_ARGS ?= --sizes 100,1000,10000,100000
+BENCH_REPLY_ARGS ?= --sizes 10,1000,10000
+BENCH_LOAD_ARGS ?= --comments 1000 --duration 10
+BENCH_IMPORT_ARGS ?= --comments 20000 --posts 20
+BENCH_RESULTS := bench/results/latest.jsonl
+bench: install
+	@mkdir -p $(dir $(BENCH_RESULTS)) && rm -f $(BENCH_RESULTS)
+	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/article_page.py $(BENCH_PAGE_ARGS)
+	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/reply.py $(BENCH_REPLY_ARGS)
+	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/load.py $(BENCH_LOAD_ARGS)
+	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/import_bench.py $(BENCH_IMPORT_ARGS)
+	$(PY) bench/report.py $(BENCH_RESULTS) > $(BENCH_RESULTS:.jsonl=.md)
+	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m trekboard.embedded_db stop; fi
+	@echo "Figures in $(BENCH_RESULTS), as README tables in $(BENCH_RESULTS:.jsonl=.md)." >&2

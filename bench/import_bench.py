@@ -15,12 +15,16 @@ server ``DATABASE_URL`` names, or the embedded one when it is unset::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/trekboard \\
         .venv/bin/python bench/import_bench.py --comments 100000
+
+The figures (comments per second, seconds, peak RSS, the tree check's
+violations) are one JSON line on stdout, as every bench script prints them;
+the import's own summary and progress go to stderr. Exits 1 when the imported
+trees fail ``check_comment_tree``.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import resource
 import sys
@@ -30,9 +34,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trekboard.settings")
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common
 
 WORDS = (
     "captain warp engage nebula shuttle phaser tribble borg romulan klingon vulcan "
@@ -171,20 +176,12 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--comments", type=int, default=100_000)
-    parser.add_argument("--posts", type=int, default=100)
-    parser.add_argument("--depth", type=int, default=200, help="the deep chain in each post")
-    args = parser.parse_args()
+def run(*, comments: int, posts: int, depth: int, seed: int = 47) -> dict:
+    """Generate the export, import it into the current database, check it; print the line.
 
-    import django
-
-    django.setup()
-    from django.conf import settings
+    Precondition: the database has no comments yet (the figures count them all).
+    """
     from django.core.management import call_command
-    from django.db import connection
-    from django.test.utils import setup_databases, teardown_databases
 
     from comments.importing.wxr import parse_wxr
     from comments.management.commands.check_comment_tree import find_violations
@@ -193,46 +190,70 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="import-bench-") as folder:
         path = Path(folder) / "bench.xml"
         began = time.perf_counter()
-        shape = generate(path, comments=args.comments, posts=args.posts, depth=args.depth)
+        shape = generate(path, comments=comments, posts=posts, depth=depth, seed=seed)
         size = path.stat().st_size
-        print(
-            f"Generated {args.comments:,} comments on {args.posts} posts "
-            f"({', '.join(f'{n:,} {k}' for k, n in shape.items())}; chains {args.depth} deep), "
+        common.log(
+            f"Generated {comments:,} comments on {posts} posts "
+            f"({', '.join(f'{n:,} {k}' for k, n in shape.items())}; chains {depth} deep), "
             f"{size / 2**20:.1f} MiB, in {time.perf_counter() - began:.1f} s."
         )
 
         began = time.perf_counter()
         records = sum(1 for _ in parse_wxr(path))
         parse_seconds = time.perf_counter() - began
-        print(f"Parse alone: {records:,} records in {parse_seconds:.1f} s.")
+        common.log(f"Parse alone: {records:,} records in {parse_seconds:.1f} s.")
         rss_before = peak_rss_mib()
 
-        db = settings.DATABASES["default"]
-        db.setdefault("TEST", {})["NAME"] = f"bench_import_{os.getpid()}"
-        old = setup_databases(verbosity=0, interactive=False, keepdb=False)
-        try:
-            began = time.perf_counter()
-            call_command("import_wordpress", str(path), verbosity=1)
-            seconds = time.perf_counter() - began
-            written = Comment.objects.count()
-            began = time.perf_counter()
-            violations = find_violations()
-            check_seconds = time.perf_counter() - began
-            trees = Comment.objects.values("tree_id").distinct().count()
-            deepest = max(Comment.objects.values_list("level", flat=True))
-            connection.close()
-        finally:
-            teardown_databases(old, verbosity=0)
+        began = time.perf_counter()
+        call_command("import_wordpress", str(path), verbosity=1, stdout=sys.stderr)
+        seconds = time.perf_counter() - began
 
-    print(
-        f"\nimport_wordpress: {written:,} comments in {seconds:.1f} s = "
-        f"{written / seconds:,.0f} comments/s; {trees:,} threads, deepest level {deepest}."
+    written = Comment.objects.count()
+    began = time.perf_counter()
+    violations = find_violations()
+    check_seconds = time.perf_counter() - began
+    trees = Comment.objects.values("tree_id").distinct().count()
+    deepest = max(Comment.objects.values_list("level", flat=True), default=0)
+    common.log(
+        f"import_wordpress: {written:,} comments in {seconds:.1f} s = "
+        f"{written / seconds:,.0f} comments/s; {trees:,} threads, deepest level {deepest}. "
+        f"Full check_comment_tree afterwards: {len(violations)} violations "
+        f"({check_seconds:.1f} s). Peak RSS: {peak_rss_mib():,.0f} MiB "
+        f"(before the import: {rss_before:,.0f} MiB)."
     )
-    print(
-        f"Full check_comment_tree afterwards: {len(violations)} violations ({check_seconds:.1f} s)."
+    return common.emit(
+        {
+            "bench": "import_wordpress",
+            "comments": written,
+            "posts": posts,
+            "depth": depth,
+            "file_mb": round(size / 2**20, 1),
+            "parse_seconds": round(parse_seconds, 2),
+            "seconds": round(seconds, 2),
+            "comments_per_second": round(written / seconds),
+            "threads": trees,
+            "deepest_level": deepest,
+            "check_seconds": round(check_seconds, 2),
+            "violations": len(violations),
+            "peak_rss_mb": round(peak_rss_mib()),
+            "rss_before_import_mb": round(rss_before),
+        }
     )
-    print(f"Peak RSS: {peak_rss_mib():,.0f} MiB (before the import: {rss_before:,.0f} MiB).")
-    if violations:
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--comments", type=int, default=100_000)
+    parser.add_argument("--posts", type=int, default=100)
+    parser.add_argument("--depth", type=int, default=200, help="the deep chain in each post")
+    parser.add_argument("--seed", type=int, default=47)
+    args = parser.parse_args()
+
+    common.configure()
+    with common.throwaway_database("import"):
+        common.environment("import_bench", comments=args.comments, posts=args.posts)
+        line = run(comments=args.comments, posts=args.posts, depth=args.depth, seed=args.seed)
+    if line["violations"]:
         sys.exit(1)
 
 

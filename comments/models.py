@@ -105,6 +105,12 @@ class Comment(MPTTModel):
                 condition=models.Q(parent=None),
                 name="comment_root_best",
             ),
+            # "N Comments": an index-only count of an article's published comments.
+            models.Index(
+                fields=["article"],
+                condition=models.Q(status="published"),
+                name="comment_published_count",
+            ),
         ]
         permissions = [("can_moderate", "Can moderate comments")]
 

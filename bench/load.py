@@ -1,0 +1,425 @@
+"""Throughput and latency of the article page under concurrent load, against gunicorn.
+
+Generates a discussion of ``--comments`` comments (default 1,000) with
+``manage.py generate_discussion`` in a throwaway database (created and migrated
+here, dropped at the end) on the server ``DATABASE_URL`` names, or the embedded
+one when it is unset. Then starts ``gunicorn trekboard.wsgi`` with
+``--workers`` sync workers (default: twice the cores, 2 to 4) on a free port,
+DEBUG off, and loads three URLs of that same gunicorn one after the other:
+
+* ``trivial``: ``/healthz``, the smallest view there is. It is not free: it runs
+  ``SELECT 1``, so it shows the ceiling of gunicorn, Django's middleware and one
+  database round trip;
+* ``article_page`` by an anonymous reader (served from the page cache when there
+  is one: Redis when ``REDIS_URL`` is set, else the database cache table);
+* ``article_page`` by a signed-in reader (a session cookie).
+
+The load tool is wrk (``wrk -t2 -c16 -d10s --latency`` by default), installed
+with apt-get when missing and running as root; without it, a small Python
+generator (threads with keep-alive http.client connections) stands in. Each
+line says which tool measured it. The load tool runs on the same machine,
+sharing its cores with gunicorn and PostgreSQL.
+
+Target: the cached anonymous article page reaches at least half the trivial
+view's requests per second. Run from the repository root::
+
+    .venv/bin/python bench/load.py --duration 10 --connections 16 --workers 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common
+
+SLUG = "bench-load"
+READER = "bench-load-reader"
+THROUGHPUT_SHARE = 0.5
+TIMEOUT = 30  # seconds, gunicorn's own worker timeout
+
+
+# --- gunicorn ---------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def default_workers() -> int:
+    return min(max(2 * (os.cpu_count() or 1), 2), 4)
+
+
+class Gunicorn:
+    """``gunicorn trekboard.wsgi`` on the bench's database and settings, stopped on exit."""
+
+    def __init__(self, *, database: str, workers: int, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.workers = workers
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "BENCH_DATABASE_NAME": database,
+        }
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log")
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Gunicorn:
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        command = [
+            str(gunicorn) if gunicorn.exists() else "gunicorn",
+            "trekboard.wsgi",
+            "--workers",
+            str(self.workers),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+        ]
+        common.log(f"Starting {' '.join(command)}…")
+        self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+            command, cwd=common.ROOT, env=self.env, stdout=self.log, stderr=self.log
+        )
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited at start:\n{self.output()}")
+            try:
+                status, _ = fetch(self.base + "/healthz")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer /healthz in {timeout:.0f} s:\n{self.output()}")
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")[-4000:]
+
+    def __exit__(self, *exc_info) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # gunicorn's graceful stop
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def fetch(url: str, *, cookie: str = "") -> tuple[int, int]:
+    """One GET; its status and body size."""
+    match = re.match(r"http://([^/:]+):(\d+)(/.*)", url)
+    host, port, path = match.group(1), int(match.group(2)), match.group(3)
+    connection = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = connection.getresponse()
+        return response.status, len(response.read())
+    finally:
+        connection.close()
+
+
+# --- Load tools -------------------------------------------------------------
+
+
+def find_wrk(*, install: bool = True) -> str | None:
+    """wrk's path; installed with apt-get when missing, if we are root and may."""
+    found, apt_get = shutil.which("wrk"), shutil.which("apt-get")
+    if found or not install or os.geteuid() != 0 or not apt_get:
+        return found
+    common.log("wrk is missing; installing it with apt-get…")
+    install_wrk = [apt_get, "install", "-y", "wrk"]
+    if subprocess.run(install_wrk, capture_output=True, check=False).returncode:  # noqa: S603
+        subprocess.run([apt_get, "update"], capture_output=True, check=False)  # noqa: S603
+        subprocess.run(install_wrk, capture_output=True, check=False)  # noqa: S603
+    return shutil.which("wrk")
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return round(float(number) * _UNITS[unit], 2)
+
+
+def parse_wrk(output: str) -> dict:
+    """Requests per second, latency percentiles and errors from ``wrk --latency`` output."""
+    figures: dict = {}
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if rate is None:
+        raise RuntimeError(f"wrk printed no Requests/sec:\n{output}")
+    figures["requests_per_second"] = round(float(rate.group(1)), 1)
+    for percent, value in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", output, re.M):
+        figures[f"p{percent}_ms"] = _ms(value)
+    total = re.search(r"(\d+) requests in ([\d.]+\w+)", output)
+    if total:
+        figures["requests"] = int(total.group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    figures["non_2xx"] = int(bad.group(1)) if bad else 0
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    figures["socket_errors"] = sum(int(n) for n in errors.groups()) if errors else 0
+    return figures
+
+
+def run_wrk(wrk: str, url: str, *, cookie: str, threads: int, connections: int, seconds: int):
+    # wrk's 2 s default timeout would drop the slow requests from the percentiles.
+    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    command += ["--timeout", f"{TIMEOUT}s"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    result = subprocess.run(  # noqa: S603 - wrk with our own arguments
+        [*command, url], capture_output=True, text=True, check=True
+    )
+    return {"tool": "wrk " + wrk_version(wrk), **parse_wrk(result.stdout)}
+
+
+def wrk_version(wrk: str) -> str:
+    result = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False)  # noqa: S603
+    match = re.search(r"wrk (\S+)", result.stdout + result.stderr)
+    return match.group(1) if match else "?"
+
+
+def run_python(url: str, *, cookie: str, connections: int, seconds: float) -> dict:
+    """A small stand-in for wrk: ``connections`` threads, each with a keep-alive connection."""
+    match = re.match(r"http://([^/:]+):(\d+)(/.*)", url)
+    host, port, path = match.group(1), int(match.group(2)), match.group(3)
+    headers = {"Cookie": cookie} if cookie else {}
+    latencies: list[float] = []
+    failures = [0, 0]  # non-2xx/3xx, socket errors
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def worker() -> None:
+        mine: list[float] = []
+        bad = errors = 0
+        connection = http.client.HTTPConnection(host, port, timeout=TIMEOUT)
+        while time.perf_counter() < stop:
+            began = time.perf_counter()
+            try:
+                connection.request("GET", path, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                if response.status >= 400:
+                    bad += 1
+                if response.will_close:
+                    connection.close()
+            except (OSError, http.client.HTTPException):
+                errors += 1
+                connection.close()
+                continue
+            mine.append(time.perf_counter() - began)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            failures[0] += bad
+            failures[1] += errors
+
+    began = time.perf_counter()
+    workers = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if not latencies:
+        raise RuntimeError(f"No request to {url} succeeded.")
+    return {
+        "tool": "python threads (http.client)",
+        "requests_per_second": round(len(latencies) / elapsed, 1),
+        **{
+            f"p{percent}_ms": round(common.percentile(latencies, percent / 100) * 1000, 2)
+            for percent in (50, 75, 90, 99)
+        },
+        "requests": len(latencies),
+        "non_2xx": failures[0],
+        "socket_errors": failures[1],
+    }
+
+
+# --- The run ----------------------------------------------------------------
+
+
+def signed_in_cookie(reader) -> str:
+    """A session cookie of ``reader``, stored in the database gunicorn reads."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(reader)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def load(
+    *,
+    base: str,
+    article_url: str,
+    cookie: str,
+    tool: str,
+    connections: int,
+    threads: int,
+    seconds: float,
+    warmup: int = 20,
+) -> list[dict]:
+    """Load each URL in turn and print one line per URL, then the target; returns them."""
+    cases = (
+        ("trivial", "/healthz", "anonymous", ""),
+        ("article_page", article_url, "anonymous", ""),
+        ("article_page", article_url, "signed_in", cookie),
+    )
+    lines = []
+    for page, path, user, cookie_header in cases:
+        url = base + path
+        for _ in range(warmup):  # every worker renders (and the cache holds) the page first
+            status, size = fetch(url, cookie=cookie_header)
+            if status != 200:
+                raise RuntimeError(f"GET {url} answered {status}, not 200.")
+        common.log(f"Loading {page} ({user}) for {seconds:g} s…")
+        if tool == "python":
+            figures = run_python(
+                url, cookie=cookie_header, connections=connections, seconds=seconds
+            )
+        else:
+            figures = run_wrk(
+                tool,
+                url,
+                cookie=cookie_header,
+                threads=threads,
+                connections=connections,
+                seconds=max(int(seconds), 1),
+            )
+        line = {
+            "bench": "load",
+            "page": page,
+            "path": path,
+            "user": user,
+            "connections": connections,
+            "seconds": seconds,
+            "bytes": size,
+            **figures,
+        }
+        lines.append(common.emit(line))
+    trivial, anonymous = lines[0]["requests_per_second"], lines[1]["requests_per_second"]
+    ratio = round(anonymous / trivial, 3) if trivial else None
+    lines.append(
+        common.target(
+            "cached_anonymous_page>=50%_of_trivial_throughput",
+            ratio is not None and ratio >= THROUGHPUT_SHARE,
+            ratio=ratio,
+            article_page_rps=anonymous,
+            trivial_rps=trivial,
+        )
+    )
+    return lines
+
+
+def run(
+    *,
+    comments: int,
+    workers: int,
+    connections: int,
+    threads: int,
+    seconds: float,
+    seed: int,
+    tool: str,
+    warmup: int = 20,
+) -> list[dict]:
+    """Generate the discussion, start gunicorn on this database, load it; returns the lines.
+
+    Precondition: the data must be committed (gunicorn reads it from its own
+    connections), so not inside a test's transaction.
+    """
+    import random
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from bench.article_page import analyse, prepare_reader
+
+    article = common.generate_discussion(slug=SLUG, comments=comments, seed=seed)
+    reader = get_user_model().objects.create_user(READER, f"{READER}@example.org")
+    prepare_reader(reader, article, random.Random(seed))  # noqa: S311 - bench data
+    analyse()
+    cookie = signed_in_cookie(reader)
+    with Gunicorn(database=connection.settings_dict["NAME"], workers=workers) as server:
+        lines = load(
+            base=server.base,
+            article_url=article.get_absolute_url(),
+            cookie=cookie,
+            tool=tool,
+            connections=connections,
+            threads=threads,
+            seconds=seconds,
+            warmup=warmup,
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--comments", type=int, default=1_000, help="the article's discussion")
+    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--duration", type=float, default=10, help="seconds per URL")
+    parser.add_argument("--seed", type=int, default=47)
+    parser.add_argument(
+        "--tool", choices=("wrk", "python"), default="wrk", help="python: skip wrk even if present"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when the throughput target is missed"
+    )
+    args = parser.parse_args()
+
+    common.configure()
+    tool = find_wrk() if args.tool == "wrk" else None
+    with common.throwaway_database("load"):
+        common.environment(
+            "load",
+            comments=args.comments,
+            workers=args.workers,
+            connections=args.connections,
+            duration=args.duration,
+            tool=f"wrk {wrk_version(tool)}" if tool else "python threads (http.client)",
+        )
+        lines = run(
+            comments=args.comments,
+            workers=args.workers,
+            connections=args.connections,
+            threads=args.threads,
+            seconds=args.duration,
+            seed=args.seed,
+            tool=tool or "python",
+        )
+    if args.strict and any(line.get("ok") is False for line in lines):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""trekboard.settings as the bench scripts and the gunicorn they start run them.
+
+Nothing here changes how fast anything is. Two values come from the bench run:
+
+* ``BENCH_DATABASE_NAME``: the run's throwaway database, so that a gunicorn
+  started by ``bench/load.py`` serves the data the script generated;
+* ``BENCH_CACHE_PREFIX``: added to every cache's key prefix, so a Redis that
+  outlives a run never answers it with pages cached by an earlier one (each
+  throwaway database numbers its articles and comments from 1 again).
+"""
+
+from __future__ import annotations
+
+import os
+
+from trekboard.settings import *  # noqa: F403
+from trekboard.settings import CACHES, DATABASES
+
+if os.environ.get("BENCH_DATABASE_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["BENCH_DATABASE_NAME"]
+
+if os.environ.get("BENCH_CACHE_PREFIX"):
+    for _cache in CACHES.values():
+        _cache["KEY_PREFIX"] = ":".join(
+            part
+            for part in (_cache.get("KEY_PREFIX", ""), os.environ["BENCH_CACHE_PREFIX"])
+            if part
+        )

@@ -1,0 +1,159 @@
+"""The bench scripts still run: each one's core on a tiny data set prints valid JSON lines.
+
+No timing is asserted here (the scripts check their targets on real sizes,
+bench/README.md); these tests only keep the scripts from rotting as the code
+they measure changes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench import article_page, explain, import_bench, load, reply, report
+
+
+def json_lines(capsys) -> list[dict]:
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert lines, "the script printed nothing"
+    return [json.loads(line) for line in lines]
+
+
+def benches(lines: list[dict], name: str) -> list[dict]:
+    return [line for line in lines if line.get("bench") == name]
+
+
+def targets(lines: list[dict]) -> dict[str, dict]:
+    return {line["target"]: line for line in lines if "target" in line}
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings) -> None:
+    settings.RATE_LIMITS = {}  # as RATE_LIMITS=off, which every bench script sets
+
+
+@pytest.mark.django_db
+def test_article_page_bench_measures_every_variant(capsys):
+    article_page.run(sizes=[20], repeat=3, warmup=1, seed=1)
+
+    lines = json_lines(capsys)
+    measured = benches(lines, "article_page")
+    assert {(line["sort"], line["user"], line["cache"]) for line in measured} == {
+        (variant.sort, variant.user, variant.cache) for variant in article_page.VARIANTS
+    }
+    for line in measured:
+        assert line["comments"] == 20
+        assert line["median_ms"] > 0
+        assert line["queries"] > 0 or line["cache_hit"]
+        assert line["bytes"] > 0
+    verdicts = targets(lines)
+    assert verdicts["article_page_queries<=10"]["ok"] in (True, False)
+    # 20 comments measure none of the sizes the other targets compare.
+    assert verdicts["render_100_under_20ms"]["ok"] is None
+    assert verdicts["100k_within_1.5x_of_1k"]["ok"] is None
+    assert "| 20 | best | anonymous | off |" in report.report(lines)
+
+
+@pytest.mark.django_db
+def test_reply_bench_keeps_the_thread_its_size(capsys):
+    from comments.models import Comment
+
+    reply.run(sizes=[10], repeat=3, warmup=1, seed=1)
+
+    lines = json_lines(capsys)
+    measured = benches(lines, "reply")
+    assert {line["mode"] for line in measured} == {"plain", "htmx"}
+    for line in measured:
+        assert line["thread_comments"] == 10
+        assert line["median_ms"] > 0
+        assert line["queries"] > 0
+    assert "reply_queries<=10" in targets(lines)
+    assert Comment.objects.count() == 10  # every measured reply was deleted again
+    assert "| 10 | htmx |" in report.report(lines)
+
+
+@pytest.mark.django_db
+def test_import_bench_reports_speed_and_memory(capsys):
+    import_bench.run(comments=100, posts=2, depth=5)
+
+    (line,) = benches(json_lines(capsys), "import_wordpress")
+    assert line["comments"] > 0
+    assert line["comments_per_second"] > 0
+    assert line["peak_rss_mb"] > 0
+    assert line["violations"] == 0
+
+
+@pytest.mark.django_db
+def test_explain_bench_explains_the_page_queries(capsys):
+    explain.run(comments=20, others=0, seed=1)
+
+    lines = json_lines(capsys)
+    explained = benches(lines, "explain")
+    assert explained
+    assert any(line["hot"] for line in explained)
+    for line in explained:
+        assert line["plan"]
+        assert line["execution_ms"] is not None
+    assert "no_seq_scan_on_big_tables" in targets(lines)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_load_bench_loads_gunicorn(capsys):
+    """gunicorn reads the test database from its own connections, so the data is committed."""
+    load.run(
+        comments=20,
+        workers=1,
+        connections=2,
+        threads=1,
+        seconds=0.5,
+        seed=1,
+        tool="python",
+        warmup=1,
+    )
+
+    lines = json_lines(capsys)
+    measured = benches(lines, "load")
+    assert [(line["page"], line["user"]) for line in measured] == [
+        ("trivial", "anonymous"),
+        ("article_page", "anonymous"),
+        ("article_page", "signed_in"),
+    ]
+    for line in measured:
+        assert line["requests_per_second"] > 0
+        assert line["non_2xx"] == 0
+        assert line["p99_ms"] >= line["p50_ms"]
+    assert "cached_anonymous_page>=50%_of_trivial_throughput" in targets(lines)
+    assert "trivial (`/healthz`)" in report.report(lines)
+
+
+WRK_OUTPUT = """\
+Running 10s test @ http://127.0.0.1:8000/healthz
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     5.12ms    1.03ms  31.20ms   93.10%
+    Req/Sec     1.55k    80.12     1.70k    70.00%
+  Latency Distribution
+     50%    4.95ms
+     75%    5.14ms
+     90%    5.45ms
+     99%    1.20s
+  30861 requests in 10.01s, 5.21MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:   3083.12
+Transfer/sec:    533.20KB
+"""
+
+
+def test_wrk_output_is_read():
+    assert load.parse_wrk(WRK_OUTPUT) == {
+        "requests_per_second": 3083.1,
+        "p50_ms": 4.95,
+        "p75_ms": 5.14,
+        "p90_ms": 5.45,
+        "p99_ms": 1200.0,
+        "requests": 30861,
+        "non_2xx": 4,
+        "socket_errors": 3,
+    }
