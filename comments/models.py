@@ -99,11 +99,28 @@ class Comment(MPTTModel):
             models.Index(fields=["author", "-created_at"], name="comment_author_recent"),
             # Replies to one comment, for the per-parent "first 10" of every page.
             models.Index(fields=["parent", "-best_score"], name="comment_parent_best"),
-            # The top-level threads of an article, for "Best" paging.
+            # The top-level threads of an article in each sort's full order, so a
+            # page of them is read straight off an index, however many there are.
             models.Index(
-                fields=["article", "-best_score"],
+                fields=["article", "-best_score", "created_at", "id"],
                 condition=models.Q(parent=None),
                 name="comment_root_best",
+            ),
+            models.Index(
+                fields=["article", "-like_count", "created_at", "id"],
+                condition=models.Q(parent=None),
+                name="comment_root_top",
+            ),
+            models.Index(
+                fields=["article", "created_at", "id"],
+                condition=models.Q(parent=None),
+                name="comment_root_new",
+            ),
+            # "N new since your last visit": an article's published comments by date.
+            models.Index(
+                fields=["article", "created_at"],
+                condition=models.Q(status="published"),
+                name="comment_published_recent",
             ),
             # "N Comments": an index-only count of an article's published comments.
             models.Index(
