@@ -309,7 +309,7 @@ def test_each_row_shows_the_comment_in_context_and_the_authors_record(
 
     table = rows(html(moderator_client.get(COMMENTS)))
     row = next(r for r in table.split("<tr") if "A reply in context" in r)
-    assert article.title in row
+    assert article.title[:20] in row  # long titles are shortened in the row
     assert f"?article__id__exact={article.pk}" in row
     assert "What the parent said first" in row
     assert reverse("admin:comments_comment_change", args=[parent.pk]) in row
