@@ -362,6 +362,10 @@ def edit_deadline(comment: Comment) -> datetime:
 
 
 def can_edit(comment: Comment, user) -> bool:
+    # Asked for every comment on a page: most are someone else's, settled
+    # without building the refusal ensure_can_edit would raise.
+    if not user.is_authenticated or comment.author_id != user.pk:
+        return False
     try:
         ensure_can_edit(comment, user)
     except PermissionDenied:
