@@ -70,6 +70,16 @@ def target(name: str, ok: bool | None, **details) -> dict:
     return emit({"target": name, "ok": ok, **details})
 
 
+GROWTH_LIMIT = 1.5
+
+
+def growth_target(name: str, ratios: dict[str, float] | None, *, needs: str) -> dict:
+    """A "the big size within 1.5x of the small one" verdict; None ratios: not measured."""
+    if ratios is None:
+        return target(name, None, skipped=f"needs sizes {needs}")
+    return target(name, all(r <= GROWTH_LIMIT for r in ratios.values()), ratio=ratios)
+
+
 def percentile(samples: list[float], share: float) -> float:
     """The ``share`` (0-1) percentile, interpolated between the nearest samples."""
     ordered = sorted(samples)

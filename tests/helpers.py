@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 from articles.models import Article
 from comments.models import Comment
@@ -184,3 +188,31 @@ def comment_block(html: str, pk: int) -> str:
     start = html.index(f'id="comment-{pk}"')
     end = html.find('<article class="comment', start)
     return html[start:] if end == -1 else html[start:end]
+
+
+ROOT = Path(__file__).resolve().parent.parent
+# Variables a test's start-up must decide for itself (DJANGO_ALLOW_ASYNC_UNSAFE is
+# the browser tests' and would itself be a warning).
+_START_UP_VARIABLES = {
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DEBUG",
+    "TREKBOARD_ENV",
+    "RATE_LIMITS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+
+
+def manage_py(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``manage.py`` in a fresh process: the settings as a real start-up reads them."""
+    environment = {k: v for k, v in os.environ.items() if k not in _START_UP_VARIABLES}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

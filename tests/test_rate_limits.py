@@ -29,6 +29,7 @@ from django.urls import reverse
 
 from comments.models import Comment, CommentFlag, CommentLike
 from tests.factories import PASSWORD, CommentFactory, UserFactory
+from tests.helpers import manage_py
 from trekboard import ratelimits
 from trekboard.ratelimits import DEFAULT_RATES, client_ip, parse_rate_limits, wait_text
 
@@ -337,23 +338,9 @@ def test_bad_rate_limits_are_refused(value, message):
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """manage.py in a fresh process: the settings as a real start-up reads them."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "TREKBOARD_ENV", "RATE_LIMITS"}
-    }
     # Never connected to: these commands only load the settings.
-    environment["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/trekboard"
-    environment.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    return manage_py(
+        *args, **{"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/trekboard", **env}
     )
 
 

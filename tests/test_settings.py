@@ -5,39 +5,15 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import manage_py
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        # DJANGO_ALLOW_ASYNC_UNSAFE is the browser tests' and would itself be a warning.
-        if key
-        not in {
-            "SECRET_KEY",
-            "ALLOWED_HOSTS",
-            "DEBUG",
-            "TREKBOARD_ENV",
-            "DJANGO_ALLOW_ASYNC_UNSAFE",
-        }
-    }
-    environment.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return manage_py(*args, **env)
 
 
 PRODUCTION = {

@@ -14,10 +14,11 @@ from comments.sanitize import html_to_text
 register = template.Library()
 
 
-@register.inclusion_tag("includes/_avatar.html")
-def avatar(user, size: str = "") -> dict:
+@register.simple_tag
+def avatar(user, size: str = "") -> str:
     """Initials on a colour derived from the username: no external avatar service."""
-    return {"person": user, "size": size}
+    # The same markup as in threads (comments.render), which escapes the initials.
+    return mark_safe(render.avatar(user, size))  # noqa: S308
 
 
 @register.filter
