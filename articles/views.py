@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from articles import selectors
 from articles.models import Article, Tag
@@ -18,20 +18,20 @@ def _page(request: HttpRequest, queryset):
     return Paginator(queryset, settings.ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
 
 
-@require_GET
+@require_safe
 def article_list_view(request: HttpRequest) -> HttpResponse:
     page = _page(request, selectors.article_list(user=request.user))
     return render(request, "articles/article_list.html", {"page_obj": page})
 
 
-@require_GET
+@require_safe
 def tag_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     tag = get_object_or_404(Tag, slug=slug)
     page = _page(request, selectors.article_list(user=request.user, tag=tag))
     return render(request, "articles/article_list.html", {"page_obj": page, "tag": tag})
 
 
-@require_GET
+@require_safe
 def article_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     cacheable = pagecache.eligible(request)
     if cacheable and (cached := pagecache.lookup(request, slug)) is not None:

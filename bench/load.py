@@ -20,6 +20,12 @@ generator (threads with keep-alive http.client connections) stands in. Each
 line says which tool measured it. The load tool runs on the same machine,
 sharing its cores with gunicorn and PostgreSQL.
 
+Every request says ``Accept-Encoding: gzip``, as every browser's does, so pages
+that are served compressed (the cached anonymous page) are measured as readers
+get them. Each line records that (``accept_encoding``), the response's
+``content_encoding`` and ``bytes``, its body's size as sent (compressed, if it
+was), from one request made before the load.
+
 Target: the cached anonymous article page reaches at least half the trivial
 view's requests per second. Run from the repository root::
 
@@ -50,6 +56,7 @@ from bench import common
 SLUG = "bench-load"
 READER = "bench-load-reader"
 THROUGHPUT_SHARE = 0.5
+ACCEPT_ENCODING = "gzip"  # what every browser asks for (they add deflate, br, zstd)
 TIMEOUT = 30  # seconds, gunicorn's own worker timeout
 
 
@@ -107,7 +114,7 @@ class Gunicorn:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited at start:\n{self.output()}")
             try:
-                status, _ = fetch(self.base + "/healthz")
+                status, _, _ = fetch(self.base + "/healthz")
                 if status == 200:
                     return
             except OSError:
@@ -130,15 +137,21 @@ class Gunicorn:
         self.log.close()
 
 
-def fetch(url: str, *, cookie: str = "") -> tuple[int, int]:
-    """One GET; its status and body size."""
+def request_headers(cookie: str = "") -> dict[str, str]:
+    """What a browser sends that matters here: gzip accepted, and the reader's cookie."""
+    return {"Accept-Encoding": ACCEPT_ENCODING} | ({"Cookie": cookie} if cookie else {})
+
+
+def fetch(url: str, *, cookie: str = "") -> tuple[int, int, str]:
+    """One GET as a browser makes it; its status, body size as sent and content encoding."""
     match = re.match(r"http://([^/:]+):(\d+)(/.*)", url)
     host, port, path = match.group(1), int(match.group(2)), match.group(3)
     connection = http.client.HTTPConnection(host, port, timeout=30)
     try:
-        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        connection.request("GET", path, headers=request_headers(cookie))
         response = connection.getresponse()
-        return response.status, len(response.read())
+        encoding = response.getheader("Content-Encoding", "identity")
+        return response.status, len(response.read()), encoding
     finally:
         connection.close()
 
@@ -192,8 +205,8 @@ def run_wrk(wrk: str, url: str, *, cookie: str, threads: int, connections: int, 
     # wrk's 2 s default timeout would drop the slow requests from the percentiles.
     command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     command += ["--timeout", f"{TIMEOUT}s"]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
+    for name, value in request_headers(cookie).items():
+        command += ["-H", f"{name}: {value}"]
     result = subprocess.run(  # noqa: S603 - wrk with our own arguments
         [*command, url], capture_output=True, text=True, check=True
     )
@@ -210,7 +223,7 @@ def run_python(url: str, *, cookie: str, connections: int, seconds: float) -> di
     """A small stand-in for wrk: ``connections`` threads, each with a keep-alive connection."""
     match = re.match(r"http://([^/:]+):(\d+)(/.*)", url)
     host, port, path = match.group(1), int(match.group(2)), match.group(3)
-    headers = {"Cookie": cookie} if cookie else {}
+    headers = request_headers(cookie)
     latencies: list[float] = []
     failures = [0, 0]  # non-2xx/3xx, socket errors
     lock = threading.Lock()
@@ -297,7 +310,7 @@ def load(
     for page, path, user, cookie_header in cases:
         url = base + path
         for _ in range(warmup):  # every worker renders (and the cache holds) the page first
-            status, size = fetch(url, cookie=cookie_header)
+            status, size, encoding = fetch(url, cookie=cookie_header)
             if status != 200:
                 raise RuntimeError(f"GET {url} answered {status}, not 200.")
         common.log(f"Loading {page} ({user}) for {seconds:g} s…")
@@ -321,6 +334,8 @@ def load(
             "user": user,
             "connections": connections,
             "seconds": seconds,
+            "accept_encoding": ACCEPT_ENCODING,
+            "content_encoding": encoding,
             "bytes": size,
             **figures,
         }

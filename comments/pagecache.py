@@ -1,8 +1,10 @@
 """Anonymous readers' article pages, served from the shared cache and invalidated exactly.
 
-Anonymous readers all see the same page (their "like" is a link to log in, and
-the one CSRF token on the page is swapped in per request), so a rendered page
-is stored under a key made of its path and two versions:
+Anonymous readers all see the same page but for one thing: the CSRF token of
+the "Log in and post" form (a logged-out reader may write a comment, kept in
+their session while they log in, and that POST needs a token). So a rendered
+page is stored with its token cut out, under its path, with the two versions
+it was rendered under:
 
 * the article's *discussion version*, replaced by every write that changes what
   its discussion shows (a comment, an edit, a like, a moderator's act), and
@@ -12,32 +14,65 @@ is stored under a key made of its path and two versions:
 Writers replace a version after their transaction commits, with a value never
 used before, and readers read the versions before they read the database. So a
 page stored under the current versions can't miss a committed write: the
-write's new version would be current instead. The cache is Django's default
-one, shared by every process (Redis when ``REDIS_URL`` is set, else the
-database cache table). Pages also expire after ``ANONYMOUS_PAGE_SECONDS``, so
-"3 minutes ago" never goes much staler than that.
+write's new version would be current instead. A hit reads the page and both
+current versions in one cache round trip (each process remembers which article
+a slug names; the page says which article it shows, so a slug that changed
+hands can't serve another article's page). The cache is Django's default one,
+shared by every process (Redis when ``REDIS_URL`` is set, else the database
+cache table). Pages also expire after ``ANONYMOUS_PAGE_SECONDS``, so "3 minutes
+ago" never goes much staler than that.
+
+Pages are stored gzipped, as every browser asks for them, so a hit neither
+compresses nor reads through the page: it is compressed once, in pieces cut
+where the token goes, and a hit joins the pieces around the reader's own token
+(in a stored, uncompressed deflate block) and mends the CRC-32 of the gzip
+trailer arithmetically. Clients that don't take gzip get it decompressed.
+
+Compressing a page with a secret on it is what BREACH attacks: an attacker who
+can put text of their own on the page (a query string, a comment) watches the
+compressed length shrink as their text comes to match the secret. Here the
+token is no part of what is compressed: each piece around it is compressed on
+its own, so no back-reference reaches the token and the compressed length is
+the same whatever it is (and Django masks it afresh for each response anyway).
+Nothing else on an anonymous page belongs to its reader: signed-in readers,
+whose pages carry their name, their likes and the htmx token, are never served
+from here, and neither are readers with a session or messages.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import struct
 import uuid
+import zlib
 from functools import partial
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CSRF_TOKEN_LENGTH, get_token
+from django.utils.cache import patch_vary_headers
+
+GZIP_LEVEL = 6
+# Where a reader's token sits on an anonymous page: the comment form's field
+# (and, on signed-in pages only, which are never cached, the htmx headers).
+_TOKEN_IN_PAGE = re.compile(
+    rb'(?:name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")([A-Za-z0-9]{%d})"'
+    % CSRF_TOKEN_LENGTH
+)
+_PLACEHOLDER = b"0" * CSRF_TOKEN_LENGTH
+# A gzip member's header: deflate, no name, mtime 0, unknown OS.
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+# A stored deflate block holding one token, not the last one (BFINAL 0, BTYPE 00).
+_TOKEN_BLOCK = b"\x00" + struct.pack("<HH", CSRF_TOKEN_LENGTH, CSRF_TOKEN_LENGTH ^ 0xFFFF)
+_CRC_POLYNOMIAL = 0xEDB88320  # CRC-32, bit-reflected, as gzip uses it
 
 
 def _prefixed(key: str) -> str:
     return f"{settings.PAGE_CACHE_PREFIX}{key}"
-
-
-TOKEN_PLACEHOLDER = "__trekboard_csrf_token__"  # noqa: S105 (a marker, not a secret)
-_TOKEN_IN_PAGE = re.compile(r'"X-CSRFToken": "([A-Za-z0-9]+)"')
 
 
 def _site_key() -> str:
@@ -83,39 +118,168 @@ def eligible(request: HttpRequest) -> bool:
     return (
         settings.ANONYMOUS_PAGE_SECONDS > 0
         and request.method in ("GET", "HEAD")
-        and not request.user.is_authenticated
         and not getattr(request, "htmx", False)
         # A session holds a logged-out draft; messages are one reader's news.
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
+        and not request.user.is_authenticated
     )
 
 
-def _page_key(request: HttpRequest, site: str) -> str:
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip ("gzip;q=0" refuses it, RFC 9110 12.5.3)."""
+    named = wildcard = None
+    for item in accept_encoding.split(","):
+        coding, *params = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0  # unreadable: the plain page is never wrong
+        coding = coding.lower()
+        if coding in ("gzip", "x-gzip"):
+            named = bool(named) or weight > 0
+        elif coding == "*":
+            wildcard = weight > 0
+    return named if named is not None else bool(wildcard)
+
+
+# --- CRC-32 arithmetic --------------------------------------------------------
+# CRC-32 is linear apart from its start and end constants: for two texts of one
+# length, crc(a) ^ crc(b) depends only on a ^ b. So the CRC of the page with a
+# reader's token in place of the placeholder is the stored CRC, corrected by
+# what the token's difference from the placeholder becomes after being followed
+# by the rest of the page: a 32x32 bit matrix per page, applied in 32 steps.
+
+
+def _register(data: bytes) -> int:
+    """The CRC register after ``data`` from zero (no start or end constants)."""
+    return zlib.crc32(data, 0xFFFFFFFF) ^ 0xFFFFFFFF
+
+
+def _shift(length: int) -> list[int]:
+    """What ``length`` zero bytes do to the CRC register: each register bit's image."""
+    # The top bit's image, then each lower bit's from the one above it: zero
+    # bytes commute with a zero bit, and a zero bit takes bit j to bit j - 1.
+    columns = [zlib.crc32(bytes(length), (1 << 31) ^ 0xFFFFFFFF) ^ 0xFFFFFFFF]
+    for _ in range(31):
+        last = columns[-1]
+        columns.append((last >> 1) ^ (_CRC_POLYNOMIAL if last & 1 else 0))
+    return columns[::-1]
+
+
+def _apply(columns: tuple[int, ...], value: int) -> int:
+    result = 0
+    for column in columns:
+        if value & 1:
+            result ^= column
+        value >>= 1
+    return result
+
+
+_PLACEHOLDER_REGISTER = _register(_PLACEHOLDER)
+
+
+class StoredPage(NamedTuple):
+    """A page as gzip pieces, cut where its reader's token goes (one piece: no token)."""
+
+    article_id: int
+    site: str
+    discussion: str
+    pieces: tuple[bytes, ...]  # all but the last end with the header of the token's block
+    crc: int  # of the page with the placeholder for each token
+    columns: tuple[int, ...]  # how a token's difference from the placeholder moves the CRC
+    size: int  # the page's length, uncompressed
+
+    @classmethod
+    def compress(
+        cls, *, html: bytes, token: bytes | None, article_id: int, site: str, discussion: str
+    ) -> StoredPage:
+        parts = html.split(token) if token else [html]
+        pieces, crc, columns = [], 0, [0] * 32
+        after = len(html)
+        for number, part in enumerate(parts):
+            compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+            piece = compressor.compress(part)
+            crc = zlib.crc32(part, crc)
+            after -= len(part)
+            if number == len(parts) - 1:
+                pieces.append(piece + compressor.flush(zlib.Z_FINISH))
+                break
+            # A sync flush ends the piece on a byte boundary, without ending the stream.
+            pieces.append(piece + compressor.flush(zlib.Z_SYNC_FLUSH) + _TOKEN_BLOCK)
+            crc = zlib.crc32(_PLACEHOLDER, crc)
+            after -= CSRF_TOKEN_LENGTH
+            columns = [mine ^ theirs for mine, theirs in zip(columns, _shift(after), strict=True)]
+        pieces[0] = _GZIP_HEADER + pieces[0]
+        return cls(article_id, site, discussion, tuple(pieces), crc, tuple(columns), len(html))
+
+    def gzip(self, token: bytes) -> bytes:
+        """The page with ``token`` in place, as a gzip member."""
+        crc = self.crc
+        if len(self.pieces) > 1:
+            if len(token) != CSRF_TOKEN_LENGTH:  # the blocks are made for that length
+                raise ValueError(f"A token of {len(token)} bytes, not {CSRF_TOKEN_LENGTH}.")
+            crc ^= _apply(self.columns, _register(token) ^ _PLACEHOLDER_REGISTER)
+        return token.join(self.pieces) + struct.pack("<II", crc, self.size & 0xFFFFFFFF)
+
+
+def _page_key(request: HttpRequest) -> str:
     path = hashlib.sha1(request.get_full_path().encode()).hexdigest()  # noqa: S324 (a key)
-    return _prefixed(f"pagecache:page:{site}:{path}")
+    return _prefixed(f"pagecache:page:v2:{path}")  # v2: a StoredPage, gzipped
 
 
-def _response(request: HttpRequest, html: str, state: str) -> HttpResponse:
-    response = HttpResponse(html.replace(TOKEN_PLACEHOLDER, get_token(request)))
+# Which article a slug names, as this process last saw it (a few bytes per article).
+_article_ids: dict[str, int] = {}
+_ARTICLE_IDS_KEPT = 10_000
+
+
+def _remember(slug: str, article_id: int) -> None:
+    if len(_article_ids) >= _ARTICLE_IDS_KEPT:
+        _article_ids.clear()
+    _article_ids[slug] = article_id
+
+
+def _serve(request: HttpRequest, response: HttpResponse, page: StoredPage, state: str):
+    token = get_token(request).encode() if len(page.pieces) > 1 else b""
+    body = page.gzip(token)
+    if accepts_gzip(request.headers.get("Accept-Encoding", "")):
+        response["Content-Encoding"] = "gzip"
+    else:  # rare: curl without --compressed, some bots
+        body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
+    response.content = body
+    response["Content-Length"] = str(len(body))
+    patch_vary_headers(response, ("Accept-Encoding",))
     response["X-Page-Cache"] = state
     return response
 
 
 def lookup(request: HttpRequest, slug: str) -> HttpResponse | None:
-    """The cached page for this request, if it is current; two cache round trips."""
-    slug_key, site_key = _slug_key(slug), _site_key()
-    found = cache.get_many([slug_key, site_key])
-    article_id, site = found.get(slug_key), found.get(site_key)
-    if article_id is None or site is None:
+    """The cached page for this request, if it is current; one cache round trip."""
+    article_id = _article_ids.get(slug)
+    if article_id is None:  # the first time this process sees the slug
+        article_id = cache.get(_slug_key(slug))
+        if article_id is None:
+            return None
+        _remember(slug, article_id)
+    site_key, discussion_key, page_key = (
+        _site_key(),
+        _discussion_key(article_id),
+        _page_key(request),
+    )
+    found = cache.get_many([site_key, discussion_key, page_key])
+    page = found.get(page_key)
+    if (
+        page is None
+        or page.article_id != article_id
+        or page.site != found.get(site_key)
+        or page.discussion != found.get(discussion_key)
+    ):
         return None
-    discussion_key = _discussion_key(article_id)
-    page_key = _page_key(request, site)
-    found = cache.get_many([discussion_key, page_key])
-    stored = found.get(page_key)
-    if stored is None or stored[0] != found.get(discussion_key):
-        return None
-    return _response(request, stored[1], "hit")
+    return _serve(request, HttpResponse(), page, "hit")
 
 
 class Versions:
@@ -132,20 +296,24 @@ class Versions:
         self.site, self.discussion = found.get(keys[0]), found.get(keys[1])
 
     def store(self, request: HttpRequest, slug: str, response: HttpResponse) -> HttpResponse:
-        """Keep a freshly rendered page for the next anonymous readers (with its token blanked)."""
+        """Keep a freshly rendered page for the next anonymous readers, and serve it gzipped."""
         if response.status_code != 200 or self.site is None or self.discussion is None:
             return response
-        html = response.content.decode(response.charset)
-        token = _TOKEN_IN_PAGE.search(html)
-        if token is None:
+        tokens = set(_TOKEN_IN_PAGE.findall(response.content))
+        # A token the render asked for but we can't find would be handed to every
+        # reader; two different ones mean a page we don't know. Neither is kept.
+        if len(tokens) > 1 or (not tokens and request.META.get("CSRF_COOKIE_NEEDS_UPDATE")):
             return response
-        html = html.replace(token.group(1), TOKEN_PLACEHOLDER)
+        page = StoredPage.compress(
+            html=response.content,
+            token=tokens.pop() if tokens else None,
+            article_id=self.article_id,
+            site=self.site,
+            discussion=self.discussion,
+        )
         cache.set_many(
-            {
-                _slug_key(slug): self.article_id,
-                _page_key(request, self.site): (self.discussion, html),
-            },
+            {_slug_key(slug): self.article_id, _page_key(request): page},
             settings.ANONYMOUS_PAGE_SECONDS,
         )
-        response["X-Page-Cache"] = "miss"
-        return response
+        _remember(slug, self.article_id)
+        return _serve(request, response, page, "miss")

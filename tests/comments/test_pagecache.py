@@ -160,3 +160,41 @@ def test_a_committed_write_invalidates_through_on_commit_alone(settings):
     html, state = get(Client(), article)
     assert state == "miss"
     assert "Committed after the page was cached" in html
+
+
+def test_anonymous_pages_carry_no_htmx_token(client, article):
+    """The htmx headers' token is for signed-in readers; anonymous forms carry their own."""
+    comment = CommentFactory(article=article, body="Worth a permalink")
+    get(client, article)
+    for url in (
+        article.get_absolute_url(),  # the cached page
+        reverse("comments:detail", kwargs={"pk": comment.pk}),
+        comment.author.get_absolute_url(),
+        reverse("articles:list"),
+    ):
+        response = Client().get(url)
+        assert response.status_code == 200, url
+        assert "hx-headers" not in response.content.decode(), url
+
+
+def test_signed_in_readers_htmx_posts_use_the_pages_token(article, user):
+    """The "Delete" link posts with htmx and no form: its token comes from <body hx-headers>."""
+    comment = CommentFactory(article=article, author=user, body="Regrettable")
+    get(Client(), article)
+    reader = Client(enforce_csrf_checks=True)
+    reader.force_login(user)
+    response = reader.get(article.get_absolute_url())
+    assert "X-Page-Cache" not in response
+    html = response.content.decode()
+    assert f'hx-post="{reverse("comments:delete", kwargs={"pk": comment.pk})}"' in html
+    token = re.search(r'<body hx-headers=\'\{"X-CSRFToken": "([A-Za-z0-9]{64})"\}\'>', html)
+
+    response = reader.post(
+        reverse("comments:delete", kwargs={"pk": comment.pk}),
+        HTTP_HX_REQUEST="true",
+        HTTP_X_CSRFTOKEN=token.group(1),
+    )
+
+    assert response.status_code == 200
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.DELETED
