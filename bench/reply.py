@@ -98,9 +98,9 @@ def make_thread(*, size: int, seed: int):
 def vacuum() -> None:
     """Clear the dead rows a reply and its deletion left (outside a transaction only).
 
-    A reply renumbers the thread to its right and the deletion renumbers it back,
-    so each leaves thousands of dead row versions in a big thread; without this,
-    every reply would be slower than the one before, for the bench's own churn.
+    A reply and its deletion update the reply's ancestors' counters (and, rarely,
+    respread a subtree, see comments.intervals), leaving dead row versions behind;
+    without this, replies late in a run would pay for the bench's own churn.
     """
     from django.db import connection
 

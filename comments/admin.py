@@ -845,7 +845,7 @@ def _outermost(queryset: QuerySet) -> list[Comment]:
 def _deletion_counts(queryset: QuerySet) -> tuple[int, int]:
     """(comments selected, replies below them that are not selected themselves)."""
     selected = queryset.count()
-    total = sum((c.rght - c.lft + 1) // 2 for c in _outermost(queryset))
+    total = sum(c.get_descendant_count() + 1 for c in _outermost(queryset))
     return selected, total - selected
 
 

@@ -68,6 +68,7 @@ from comments.management.commands.check_comment_tree import find_violations
 from comments.models import Comment, CommentLike
 from comments.ranking import best_score
 from comments.sanitize import mentioned_names, normalize, sanitize_comment
+from comments.services import article_comment_counts_refresh
 from comments.treebuild import TreeNode, allocate_comment_ids, first_free_tree_id, number_tree
 
 ROOT_SHARE = 0.3
@@ -761,6 +762,7 @@ def _write(
         # this transaction; the checks below join it with itself.
         for model in (Comment, CommentLike):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    article_comment_counts_refresh([article.pk])
     violations = find_violations(tree_ids=range(first_tree, next_tree))
     if violations:
         check, tree_id, pk, message = violations[0]

@@ -1,9 +1,10 @@
 """The only code that writes comments.
 
 Views, admin actions and commands call these functions; nothing else saves a
-``Comment``. django-mptt does no locking of its own and gives a new tree
-``MAX(tree_id) + 1``, so every write that touches the tree runs in one
-transaction under a PostgreSQL advisory lock:
+``Comment``. A new thread takes ``MAX(tree_id) + 1`` and a reply a slice of
+its parent's interval (``comments.intervals``), both read before the write, so
+every write that touches the tree runs in one transaction under a PostgreSQL
+advisory lock:
 
 * a reply locks its thread (one lock per ``tree_id``), so replies to other
   threads proceed in parallel;
@@ -27,12 +28,26 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, FloatField, PositiveIntegerField, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    PositiveIntegerField,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.timesince import timesince
 
 from articles.models import Article
-from comments import notify, pagecache
+from comments import intervals, notify, pagecache
 from comments.importing.records import Summary
 from comments.models import (
     ArticleVisit,
@@ -140,8 +155,8 @@ def comment_create(
             new_tree_lock()
         else:
             tree_lock(parent.tree_id)
-            # Re-read under the lock: the parent's lft/rght may have moved since
-            # it was fetched, and mptt computes the new node's place from them.
+            # Re-read under the lock: a respread may have moved the parent's
+            # edges since it was fetched, and the reply is placed from them.
             try:
                 parent = (
                     Comment.objects.select_for_update(of=("self",))
@@ -163,19 +178,80 @@ def comment_create(
             status=Comment.Status.PENDING if held_because else Comment.Status.PUBLISHED,
             moderation_reason=held_because,
         )
-        if parent is not None:
-            # The parent was just read under the thread's lock: place the reply
-            # from it without mptt reading it again.
-            Comment.objects.insert_node(
-                comment, parent, position="last-child", save=False, refresh_target=False
-            )
-        comment.save()
+        _place(comment, parent)
+        comment.save()  # mptt leaves edges it finds set alone
         pagecache.discussion_changed(article.pk)
         if comment.is_visible:
             if parent is not None:
                 _published_count_changed(comment, +1, parent=parent)
+            article.comment_count = _article_count_changed(article.pk, +1)
             _notify(comment, mentioned)
     return comment
+
+
+def _place(comment: Comment, parent: Comment | None) -> None:
+    """Give a new comment its tree id and edges (see ``comments.intervals``).
+
+    Precondition: inside atomic(), holding ``new_tree_lock()`` for a new thread
+    or the parent's ``tree_lock`` (with ``parent`` read under it) for a reply.
+    """
+    if parent is None:
+        top = Comment.objects.aggregate(top=Max("tree_id"))["top"]
+        comment.tree_id, comment.level = (top or 0) + 1, 0
+        comment.lft, comment.rght = intervals.ROOT_LFT, intervals.TOP
+        return
+    place = intervals.reply_interval(_last_edge(parent), parent.rght)
+    if place is None:
+        _make_room(parent)
+        parent.refresh_from_db(fields=["lft", "rght"])
+        place = intervals.reply_interval(_last_edge(parent), parent.rght)
+    comment.tree_id, comment.level = parent.tree_id, parent.level + 1
+    comment.lft, comment.rght = place
+
+
+def _last_edge(parent: Comment) -> int:
+    """The parent's last reply's ``rght``, or its own ``lft`` when it has none.
+
+    Edges nest, so the largest ``rght`` inside the parent's interval is its last reply's.
+    """
+    last = Comment.objects.filter(
+        tree_id=parent.tree_id, rght__gt=parent.lft, rght__lt=parent.rght
+    ).aggregate(last=Max("rght"))["last"]
+    return parent.lft if last is None else last
+
+
+def _make_room(parent: Comment) -> None:
+    """Spread out the smallest subtree around ``parent`` with room for one more reply.
+
+    Walks up from the parent to the first ancestor whose interval spaces its
+    subtree's edges (one more reply's included) at least ``MIN_GAP`` apart; the
+    thread's root may grow its ``rght`` up to ``TOP``. Rare (see
+    ``comments.intervals``); costs one statement over that subtree.
+    """
+    table = connection.ops.quote_name(Comment._meta.db_table)
+    with connection.cursor() as cursor:
+        # The parent and its ancestors, innermost first, with their subtree sizes.
+        cursor.execute(
+            f"""
+            SELECT a.lft, a.rght, a.parent_id IS NULL,
+                   (SELECT count(*) FROM {table} d
+                    WHERE d.tree_id = a.tree_id AND d.lft BETWEEN a.lft AND a.rght)
+            FROM {table} a
+            WHERE a.tree_id = %s AND a.lft <= %s AND a.rght >= %s
+            ORDER BY a.lft DESC
+            """,  # noqa: S608 - the table name is our own
+            [parent.tree_id, parent.lft, parent.rght],
+        )
+        for lft, rght, is_root, size in cursor.fetchall():
+            hi = intervals.TOP if is_root else rght
+            gap = intervals.spread(2 * (size + 1), lo=lft, hi=hi)
+            if gap >= intervals.MIN_GAP:
+                cursor.execute(
+                    intervals.RESPREAD_SQL.format(table=table),
+                    {"tree_id": parent.tree_id, "lo": lft, "rght": rght, "gap": gap},
+                )
+                return
+    raise ValidationError("This thread is too large to take more replies.")
 
 
 # --- Screening new comments -------------------------------------------------
@@ -253,11 +329,9 @@ def _published_count_changed(
     if parent is None:
         parent = Comment.objects.select_for_update().get(pk=comment.parent_id)
     replies = max(parent.reply_count + delta, 0)
-    # Every ancestor, the parent included (their intervals contain the
-    # parent's), in one statement; the parent's reply count and score with them.
-    Comment.objects.filter(
-        tree_id=parent.tree_id, lft__lte=parent.lft, rght__gte=parent.lft + 1
-    ).update(
+    # Every ancestor, the parent included, in one statement; the parent's reply
+    # count and score with them.
+    Comment.objects.filter(pk__in=_up_from(parent.pk)).update(
         descendant_count=F("descendant_count") + delta,
         reply_count=Case(
             When(pk=parent.pk, then=Value(replies)),
@@ -270,6 +344,57 @@ def _published_count_changed(
             output_field=FloatField(),
         ),
     )
+
+
+def _up_from(pk: int) -> RawSQL:
+    """The ids of a comment and its ancestors, by their parent links.
+
+    Not by interval (``lft <= x <= rght``): that range scans half the thread's
+    index to find a dozen rows; this is one primary-key lookup per level.
+    """
+    table = connection.ops.quote_name(Comment._meta.db_table)
+    return RawSQL(  # noqa: S611 - a parameter, and our own table name
+        f"""
+        WITH RECURSIVE up (id, parent_id) AS (
+            SELECT id, parent_id FROM {table} WHERE id = %s
+            UNION ALL
+            SELECT c.id, c.parent_id FROM {table} c JOIN up ON c.id = up.parent_id
+        )
+        SELECT id FROM up
+        """,  # noqa: S608
+        [pk],
+    )
+
+
+def _article_count_changed(article_id: int, delta: int) -> int:
+    """Add ``delta`` to the article's count of published comments; returns the new count.
+
+    Precondition: inside atomic(), after the transaction's tree and comment
+    locks. Every writer takes the article's row lock last, so no two writers
+    can each hold what the other waits for.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE articles_article SET comment_count = comment_count + %s "
+            "WHERE id = %s RETURNING comment_count",
+            [delta, article_id],
+        )
+        return cursor.fetchone()[0]
+
+
+def article_comment_counts_refresh(article_ids: Iterable[int]) -> None:
+    """Count the articles' published comments afresh (after a bulk write; inside atomic())."""
+    ids = sorted(set(article_ids))
+    if ids:
+        published = Comment.objects.filter(article=OuterRef("pk"), status=Comment.Status.PUBLISHED)
+        Article.objects.filter(pk__in=ids).update(
+            comment_count=Coalesce(
+                Subquery(
+                    published.order_by().values("article").annotate(n=Count("pk")).values("n")
+                ),
+                0,
+            )
+        )
 
 
 # --- Mentions and notifications ---------------------------------------------
@@ -365,6 +490,8 @@ def can_edit(comment: Comment, user) -> bool:
     # Asked for every comment on a page: most are someone else's, settled
     # without building the refusal ensure_can_edit would raise.
     if not user.is_authenticated or comment.author_id != user.pk:
+        return False
+    if timezone.now() > edit_deadline(comment):
         return False
     try:
         ensure_can_edit(comment, user)
@@ -474,6 +601,7 @@ def comment_delete(*, comment: Comment, user) -> Comment:
         pagecache.discussion_changed(current.article_id)
         if was_published:
             _published_count_changed(current, -1)
+            _article_count_changed(current.article_id, -1)
     comment.status = current.status
     comment.descendant_count = current.descendant_count
     return comment
@@ -505,12 +633,16 @@ def _audit(*, actor, action: str, comment: Comment | None = None, **fields) -> A
     return AuditEntry.objects.create(actor=actor, action=action, comment=comment, **fields)
 
 
-def _set_status(comment: Comment, status: str, *, reason: str = "") -> tuple[Comment, str]:
+def _set_status(
+    comment: Comment, status: str, *, reason: str = "", counts: dict[int, int] | None = None
+) -> tuple[Comment, str]:
     """Change the status under the tree lock, keeping the counters; returns (row, old status).
 
     Precondition: inside atomic(). A comment that becomes published (approved,
     or restored from the bin) is announced (replies, mentions) as if it had just
-    been posted, to whoever hasn't been told about it before.
+    been posted, to whoever hasn't been told about it before. With ``counts``,
+    the change to its article's comment count is added there for the caller to
+    write once it holds every tree lock it needs (see ``_article_count_changed``).
     """
     tree_lock(comment.tree_id)
     current = Comment.objects.select_for_update().get(pk=comment.pk)
@@ -519,7 +651,12 @@ def _set_status(comment: Comment, status: str, *, reason: str = "") -> tuple[Com
     current.status, current.moderation_reason = status, reason
     pagecache.discussion_changed(current.article_id)
     if (before == Comment.Status.PUBLISHED) != current.is_visible:
-        _published_count_changed(current, +1 if current.is_visible else -1)
+        delta = +1 if current.is_visible else -1
+        _published_count_changed(current, delta)
+        if counts is None:
+            _article_count_changed(current.article_id, delta)
+        else:
+            counts[current.article_id] = counts.get(current.article_id, 0) + delta
     if not current.is_visible:
         # A thread must not lead with "[removed by a moderator]".
         Article.objects.filter(pinned_comment=current).update(pinned_comment=None)
@@ -603,9 +740,9 @@ def comment_hard_delete(*, comment: Comment, actor) -> int:
                 reply_count=replies,
                 best_score=best_score(likes=parent.like_count, replies=replies),
             )
-            Comment.objects.filter(
-                tree_id=parent.tree_id, lft__lte=parent.lft, rght__gte=parent.rght
-            ).update(descendant_count=F("descendant_count") - published_gone)
+            Comment.objects.filter(pk__in=_up_from(parent.pk)).update(
+                descendant_count=F("descendant_count") - published_gone
+            )
         _audit(
             actor=actor,
             action=AuditEntry.Action.HARD_DELETE,
@@ -613,7 +750,10 @@ def comment_hard_delete(*, comment: Comment, actor) -> int:
             before_status=current.status,
             reason=f"{gone} comment(s) deleted with their replies.",
         )
-        current.delete()
+        # Not mptt's delete(): it would close the gap by shifting every edge to
+        # the right, and gaps are welcome here (see comments.intervals).
+        current.get_descendants(include_self=True).delete()
+        _article_count_changed(current.article_id, -published_gone)
         pagecache.discussion_changed(current.article_id)
     return gone
 
@@ -805,8 +945,11 @@ def user_remove_all_comments(*, user, actor, reason: str) -> int:
                 author=user, status__in=[Comment.Status.PUBLISHED, Comment.Status.PENDING]
             ).order_by("tree_id", "pk")  # one lock order, so no deadlock with other writers
         )
+        counts: dict[int, int] = {}
         for comment in targets:
-            current, before = _set_status(comment, Comment.Status.REMOVED, reason=reason)
+            current, before = _set_status(
+                comment, Comment.Status.REMOVED, reason=reason, counts=counts
+            )
             _audit(
                 actor=actor,
                 action=AuditEntry.Action.REMOVE,
@@ -815,6 +958,8 @@ def user_remove_all_comments(*, user, actor, reason: str) -> int:
                 before_status=before,
                 after_status=current.status,
             )
+        for article_id, delta in sorted(counts.items()):
+            _article_count_changed(article_id, delta)
         _audit(
             actor=actor,
             action=AuditEntry.Action.REMOVE_ALL,

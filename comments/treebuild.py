@@ -3,10 +3,10 @@
 The import (``comments.importing.loader``) and the discussion generator
 (``comments.generate``) write thousands of comments per second, far faster
 than ``comments.services`` can insert them one by one (a lock, a
-``MAX(tree_id)``, an mptt insert and counter updates per comment). They hang
-their comments on ``TreeNode`` objects instead, number each thread here as
-mptt would (depth first, replies in date order) with the counters pages read
-(``reply_count``, ``descendant_count``), and ``bulk_create`` the rows with
+``MAX(tree_id)``, a placement and counter updates per comment). They hang
+their comments on ``TreeNode`` objects instead, number each thread here (depth
+first, replies in date order, edges spaced as ``comments.intervals`` says) with
+the counters pages read (``reply_count``, ``descendant_count``), and ``bulk_create`` the rows with
 every field already set. Both then check what they wrote with
 ``check_comment_tree``'s queries before the transaction commits.
 
@@ -22,6 +22,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import Max
 
+from comments import intervals
 from comments.models import Comment
 from comments.services import new_tree_lock
 
@@ -66,7 +67,10 @@ def _sort_key(node: TreeNode) -> tuple:
 
 
 def number_tree(root: TreeNode, tree_id: int) -> list[TreeNode]:
-    """Give a thread its MPTT numbers and counters, depth first; returns its nodes in lft order.
+    """Give a thread its edges and counters, depth first; returns its nodes in lft order.
+
+    The edges are spread evenly over the thread's range, as a respread would
+    leave them (``comments.intervals``), so replies posted later find room.
 
     ``replies`` and ``descendants`` count published comments only, as
     ``reply_count`` and ``descendant_count`` do. Iterative, so a chain of
@@ -74,8 +78,9 @@ def number_tree(root: TreeNode, tree_id: int) -> list[TreeNode]:
     """
     published = Comment.Status.PUBLISHED
     ordered = [root]
-    root.tree_id, root.level, root.lft = tree_id, 0, 1
-    counter = 2
+    # Edges are counted 0, 1, 2… first, then spread over the thread's range.
+    root.tree_id, root.level, root.lft = tree_id, 0, 0
+    counter = 1
     stack = [(root, iter(sorted(root.children, key=_sort_key)))]
     while stack:
         node, children = stack[-1]
@@ -91,6 +96,10 @@ def number_tree(root: TreeNode, tree_id: int) -> list[TreeNode]:
         stack.pop()
         node.replies = sum(1 for c in node.children if c.status == published)
         node.descendants = sum(c.descendants + (c.status == published) for c in node.children)
+    gap = intervals.spread(counter)
+    for node in ordered:
+        node.lft = intervals.ROOT_LFT + node.lft * gap
+        node.rght = intervals.ROOT_LFT + node.rght * gap
     return ordered
 
 

@@ -253,7 +253,8 @@ def _inserted(request: HttpRequest, comment: Comment) -> HttpResponse:
             "comment": _decorated(request, comment, fresh=True),
             "article": comment.article,
             "form": CommentForm(),
-            "comment_count": selectors.comment_count(article=comment.article),
+            # comment_create keeps the article's count current (no query).
+            "comment_count": comment.article.comment_count,
         },
     )
     if comment.parent_id is None:

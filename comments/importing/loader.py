@@ -804,8 +804,13 @@ class _Loader:
         if not self.trees_written:
             return
         from comments.management.commands.check_comment_tree import find_violations
+        from comments.services import article_comment_counts_refresh
 
-        violations = find_violations(tree_ids=sorted(self.trees_written))
+        trees = sorted(self.trees_written)
+        article_comment_counts_refresh(
+            Comment.objects.filter(tree_id__in=trees).values_list("article_id", flat=True)
+        )
+        violations = find_violations(tree_ids=trees)
         if violations:
             check, tree_id, pk, message = violations[0]
             raise ImportIntegrityError(

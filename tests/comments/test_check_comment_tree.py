@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 def forest(article) -> dict[str, Comment]:
     """Two threads on one article and one on another, built through the service.
 
-    Thread "root":  root (1,10) > a (2,5) > a1 (3,4); b (6,9) > b1 (7,8)
-    Thread "solo":  solo (1,2)
-    Thread "far":   far (1,2), on another article
+    Thread "root":  root > a > a1; root > b > b1 (a before b)
+    Thread "solo":  solo
+    Thread "far":   far, on another article
     """
     root = CommentFactory(article=article, body="root")
     a = CommentFactory(parent=root, body="a")
@@ -53,7 +53,11 @@ def test_valid_forest_passes(forest):
             "solo (level 0)",
         ]
     )
-    assert (forest["root"].lft, forest["root"].rght) == (1, 10)
+    # Replies take a slice of their parent's interval and leave room behind them.
+    root, a, a1, b, b1 = (forest[name] for name in ("root", "a", "a1", "b", "b1"))
+    assert (root.lft, root.rght) == (1, 2**62)
+    assert root.lft < a.lft < a1.lft < a1.rght < a.rght < b.lft < b1.lft < b1.rght < b.rght
+    assert b.rght < root.rght - 2**60
     out, err = run_check()
     assert out.strip() == "OK: 3 comment trees checked."
     assert err == ""
@@ -75,7 +79,7 @@ def test_quiet_verbosity_prints_nothing_when_ok(forest):
 CORRUPTIONS = [
     pytest.param(
         "UPDATE comments_comment SET lft = %(b_lft)s WHERE id = %(a)s",
-        "lft/rght are exactly 1..2n, no gaps or duplicates",
+        "lft < rght, every edge used once in its tree",
         id="duplicate-lft",
     ),
     pytest.param(
@@ -95,28 +99,43 @@ CORRUPTIONS = [
     ),
     pytest.param(
         "UPDATE comments_comment SET parent_id = NULL, level = 0 WHERE id = %(b1)s",
-        "one root per tree, with lft = 1 and rght = 2n",
+        "one root per tree",
         id="two-roots",
     ),
     pytest.param(
-        "UPDATE comments_comment SET lft = lft + 2, rght = rght + 2 WHERE id = %(solo)s",
-        "one root per tree, with lft = 1 and rght = 2n",
-        id="root-not-at-1",
+        "UPDATE comments_comment SET rght = %(a_rght)s - 1 WHERE id = %(root)s",
+        "edges nest as the replies do",
+        id="root-ends-inside-a-reply",
     ),
     pytest.param(
-        "UPDATE comments_comment SET rght = rght + 1 WHERE id = %(root)s",
-        "lft/rght are exactly 1..2n, no gaps or duplicates",
-        id="gap",
+        "UPDATE comments_comment SET lft = %(b_rght)s + 1, rght = %(b_rght)s + 2 WHERE id = %(a1)s",
+        "children inside their parent, same tree, level = parent's + 1",
+        id="reply-outside-its-parent",
     ),
     pytest.param(
-        "UPDATE comments_comment SET lft = 8, rght = 7 WHERE id = %(b1)s",
-        "lft < rght, and rght - lft odd",
+        # b and its reply moved into a's free room: inside the root still, but
+        # nested in a sibling rather than beside it.
+        """UPDATE comments_comment
+           SET lft = %(a1_rght)s + CASE id WHEN %(b)s THEN 1 ELSE 2 END,
+               rght = %(a1_rght)s + CASE id WHEN %(b)s THEN 4 ELSE 3 END
+           WHERE id IN (%(b)s, %(b1)s)""",
+        "edges nest as the replies do",
+        id="nested-in-a-sibling",
+    ),
+    pytest.param(
+        "UPDATE comments_comment SET lft = rght, rght = lft WHERE id = %(b1)s",
+        "lft < rght, every edge used once in its tree",
         id="inverted-interval",
     ),
     pytest.param(
         "UPDATE comments_comment SET tree_id = %(solo_tree)s WHERE id = %(a1)s",
         "children inside their parent, same tree, level = parent's + 1",
         id="child-in-another-tree",
+    ),
+    pytest.param(
+        "UPDATE articles_article SET comment_count = comment_count + 1 WHERE id = %(far_article)s",
+        "an article's comment_count = its published comments",
+        id="article-count-off",
     ),
     pytest.param(
         "UPDATE comments_comment SET article_id = %(far_article)s WHERE id = %(b1)s",
@@ -131,12 +150,15 @@ def test_corrupted_tree_fails_and_names_the_violation(forest, sql, violation):
     run_check()  # healthy before the corruption
     params = {name: node.pk for name, node in forest.items()} | {
         "b_lft": forest["b"].lft,
+        "b_rght": forest["b"].rght,
+        "a_rght": forest["a"].rght,
+        "a1_rght": forest["a1"].rght,
         "solo_tree": forest["solo"].tree_id,
         "far_article": forest["far"].article_id,
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        assert cursor.rowcount == 1
+        assert cursor.rowcount >= 1
 
     err = StringIO()
     with pytest.raises(CommandError, match=r"violation\(s\) in \d+ of 3 trees"):
@@ -150,20 +172,18 @@ def test_each_violation_line_names_the_tree_and_comment(forest):
     err = StringIO()
     with pytest.raises(CommandError, match=r"^1 violation\(s\) in 1 of 3 trees\.$"):
         call_command("check_comment_tree", stdout=StringIO(), stderr=err)
-    root = forest["root"]
+    root, a, a1 = forest["root"], forest["a"], forest["a1"]
     assert err.getvalue().strip() == (
         f"tree {root.tree_id}, comment {forest['a1'].pk}: "
         "children inside their parent, same tree, level = parent's + 1: "
         f"parent {forest['a'].pk}: tree {root.tree_id} vs {root.tree_id}, "
-        "interval (3,4) vs parent (2,5), level 5 vs parent 1"
+        f"interval ({a1.lft},{a1.rght}) vs parent ({a.lft},{a.rght}), level 5 vs parent 1"
     )
 
 
 def test_broken_thread_is_reported_while_healthy_ones_are_not(forest):
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE comments_comment SET rght = rght + 1 WHERE id = %s", [forest["solo"].pk]
-        )
+        cursor.execute("UPDATE comments_comment SET rght = lft WHERE id = %s", [forest["solo"].pk])
     err = StringIO()
     with pytest.raises(CommandError):
         call_command("check_comment_tree", stdout=StringIO(), stderr=err)

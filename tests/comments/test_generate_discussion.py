@@ -265,7 +265,7 @@ def test_a_tree_that_fails_the_check_rolls_everything_back(monkeypatch):
 
     def broken(root, tree_id):
         nodes = real(root, tree_id)
-        nodes[-1].rght += 100
+        nodes[-1].rght = nodes[-1].lft
         return nodes
 
     monkeypatch.setattr(generate, "number_tree", broken)

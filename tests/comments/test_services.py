@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 from io import StringIO
+from itertools import pairwise
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
 from articles.services import article_save
+from comments import intervals, services
 from comments.models import Comment
 from comments.services import comment_create, comment_delete, comment_status_set
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
@@ -44,7 +48,7 @@ def test_top_level_comment_starts_a_new_thread(article, user):
     for root in (first, second):
         root.refresh_from_db()
         assert root.parent is None
-        assert (root.level, root.lft, root.rght) == (0, 1, 2)
+        assert (root.level, root.lft, root.rght) == (0, 1, 2**62)
     assert first.tree_id != second.tree_id
     assert thread_as_text(article) == "First! (level 0)\nSecond (level 0)"
 
@@ -64,7 +68,7 @@ def test_reply_nests_under_its_parent(article, user, other_user):
     assert reply.tree_id == root.tree_id
     assert reply.level == root.level + 1
     assert list(root.get_descendants()) == [reply]
-    assert (root.lft, root.rght, reply.lft, reply.rght) == (1, 4, 2, 3)
+    assert root.lft < reply.lft < reply.rght < root.rght
 
 
 def test_interleaved_replies_three_levels_deep_land_in_place(article):
@@ -131,6 +135,108 @@ def test_reply_renumbers_only_its_own_thread(article):
     # ...while its own thread did change (the snapshot is not blind).
     busy_after = list(Comment.objects.filter(tree_id=busy.tree_id).values_list("lft", "rght"))
     assert busy_after != busy_before
+
+
+# The migration's renumbering; backwards (gap 1) it numbers threads as mptt did.
+MIGRATION = import_module("comments.migrations.0009_spaced_intervals")
+RENUMBER, SPREAD = MIGRATION.RENUMBER, MIGRATION.SPREAD
+
+
+def edges(**filters: Any) -> dict[int, tuple[int, int]]:
+    return {
+        pk: (lft, rght)
+        for pk, lft, rght in Comment.objects.filter(**filters).values_list("pk", "lft", "rght")
+    }
+
+
+def test_a_reply_moves_no_other_comment(article):
+    root = CommentFactory(article=article, body="Root")
+    middle = CommentFactory(parent=root, body="Middle")
+    CommentFactory(parent=middle)
+    CommentFactory(parent=root, body="Last")
+    before = edges()
+    reply = CommentFactory(parent=middle, body="New")
+    after = edges()
+    assert {pk: after[pk] for pk in before} == before
+    assert middle.lft < reply.lft < reply.rght < middle.rght
+    assert_trees_valid()
+
+
+def test_a_thread_numbered_without_room_is_spread_out_by_its_next_reply(article):
+    """Threads mptt numbered 1..2n (before edges had room) take replies all the same."""
+    root = CommentFactory(article=article, body="Root")
+    a = CommentFactory(parent=root, body="A")
+    a1 = CommentFactory(parent=a, body="A1")
+    CommentFactory(parent=root, body="B")
+    elsewhere = CommentFactory(article=article, body="Elsewhere")
+    CommentFactory(parent=elsewhere, body="E1")
+    with connection.cursor() as cursor:
+        cursor.execute(RENUMBER.format(gap=1))  # what migrating back leaves
+    assert sorted(edges(tree_id=root.tree_id).values()) == [(1, 8), (2, 5), (3, 4), (6, 7)]
+    untouched = edges(tree_id=elsewhere.tree_id)
+
+    new = CommentFactory(parent=a1, body="A1a")
+
+    assert thread_as_text(article) == "\n".join(
+        [
+            "Root (level 0)",
+            "  A (level 1)",
+            "    A1 (level 2)",
+            "      A1a (level 3)",
+            "  B (level 1)",
+            "Elsewhere (level 0)",
+            "  E1 (level 1)",
+        ]
+    )
+    assert_trees_valid()
+    assert edges(tree_id=elsewhere.tree_id) == untouched
+    # The thread's old edges now have room between them (the reply took a slice of it).
+    spread_out = sorted(
+        edge for pk, pair in edges(tree_id=root.tree_id).items() if pk != new.pk for edge in pair
+    )
+    assert min(b - a for a, b in pairwise(spread_out)) >= intervals.MIN_GAP
+
+
+def test_migrating_spreads_every_thread_over_its_range(article):
+    root = CommentFactory(article=article, body="Root")
+    CommentFactory(parent=CommentFactory(parent=root))
+    solo = CommentFactory(article=article, body="Solo")
+    with connection.cursor() as cursor:
+        cursor.execute(RENUMBER.format(gap=1))
+        cursor.execute(RENUMBER.format(gap=SPREAD))
+    assert_trees_valid()
+    solo.refresh_from_db()
+    assert (solo.lft, solo.rght) == (1, intervals.TOP)
+    thread = sorted(edge for pair in edges(tree_id=root.tree_id).values() for edge in pair)
+    assert thread[0] == 1
+    assert {b - a for a, b in pairwise(thread)} == {(intervals.TOP - 1) // 5}
+
+
+@pytest.mark.parametrize("share", [2])
+def test_hundreds_of_replies_to_one_comment_and_a_deep_chain_stay_in_place(
+    article, monkeypatch, share
+):
+    # Replies halve their parent's room (not 1/8 of it), so room runs out and
+    # threads are respread many times within this test.
+    monkeypatch.setattr(intervals, "SHARE", share)
+    respreads = []
+    make_room = services._make_room
+    monkeypatch.setattr(services, "_make_room", lambda parent: respreads.append(make_room(parent)))
+    root = CommentFactory(article=article, body="Root")
+    replies = [CommentFactory(parent=root, body=f"Reply {n}") for n in range(150)]
+    chain = [root]
+    for depth in range(1, 80):
+        chain.append(CommentFactory(parent=chain[-1], body=f"Depth {depth}"))
+    CommentFactory(parent=replies[70], body="Late reply to 70")
+
+    assert_trees_valid()
+    lines = thread_as_text(article).splitlines()
+    assert lines[:3] == ["Root (level 0)", "  Reply 0 (level 1)", "  Reply 1 (level 1)"]
+    assert lines[lines.index("  Reply 70 (level 1)") + 1] == "    Late reply to 70 (level 2)"
+    assert lines[-1] == " " * 2 * 79 + "Depth 79 (level 79)"
+    root.refresh_from_db()
+    assert root.get_descendant_count() == 150 + 79 + 1
+    assert len(respreads) >= 3
 
 
 def test_body_is_stored_as_typed_and_rendered_to_html(article, user):

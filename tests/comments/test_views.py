@@ -362,3 +362,13 @@ def test_htmx_refusal_lands_in_the_reply_slot_and_keeps_the_comment(client_logge
         assert f"You can only {action} your own comments." in response.content.decode()
     someone_elses.refresh_from_db()
     assert (someone_elses.body, someone_elses.status) == ("Not yours", Comment.Status.PUBLISHED)
+
+
+@pytest.mark.parametrize("username", ["picard", "Zoë_Saldaña", "a.b+c@d-e", "Ľudo"])
+def test_each_author_name_links_to_their_profile(client, article, username):
+    author = UserFactory(username=username)
+    CommentFactory(article=article, author=author, body="Make it so.")
+    html = client.get(article.get_absolute_url()).content.decode()
+    profile = reverse("accounts:profile", kwargs={"username": username})
+    assert f'<a class="comment__author" href="{profile}">' in html
+    assert client.get(profile).status_code == 200

@@ -1,9 +1,10 @@
 """Verify the MPTT bookkeeping of every discussion thread.
 
-mptt trusts its lft/rght/level/tree_id columns blindly, and pages trust the
-counters the services keep beside them (replies, likes); a write that bypassed
-the services (raw SQL, a bad import, a crash mid-bulk-load) corrupts threads
-silently. This reads every tree in one pass, in SQL, and reports each broken
+mptt trusts its lft/rght/level/tree_id columns blindly (their edges may have
+gaps, see comments.intervals, but must nest exactly as the replies do), and
+pages trust the counters the services keep beside them (replies, likes); a write
+that bypassed the services (raw SQL, a bad import, a crash mid-bulk-load)
+corrupts threads silently. This reads every tree in one pass, in SQL, and reports each broken
 invariant. It exits non-zero when anything is wrong, so it can gate deploys,
 imports and CI.
 """
@@ -15,6 +16,7 @@ from collections.abc import Iterable
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from articles.models import Article
 from comments.models import Comment, CommentLike
 
 # Each check returns (tree_id, comment_id, message) rows for violations. The rows
@@ -22,43 +24,58 @@ from comments.models import Comment, CommentLike
 # compared with (parents, replies) always come from the whole {table}.
 CHECKS: list[tuple[str, str]] = [
     (
-        "one root per tree, with lft = 1 and rght = 2n",
+        "one root per tree",
         """
-        SELECT t.tree_id, NULL::bigint, format(
-            'tree has %s root(s) among %s comments; root lft=%s rght=%s '
-            '(expected 1 root, lft=1, rght=%s)',
-            t.roots, t.n, t.root_lft, t.root_rght, 2 * t.n)
+        SELECT tree_id, NULL::bigint, format('tree has %s roots among %s comments', roots, n)
         FROM (
-            SELECT tree_id, count(*) AS n,
-                   count(*) FILTER (WHERE parent_id IS NULL) AS roots,
-                   min(lft) FILTER (WHERE parent_id IS NULL) AS root_lft,
-                   max(rght) FILTER (WHERE parent_id IS NULL) AS root_rght
+            SELECT tree_id, count(*) AS n, count(*) FILTER (WHERE parent_id IS NULL) AS roots
             FROM {scope} s GROUP BY tree_id
         ) t
-        WHERE t.roots <> 1 OR t.root_lft <> 1 OR t.root_rght <> 2 * t.n
+        WHERE roots <> 1
         """,
     ),
     (
-        "lft/rght are exactly 1..2n, no gaps or duplicates",
-        """
-        SELECT v.tree_id, NULL::bigint, format(
-            'lft/rght values are not exactly 1..%s (%s distinct of %s, range %s..%s)',
-            2 * v.n, v.distinct_values, 2 * v.n, v.lo, v.hi)
-        FROM (
-            SELECT tree_id, count(*) / 2 AS n, count(DISTINCT x) AS distinct_values,
-                   min(x) AS lo, max(x) AS hi
-            FROM (SELECT tree_id, lft AS x FROM {scope} s1
-                  UNION ALL SELECT tree_id, rght FROM {scope} s2) b
-            GROUP BY tree_id
-        ) v
-        WHERE v.distinct_values <> 2 * v.n OR v.lo <> 1 OR v.hi <> 2 * v.n
-        """,
-    ),
-    (
-        "lft < rght, and rght - lft odd",
+        "lft < rght, every edge used once in its tree",
         """
         SELECT tree_id, id, format('lft=%s rght=%s is not a valid interval', lft, rght)
-        FROM {scope} s WHERE lft >= rght OR (rght - lft) % 2 = 0
+        FROM {scope} s WHERE lft >= rght
+        UNION ALL
+        SELECT tree_id, NULL::bigint, format('edge %s is used %s times', edge, count(*))
+        FROM (SELECT tree_id, lft AS edge FROM {scope} s1
+              UNION ALL SELECT tree_id, rght FROM {scope} s2) e
+        GROUP BY tree_id, edge HAVING count(*) > 1
+        """,
+    ),
+    (
+        "edges nest as the replies do",
+        # Walking a tree's edges in order, each comment's lft must come right after
+        # its parent's lft or a sibling's rght, and its rght right before its
+        # parent's rght or a sibling's lft; a root's edges come first and last.
+        # That holds exactly when the intervals nest as the parent links say.
+        """
+        SELECT tree_id, id, format('%s edge %s is not next to its parent''s or a sibling''s',
+                                   CASE side WHEN 0 THEN 'lft' ELSE 'rght' END, edge)
+        FROM (
+            SELECT *,
+                   lag(id) OVER w AS before_id, lag(side) OVER w AS before_side,
+                   lag(parent_id) OVER w AS before_parent,
+                   lead(id) OVER w AS after_id, lead(side) OVER w AS after_side,
+                   lead(parent_id) OVER w AS after_parent
+            FROM (SELECT tree_id, id, parent_id, lft AS edge, 0 AS side FROM {scope} s1
+                  UNION ALL
+                  SELECT tree_id, id, parent_id, rght, 1 FROM {scope} s2) e
+            WINDOW w AS (PARTITION BY tree_id ORDER BY edge, side)
+        ) walk
+        WHERE CASE
+            WHEN parent_id IS NULL THEN
+                (side = 0 AND before_id IS NOT NULL) OR (side = 1 AND after_id IS NOT NULL)
+            WHEN side = 0 THEN NOT coalesce(
+                (before_side = 0 AND before_id = parent_id)
+                OR (before_side = 1 AND before_parent = parent_id), false)
+            ELSE NOT coalesce(
+                (after_side = 1 AND after_id = parent_id)
+                OR (after_side = 0 AND after_parent = parent_id), false)
+        END
         """,
     ),
     (
@@ -110,6 +127,17 @@ CHECKS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "an article's comment_count = its published comments",
+        """
+        SELECT (SELECT min(c.tree_id) FROM {table} c WHERE c.article_id = a.id), NULL::bigint,
+               format('article %s says %s comments, counted %s', a.id, a.comment_count, n.count)
+        FROM {articles} a CROSS JOIN LATERAL (
+            SELECT count(*) FROM {table} c WHERE c.article_id = a.id AND c.status = 'published'
+        ) n
+        WHERE a.comment_count <> n.count AND {article_scope}
+        """,
+    ),
+    (
         "like_count = likes",
         """
         SELECT c.tree_id, c.id, format('like_count is %s, counted %s', c.like_count, n.count)
@@ -131,16 +159,22 @@ def find_violations(
     wrote), so its cost follows their size, not the table's.
     """
     table = connection.ops.quote_name(Comment._meta.db_table)
-    likes = connection.ops.quote_name(CommentLike._meta.db_table)
-    scope = table
+    names = {
+        "table": table,
+        "likes": connection.ops.quote_name(CommentLike._meta.db_table),
+        "articles": connection.ops.quote_name(Article._meta.db_table),
+        "scope": table,
+        "article_scope": "TRUE",
+    }
     if tree_ids is not None:
         # Integers only, so the literal is safe; the checks' own % signs rule out parameters.
         ids = ",".join(str(int(tree_id)) for tree_id in tree_ids) or "NULL"
-        scope = f"(SELECT * FROM {table} WHERE tree_id IN ({ids}))"  # noqa: S608
+        names["scope"] = f"(SELECT * FROM {table} WHERE tree_id IN ({ids}))"  # noqa: S608
+        names["article_scope"] = f"a.id IN (SELECT article_id FROM {names['scope']} s)"  # noqa: S608
     found = []
     with connection.cursor() as cursor:
         for name, sql in CHECKS:
-            cursor.execute(sql.format(table=table, likes=likes, scope=scope) + " LIMIT 1000")
+            cursor.execute(sql.format(**names) + " LIMIT 1000")
             found.extend((name, tree_id, pk, message) for tree_id, pk, message in cursor.fetchall())
     return found
 
@@ -156,7 +190,8 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS(f"OK: {trees} comment trees checked."))
             return
         for check, tree_id, pk, message in violations:
-            where = f"tree {tree_id}" + (f", comment {pk}" if pk is not None else "")
+            where = f"tree {tree_id}" if tree_id is not None else "an article without comments"
+            where += f", comment {pk}" if pk is not None else ""
             self.stderr.write(f"{where}: {check}: {message}")
         raise CommandError(
             f"{len(violations)} violation(s) in {len({v[1] for v in violations})} of {trees} trees."
