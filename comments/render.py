@@ -116,8 +116,19 @@ def _profile_pattern() -> str:
     )
 
 
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
 def _long_date(local: datetime) -> str:
-    return f"{local:%A}, {local:%B} {local.day}, {local:%Y}, {local:%H:%M} {local.tzname()}"
+    # strftime's %A and %B, without their per-call locale lookups (English, as the site is).
+    return (
+        f"{_DAYS[local.weekday()]}, {_MONTHS[local.month - 1]} {local.day}, {local.year}, "
+        f"{local.hour:02d}:{local.minute:02d} {local.tzname()}"
+    )
 
 
 # (seconds in the unit, singular, plural), largest first, as Django's timesince words them.

@@ -141,6 +141,13 @@ def _load(
         articles = connection.ops.quote_name(Article._meta.db_table)
         count_sql = f"(SELECT comment_count FROM {articles} n WHERE n.id = %(count_article)s)"  # noqa: S608
     total_sql = "count(*) OVER ()" if count_first_level else "NULL::bigint"
+    # The reader's likes ride along (one index probe a row), rather than a query of their own.
+    liked_sql = "false"
+    if user.is_authenticated:
+        likes = connection.ops.quote_name(CommentLike._meta.db_table)
+        liked_sql = (
+            f"EXISTS (SELECT 1 FROM {likes} l WHERE l.comment_id = c.id AND l.user_id = %(viewer)s)"  # noqa: S608
+        )
     first_order = order_sql(sort, "c")
     if pinned_id is not None:
         first_order = f"(c.id = %(pinned)s) DESC, {first_order}"
@@ -178,7 +185,7 @@ def _load(
             UNION ALL
             SELECT id, NULL, rank, -1 FROM first_level WHERE rank > %(last_rank)s
         )
-        SELECT p.parent_id, p.rank, p.siblings, {count_sql}, {columns_sql}
+        SELECT p.parent_id, p.rank, p.siblings, {count_sql}, {liked_sql}, {columns_sql}
         FROM picked p JOIN {table} c ON c.id = p.id JOIN {users} u ON u.id = c.author_id
     """  # noqa: S608 - table and ORDER BY come from our own constants; values are parameters
     values = {
@@ -208,12 +215,13 @@ def _load(
         )
     author_model = Comment._meta.get_field("author").related_model
     author_field = Comment._meta.get_field("author")
-    split = 4 + len(comment_names)
+    split = 5 + len(comment_names)
     by_id: dict[int, Comment] = {}
     meta: dict[int, tuple[int | None, int, int]] = {}
     db = connection.alias
     for row in rows:
-        node = Comment.from_db(db, comment_names, row[4:split])
+        node = Comment.from_db(db, comment_names, row[5:split])
+        node.liked = row[4]
         author_field.set_cached_value(node, author_model.from_db(db, author_names, row[split:]))
         by_id[node.pk] = node
         meta[node.pk] = (row[0], row[1], row[2])
@@ -271,23 +279,26 @@ def for_reader(
 ) -> list[Comment]:
     """Mark what each comment shows this reader: liked, editable, new since their last visit.
 
-    One query for the reader's likes among these comments, however many there are
+    Comments a page loaded already know whether this reader liked them; for any
+    others, one query for the reader's likes among them, however many there are
     (none for ``fresh`` comments, written in this request: nobody has liked them yet).
     """
     nodes = list(walk(comments))
+    unknown = [node.pk for node in nodes if not hasattr(node, "liked")]
     liked: set[int] = set()
-    if user.is_authenticated and nodes and not fresh:
+    if user.is_authenticated and unknown and not fresh:
         liked = set(
-            CommentLike.objects.filter(
-                user=user, comment_id__in=[node.pk for node in nodes]
-            ).values_list("comment_id", flat=True)
+            CommentLike.objects.filter(user=user, comment_id__in=unknown).values_list(
+                "comment_id", flat=True
+            )
         )
     for comment in nodes:
         own = user.is_authenticated and comment.author_id == user.pk
         comment.is_own = own
         # Authors see their own comment while it waits for a moderator.
         comment.shows_text = comment.is_visible or (own and comment.is_pending)
-        comment.liked = comment.pk in liked
+        if not hasattr(comment, "liked"):
+            comment.liked = comment.pk in liked
         comment.editable = can_edit(comment, user)
         comment.deletable = can_delete(comment, user)
         comment.is_unseen = bool(

@@ -24,9 +24,9 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 # the page cache): the article, its tags, its gallery, the page of comments with
 # their authors and the count (one query), related/next/previous (one). Signed
 # in adds the session, the user, the visit (one statement that also counts
-# what is new), the reader's likes among the shown comments and the bell.
+# what is new) and the bell; the reader's likes come with the comments.
 ARTICLE_PAGE_QUERIES_ANONYMOUS = 5
-ARTICLE_PAGE_QUERIES_SIGNED_IN = 10
+ARTICLE_PAGE_QUERIES_SIGNED_IN = 9
 
 
 def like_url(comment: Comment) -> str:
