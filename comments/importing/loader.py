@@ -807,6 +807,10 @@ class _Loader:
         from comments.services import article_comment_counts_refresh
 
         trees = sorted(self.trees_written)
+        with connection.cursor() as cursor:
+            # The planner's statistics still describe the table as it was before
+            # this transaction; the checks join it with itself row by row.
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(Comment._meta.db_table)}")
         article_comment_counts_refresh(
             Comment.objects.filter(tree_id__in=trees).values_list("article_id", flat=True)
         )
