@@ -2,9 +2,10 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
 from accounts.models import User
+from trekboard.inputs import ReadableFormMixin
 
 
-class SignupForm(UserCreationForm):
+class SignupForm(ReadableFormMixin, UserCreationForm):
     email = forms.EmailField(
         required=True, help_text="For password resets. Never shown to other readers."
     )
@@ -29,7 +30,7 @@ class SignupForm(UserCreationForm):
         return email
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(ReadableFormMixin, forms.ModelForm):
     """What a reader can change about themselves: name, bio, email and email notifications."""
 
     class Meta:

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.forms import ProfileForm, SignupForm
 from accounts.models import User
 from comments import selectors as comment_selectors
+from trekboard.inputs import unreadable_fields
+from trekboard.ratelimits import wait_text
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -26,7 +28,10 @@ def _safe_next(request: HttpRequest) -> str:
 def signup_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("articles:list")
-    form = SignupForm(request.POST if request.method == "POST" else None)
+    form = SignupForm(
+        request.POST if request.method == "POST" else None,
+        unreadable=unreadable_fields(request),
+    )
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -56,7 +61,11 @@ def profile_view(request: HttpRequest, username: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_view(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None,
+        instance=request.user,
+        unreadable=unreadable_fields(request),
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Your settings are saved.")
@@ -64,3 +73,30 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     return render(
         request, "accounts/user_settings.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
+) -> HttpResponse:
+    """django-axes' answer to a locked-out login (settings.AXES_LOCKOUT_CALLABLE): a 429.
+
+    Every attempt during the lockout, this one included, starts the cool-off
+    again, so the whole cool-off is the honest wait. The page says so, with
+    ``Retry-After``, as the rate limits' 429 does.
+    """
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off(request)
+    seconds = int(cool_off.total_seconds()) if cool_off else 0
+    message = "Too many failed logins for this account from your network."
+    if seconds:
+        message += f" Try again in {wait_text(seconds)}."
+    response = render(
+        request,
+        "registration/login_locked.html",
+        {"message": message, "seconds": seconds},
+        status=429,
+    )
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    return response

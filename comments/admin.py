@@ -538,7 +538,9 @@ class CommentAdmin(admin.ModelAdmin):
         ]
         context = {"queues": queues, "all_url": changelist_url(Comment)}
         author_id = request.GET.get("author__id__exact", "")
-        if author_id.isdigit():
+        # ASCII digits only ("²" passes isdigit() but not int()), and no more
+        # than a bigint holds, so a hand-edited URL can't raise.
+        if author_id.isascii() and author_id.isdigit() and len(author_id) <= 18:
             context["filtered_author"] = self._author_summary(int(author_id))
         return super().changelist_view(request, {**context, **(extra_context or {})})
 

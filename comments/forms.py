@@ -3,9 +3,10 @@ from django.conf import settings
 
 from comments.models import Comment, CommentFlag
 from comments.services import comment_body_errors
+from trekboard.inputs import ReadableFormMixin
 
 
-class CommentForm(forms.Form):
+class CommentForm(ReadableFormMixin, forms.Form):
     """Validates what a reader typed; the service re-checks and writes."""
 
     body = forms.CharField(
@@ -52,8 +53,16 @@ class CommentForm(forms.Form):
             raise forms.ValidationError(errors)
         return body
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # The parent is a hidden field, so its error (a forged or stale id) is
+        # shown with the form's own errors, where the reader can see it.
+        for message in self._errors.pop("parent", []):
+            self.add_error(None, message)
+        return cleaned
 
-class FlagForm(forms.Form):
+
+class FlagForm(ReadableFormMixin, forms.Form):
     """Why a reader reports a comment; the service enforces one flag per reader."""
 
     reason = forms.ChoiceField(

@@ -138,6 +138,9 @@ def comment_create(
     shown to its author as awaiting moderation, counted and announced only
     once approved. ``created_at`` and ``screen=False`` are for imports and demo
     content that carry their own dates and were moderated where they came from.
+
+    A double submit (``_double_submit``) writes nothing and returns the comment
+    it repeats, with ``resubmitted`` True (False on a comment just written).
     """
     errors = comment_body_errors(body)
     if errors:
@@ -167,6 +170,11 @@ def comment_create(
                 raise ValidationError("The comment you replied to no longer exists.") from None
             if parent.status != Comment.Status.PUBLISHED:
                 raise ValidationError("That comment can't take replies any more.")
+        if created_at is None:
+            earlier = _double_submit(article=article, author=author, parent=parent, text=text)
+            if earlier is not None:
+                earlier.resubmitted = True
+                return earlier
         comment = Comment(
             article=article,
             author=author,
@@ -180,6 +188,7 @@ def comment_create(
         )
         _place(comment, parent)
         comment.save()  # mptt leaves edges it finds set alone
+        comment.resubmitted = False
         pagecache.discussion_changed(article.pk)
         if comment.is_visible:
             if parent is not None:
@@ -187,6 +196,43 @@ def comment_create(
             article.comment_count = _article_count_changed(article.pk, +1)
             _notify(comment, mentioned)
     return comment
+
+
+# A second click on "Post", a reload that re-sends the form, a retry after a
+# slow response: the same text from the same author in the same place within
+# this window is the comment already posted, not a new one.
+DOUBLE_SUBMIT_WINDOW = timedelta(seconds=10)
+
+
+def _double_submit(
+    *, article: Article, author, parent: Comment | None, text: str
+) -> Comment | None:
+    """The comment this one repeats, if it is a double submit (see DOUBLE_SUBMIT_WINDOW).
+
+    Only the author's latest comment can be repeated: that is what a second
+    click repeats, and it is one probe of the (author, -created_at) index
+    however much the author writes. Removed and deleted comments don't count:
+    posting the text again is then deliberate.
+
+    Precondition: inside atomic(), holding the lock the new comment's place
+    takes (``new_tree_lock()`` or the parent's ``tree_lock``), so of two
+    identical submits racing, the second sees the first.
+    """
+    latest = (
+        Comment.objects.filter(author=author, created_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW)
+        .order_by("-created_at")
+        .first()
+    )
+    if (
+        latest is None
+        or latest.article_id != article.pk
+        or latest.parent_id != (parent.pk if parent else None)
+        or latest.body != text
+        or latest.status not in {Comment.Status.PUBLISHED, Comment.Status.PENDING}
+    ):
+        return None
+    latest.article = article
+    return latest
 
 
 def _place(comment: Comment, parent: Comment | None) -> None:
@@ -999,6 +1045,27 @@ def comment_like_toggle(*, comment: Comment, user) -> Comment:
     comment.like_count, comment.best_score, comment.reply_count = likes, score, current.reply_count
     comment.liked = not removed
     return comment
+
+
+def user_likes_withdraw(*, user) -> int:
+    """Take back every like ``user`` gave, keeping counts and scores right; returns how many.
+
+    For deleting an account: its likes would otherwise go by CASCADE and leave
+    the liked comments' ``like_count`` and ``best_score`` too high. Takes each
+    comment's row lock, as ``comment_like_toggle`` does, in id order.
+    """
+    withdrawn = 0
+    with transaction.atomic():
+        liked = CommentLike.objects.filter(user=user).values("comment_id")
+        for current in Comment.objects.select_for_update().filter(pk__in=liked).order_by("pk"):
+            CommentLike.objects.filter(comment=current, user=user).delete()
+            likes = max(current.like_count - 1, 0)
+            Comment.objects.filter(pk=current.pk).update(
+                like_count=likes, best_score=best_score(likes=likes, replies=current.reply_count)
+            )
+            pagecache.discussion_changed(current.article_id)
+            withdrawn += 1
+    return withdrawn
 
 
 def comment_flag(*, comment: Comment, user, reason: str, text: str = "") -> CommentFlag:

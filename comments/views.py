@@ -26,6 +26,7 @@ from comments import notify, selectors, services
 from comments.forms import CommentForm, FlagForm
 from comments.models import Comment
 from comments.ranking import Sort, sort_from
+from trekboard.inputs import unreadable_fields
 from trekboard.ratelimits import (
     comment_form_limited,
     flag_form_limited,
@@ -211,7 +212,7 @@ def _form_url(article: Article, parent: Comment | None) -> str:
 
 
 def _post(request: HttpRequest, article: Article, parent: Comment | None) -> HttpResponse:
-    form = CommentForm(request.POST)
+    form = CommentForm(request.POST, unreadable=unreadable_fields(request))
     if not request.user.is_authenticated:
         # Keep what they typed: it is put back in the form after they log in.
         request.session[_draft_key(article, parent)] = request.POST.get("body", "")[:20_000]
@@ -231,6 +232,10 @@ def _post(request: HttpRequest, article: Article, parent: Comment | None) -> Htt
             for message in error.messages:
                 form.add_error(None, message)
         else:
+            if request.htmx and comment.resubmitted:
+                # Already on the reader's page from the first submit: show it
+                # once, rather than inserting the same comment twice.
+                return HttpResponseClientRedirect(_comment_url(comment))
             if request.htmx:
                 return _inserted(request, comment)
             if comment.is_pending:
@@ -325,7 +330,9 @@ def comment_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx and "cancel" in request.GET:
         return render(request, "comments/_comment_content.html", _content(request, comment))
     form = CommentForm(
-        request.POST if request.method == "POST" else None, initial={"body": comment.body}
+        request.POST if request.method == "POST" else None,
+        initial={"body": comment.body},
+        unreadable=unreadable_fields(request),
     )
     try:
         services.ensure_can_edit(comment, request.user)
@@ -422,7 +429,10 @@ def comment_flag_view(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
     if not request.user.is_authenticated:
         return _to_login(request, reverse("comments:flag", kwargs={"pk": pk}))
-    form = FlagForm(request.POST if request.method == "POST" else None)
+    form = FlagForm(
+        request.POST if request.method == "POST" else None,
+        unreadable=unreadable_fields(request),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.comment_flag(
@@ -463,7 +473,11 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_mark_read_view(request: HttpRequest) -> HttpResponse:
-    ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
+    # isdigit() alone also passes superscripts ("²"), which int() refuses, and
+    # other scripts' digits, which it reads as numbers we never printed.
+    ids = [
+        int(value) for value in request.POST.getlist("id") if value.isascii() and value.isdigit()
+    ]
     services.notifications_mark_read(user=request.user, notification_ids=ids or None)
     if request.htmx and ids:
         notification = selectors.inbox(user=request.user).filter(pk__in=ids).first()

@@ -1149,3 +1149,11 @@ def test_dismissing_flags_takes_a_kept_comment_out_of_the_flagged_queue(moderato
     assert refreshed(kept)[0].status == Comment.Status.PUBLISHED
     flagged = html(moderator_client.get(COMMENTS, {"queue": "flagged"}))
     assert "Sharp but fair" not in rows(flagged)
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "99999999999999999999999", "-1", "abc", "%00"])
+def test_a_hand_edited_author_filter_never_breaks_the_comment_list(moderator_client, value):
+    response = moderator_client.get(
+        reverse("admin:comments_comment_changelist"), {"author__id__exact": value}
+    )
+    assert response.status_code in (200, 302, 400)

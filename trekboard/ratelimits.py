@@ -8,6 +8,9 @@ then incremented. Redis increments atomically; the database cache reads and
 writes, so two requests at the same instant can count once, which loosens a
 limit by a request at most and never refuses one wrongly.
 
+When the shared cache can't count (Redis is down), each process counts in its
+own memory instead, so limits still hold; see ``local_usage``.
+
 django-ratelimit is used as a library, not as an installed app: its system check
 refuses the database cache for that non-atomic increment, and the database
 cache is our deliberate default when ``REDIS_URL`` is unset.
@@ -22,17 +25,22 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django_htmx.http import reswap, retarget
 from django_ratelimit.core import get_usage
+
+logger = logging.getLogger(__name__)
 
 # Per account. Sized for a busy board: nobody writes more than five new
 # comments a minute, a quick exchange of replies stays under ten, and liking
@@ -205,18 +213,60 @@ def hit(request: HttpRequest, action: str) -> Limited | None:
     for group, value, limit in counters:
         if value is None:
             continue
-        usage = get_usage(
-            request,
-            group=group,
-            key=lambda _group, _request, value=value: value,
-            rate=(limit, period),
-            increment=True,
-        )
+        try:
+            usage = get_usage(
+                request,
+                group=group,
+                key=lambda _group, _request, value=value: value,
+                rate=(limit, period),
+                increment=True,
+            )
+        except Exception:  # a cache backend that raises when its server is down
+            logger.warning("Rate limit %s: the shared cache failed.", group, exc_info=True)
+            usage = _COULD_NOT_COUNT
+        if usage is not None and usage["limit"] == 0:
+            # The shared cache couldn't count (django-ratelimit's answer then has
+            # limit 0): count in this process instead, never refuse everyone.
+            usage = local_usage(group, value, limit, period)
         if usage is not None and usage["should_limit"]:
             waits.append(usage["time_left"])
     if not waits:
         return None
     return Limited(action=action, retry_after=max(1, *waits))
+
+
+# --- When the shared cache is down -----------------------------------------
+# Fail safe means neither of the easy answers: failing open (no limits while
+# Redis is down, which is when a flood would do most harm) nor failing closed
+# (every post refused, the whole board read-only because a cache is down).
+# Each process counts on its own instead, in memory, with the same windows:
+# one reader is held to the limit times the number of gunicorn workers at most,
+# and the counts start again from zero when Redis is back.
+
+_COULD_NOT_COUNT = {"count": 0, "limit": 0, "should_limit": True, "time_left": -1}
+_local_counts = LocMemCache("trekboard-ratelimits-fallback", {"OPTIONS": {"MAX_ENTRIES": 50_000}})
+
+
+def local_usage(group: str, value: str, limit: int, period: int) -> dict:
+    """Count one attempt in this process alone: ``get_usage``'s answer, without the cache."""
+    now = int(time.time())
+    window_end = now - now % period + period
+    prefix = getattr(settings, "RATELIMIT_CACHE_PREFIX", "rl:")
+    key = f"{prefix}{group}:{value}:{window_end}"
+    if _local_counts.add(key, 1, period + 1):
+        count = 1
+    else:
+        try:
+            count = _local_counts.incr(key)
+        except ValueError:  # expired between add and incr
+            _local_counts.set(key, 1, period + 1)
+            count = 1
+    return {
+        "count": count,
+        "limit": limit,
+        "should_limit": count > limit,
+        "time_left": window_end - now,
+    }
 
 
 Respond = Callable[..., HttpResponse]

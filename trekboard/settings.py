@@ -7,6 +7,7 @@ safe default (``SECRET_KEY``, ``ALLOWED_HOSTS``). The README lists every variabl
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -66,10 +67,17 @@ INSTALLED_APPS = [
     "accounts",
     "articles",
     "comments",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header on every response (see below).
+    "csp.middleware.CSPMiddleware",
+    # An unreachable database, wherever it is noticed, gets the 503 page (trekboard/middleware.py).
+    "trekboard.middleware.DatabaseUnavailableMiddleware",
+    # Early: a NUL byte or non-text bytes in the address get a 400 page.
+    "trekboard.inputs.BadInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -78,6 +86,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The last with process_exception: reruns a view PostgreSQL rolled back over a deadlock.
+    "trekboard.middleware.DatabaseRetryMiddleware",
+    # Last, so it sees the login attempt's outcome and turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "trekboard.urls"
@@ -111,7 +123,18 @@ else:
 
     DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", **ensure_running()}}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# A connection that died (the database restarted, the network dropped) is
+# noticed at the start of the next request and replaced: no restart needed.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# An unreachable database must fail a request in seconds (the 503 page), not hang it.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+)
+# A view PostgreSQL rolled back over a deadlock, a lock timeout or a
+# serialization failure runs again this many times in all, after a jittered
+# pause growing from DB_RETRY_PAUSE seconds (trekboard/middleware.py).
+DB_RETRY_ATTEMPTS = env.int("DB_RETRY_ATTEMPTS", default=5)
+DB_RETRY_PAUSE = 0.05
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------
@@ -120,9 +143,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if env.str("REDIS_URL", default=""):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # RedisCache that treats Redis being down as an empty cache (trekboard/cache.py).
+            "BACKEND": "trekboard.cache.FailSafeRedisCache",
             "LOCATION": env.str("REDIS_URL"),
             "KEY_PREFIX": "trekboard",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2, "retry_after": 5},
         }
     }
 else:
@@ -153,6 +178,28 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "articles:list"
 LOGOUT_REDIRECT_URL = "articles:list"
+# AxesStandaloneBackend first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling (django-axes)
+# After AXES_FAILURE_LIMIT wrong passwords for one username from one address,
+# that username is locked out from that address (both logins, the site's and
+# the admin's) for AXES_COOLOFF_MINUTES, counted from the latest attempt; a
+# correct password does not get through meanwhile. Keyed on the pair, so an
+# attacker can't lock a reader out from the reader's own address, and guessing
+# across many usernames is held back by RATE_LIMITS' per-address login limit.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# The same address the rate limits count (TRUSTED_PROXY_COUNT, IPv6 by /64).
+AXES_CLIENT_IP_CALLABLE = "trekboard.ratelimits.client_ip"
+# A 429 page saying how long to wait, with Retry-After (accounts/views.py).
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
 
 # --- Email ------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -206,6 +253,33 @@ if PRODUCTION:
         # TLS ends at the load balancer / reverse proxy in front of gunicorn.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Content-Security-Policy (django-csp 4) ----------------------------------
+# Script and style come from our own static files only: no inline <script>, no
+# on* attributes, no style="", no other hosts. A payload that ever got past the
+# sanitizer would still not run. htmx works under it: base.html turns off the
+# <style> it would inject (includeIndicatorStyles: false), and no template uses
+# hx-on or js: values, the htmx features that need 'unsafe-eval'. The admin's
+# JavaScript is in static files too. Uploaded images may come from MEDIA_URL's host.
+_MEDIA_ORIGIN = "/".join(MEDIA_URL.split("/")[:3]) if "://" in MEDIA_URL else ""  # scheme://host
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": [
+            "'self'",
+            "data:",
+            *([_MEDIA_ORIGIN] if _MEDIA_ORIGIN else []),
+        ],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # --- Trekboard --------------------------------------------------------------
 COMMENT_MAX_LENGTH = 10_000
 # Replies deeper than this many levels are reached through "Continue this thread".
@@ -243,5 +317,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        # django-axes announces itself at every start-up, management commands
+        # included; its lockouts are still logged (axes.handlers, WARNING).
+        "axes.apps": {"level": "WARNING"},
+    },
 }

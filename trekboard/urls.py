@@ -32,3 +32,4 @@ if settings.SERVE_MEDIA:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "trekboard.views.page_not_found"
+handler400 = "trekboard.inputs.bad_request"

@@ -7,12 +7,26 @@ across runs of the same file (they become ``Article.source_key`` /
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 
+class _Text:
+    """Drops NUL characters from every text field: PostgreSQL text can't hold them.
+
+    The XML parsers never yield one (XML can't carry it), but records built by
+    other code (a script, a test, a future parser) may.
+    """
+
+    def __post_init__(self) -> None:
+        for spec in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, spec.name)
+            if isinstance(value, str) and "\x00" in value:
+                object.__setattr__(self, spec.name, value.replace("\x00", ""))
+
+
 @dataclass(frozen=True)
-class AuthorRecord:
+class AuthorRecord(_Text):
     """A registered author of the source site (WordPress ``wp:author``)."""
 
     login: str
@@ -23,7 +37,7 @@ class AuthorRecord:
 
 
 @dataclass(frozen=True)
-class ArticleRecord:
+class ArticleRecord(_Text):
     source_key: str  # e.g. "wp:<site>:<post id>", "disqus:<thread id>"
     title: str
     slug: str = ""  # empty: the loader derives one from the title
@@ -38,7 +52,7 @@ class ArticleRecord:
 
 
 @dataclass(frozen=True)
-class CommentRecord:
+class CommentRecord(_Text):
     source_key: str  # e.g. "wp:<site>:<post id>:<comment id>", "disqus:<post id>"
     article_key: str  # the ArticleRecord.source_key it belongs to
     parent_key: str | None  # None for a top-level comment

@@ -8,6 +8,7 @@ from itertools import pairwise
 
 import pytest
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 
 from accounts.models import User
 from articles.models import Article, Tag
@@ -284,7 +285,8 @@ def test_guests_are_named_accounts_that_cannot_sign_in():
     assert len(by_key(6).author.first_name) == 150
     for guest in guests:
         assert not guest.has_usable_password()
-        assert authenticate(username=guest.username, password="") is None
+        login = RequestFactory().post("/accounts/login/")  # django-axes needs the request
+        assert authenticate(login, username=guest.username, password="") is None
     # The next run finds the same guests.
     again = load(article(), comment(7, author_name="Mr WordPress", author_email=""))
     assert again.guests == 0
@@ -624,3 +626,22 @@ def test_summary_lines_read_well():
         "Skipped:",
         "  2 comments: in the trash",
     ]
+
+
+def test_nul_characters_in_a_records_text_are_dropped_not_a_database_error():
+    records = [
+        article(),
+        CommentRecord(
+            source_key="wp:test:1:1",
+            article_key="wp:test:1",
+            parent_key=None,
+            body="Hello\x00 there",
+            created_at=datetime(2024, 5, 1, tzinfo=UTC),
+            author_name="Guest\x00 Name",
+            author_email="guest@example.org",
+        ),
+    ]
+    assert load(*records).comments == 1
+    comment = Comment.objects.get()
+    assert comment.author.display_name == "Guest Name"
+    assert "\x00" not in comment.body

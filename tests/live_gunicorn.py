@@ -1,0 +1,249 @@
+"""Trekboard under gunicorn against the test database, for tests over real HTTP.
+
+The test database must hold committed rows for gunicorn's workers to see
+them, so tests using this take ``transactional_db``. Readers are signed in
+with a session row made in the test process (the session engine reads the
+database when the cache misses) and send the CSRF secret as cookie and header.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django.db import connection
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url(*, port: int | None = None) -> str:
+    """The test database as a DATABASE_URL, optionally through another port (a relay)."""
+    db = connection.settings_dict
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    return f"postgres://{user}{password}@{host}:{port or db.get('PORT') or 5432}/{db['NAME']}"
+
+
+class Gunicorn:
+    """``gunicorn trekboard.wsgi`` on a free port; stopped (SIGTERM) on exit."""
+
+    def __init__(self, *, workers: int = 3, db_port: int | None = None, **env: str) -> None:
+        self.port = free_port()
+        self.workers = workers
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}
+        }
+        self.env.update(
+            {
+                "DATABASE_URL": database_url(port=db_port),
+                "TREKBOARD_ENV": "development",
+                "DEBUG": "false",
+                "RATE_LIMITS": "off",
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                # Cached pages would outlive this test's database in a shared Redis.
+                "ANONYMOUS_PAGE_SECONDS": "0",
+                "LOG_LEVEL": "WARNING",
+                **env,
+            }
+        )
+        self.log = tempfile.NamedTemporaryFile(prefix="trekboard-gunicorn-", suffix=".log")
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Gunicorn:
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        command = [
+            str(gunicorn),
+            "trekboard.wsgi",
+            "--workers",
+            str(self.workers),
+            "--threads",
+            "1",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--timeout",
+            "60",
+        ]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log
+        )
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited at start:\n{self.output()}")
+            try:
+                if request(self.port, "GET", "/healthz").status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer /healthz in {timeout:.0f} s:\n{self.output()}")
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+class Answer:
+    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.status, self.headers, self.body = status, headers, body
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+def request(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    data: dict[str, str] | None = None,
+    cookies: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> Answer:
+    """One HTTP request, no redirects followed."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        sent = dict(headers or {})
+        if cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        body = None
+        if data is not None:
+            body = urlencode(data)
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=sent)
+        response = conn.getresponse()
+        return Answer(
+            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        )
+    finally:
+        conn.close()
+
+
+class Reader:
+    """A signed-in browser: its session and CSRF cookies, and the header htmx would send."""
+
+    def __init__(self, user) -> None:
+        client = Client()
+        client.force_login(user)  # a committed session row (transactional_db)
+        self.csrf = secrets.token_hex(16)  # a 32-character secret, as Django's cookie holds
+        self.cookies = {"sessionid": client.cookies["sessionid"].value, "csrftoken": self.csrf}
+
+    def post(self, port: int, path: str, data: dict[str, str]) -> Answer:
+        return request(
+            port, "POST", path, data=data, cookies=self.cookies, headers={"X-CSRFToken": self.csrf}
+        )
+
+    def get(self, port: int, path: str) -> Answer:
+        return request(port, "GET", path, cookies=self.cookies)
+
+
+class Relay:
+    """A TCP relay to PostgreSQL that a test can cut and restore, like a network failure."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = free_port()
+        self._sockets: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._listener: socket.socket | None = None
+
+    def start(self) -> Relay:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        return self
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # cut
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets |= {client, upstream}
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        """Refuse new connections and drop the open ones."""
+        if self._listener is not None:
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
+            except OSError:
+                pass
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            for sock in self._sockets:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                sock.close()
+            self._sockets.clear()
+
+    def restore(self) -> None:
+        self.start()
+
+    stop = cut
