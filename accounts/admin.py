@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -36,7 +35,6 @@ from comments.admin import (
 )
 from comments.models import AuditEntry, Comment, CommentFlag
 from comments.services import (
-    user_likes_withdraw,
     user_reinstate,
     user_remove_all_comments,
     user_suspend,
@@ -213,22 +211,9 @@ class TrekboardUserAdmin(UserAdmin):
             changelist_url(AuditEntry, target_user__id__exact=user.pk),
         )
 
-    # --- Deletion ---
-    # Accounts that wrote comments can't be deleted (Comment.author is PROTECT;
-    # the admin lists the comments in the way). Deleting any other account
-    # takes its likes back through the service first, so the comments it
-    # liked keep true counts (see README, "Data safety").
-
-    def delete_model(self, request, obj: User) -> None:
-        with transaction.atomic():
-            user_likes_withdraw(user=obj)
-            super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset) -> None:
-        with transaction.atomic():
-            for user in queryset:
-                user_likes_withdraw(user=user)
-            super().delete_queryset(request, queryset)
+    # Deletion: accounts that wrote comments can't be deleted (Comment.author
+    # is PROTECT; the admin lists the comments in the way). Any other account's
+    # likes are taken back first, wherever it is deleted from (comments/apps.py).
 
     # --- Actions ---
 

@@ -27,7 +27,7 @@ from django.urls import reverse
 from accounts.models import User
 from articles.models import Article
 from comments.models import AuditEntry, Comment, CommentLike
-from comments.services import comment_hard_delete, comment_like_toggle, user_likes_withdraw
+from comments.services import comment_hard_delete, comment_like_toggle
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 from tests.helpers import assert_trees_valid, thread_as_text
 
@@ -93,8 +93,7 @@ def test_deleting_an_account_without_comments_keeps_everyone_elses(discussion) -
     comment_like_toggle(comment=liked, user=reader)
     before = thread_as_text(article)
 
-    # What the admin's delete does (outside it, call the service first too).
-    user_likes_withdraw(user=reader)
+    # A plain delete (a shell, a script): the likes are taken back all the same.
     reader.delete()
 
     assert thread_as_text(article) == before

@@ -20,11 +20,16 @@ from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
-# CI clones the repository somewhere else, with ../shared beside it.
+# The corpus lives in the shared folder beside the repository (../shared); a
+# clone made elsewhere finds the workplace's copy, or TREKBOARD_XSS_VECTORS.
 REPO_ROOT = Path(__file__).resolve().parents[2]
+_CANDIDATES = [
+    REPO_ROOT.parent / "shared" / "security" / "xss_vectors.json",
+    Path("/work/shared/security/xss_vectors.json"),
+]
 XSS_VECTORS = Path(
     os.environ.get("TREKBOARD_XSS_VECTORS")
-    or REPO_ROOT.parent / "shared" / "security" / "xss_vectors.json"
+    or next((path for path in _CANDIDATES if path.exists()), _CANDIDATES[0])
 )
 XSS_VECTOR_COUNT = 695
 
