@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.db import connection
 from django.test import Client
@@ -33,13 +33,30 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def database_url(*, port: int | None = None) -> str:
-    """The test database as a DATABASE_URL, optionally through another port (a relay)."""
+def database_url(*, port: int | None = None, name: str | None = None) -> str:
+    """The test database as a DATABASE_URL, optionally through a TCP port on 127.0.0.1 (a relay).
+
+    The embedded server (``make test`` without ``DATABASE_URL``) listens on a
+    Unix socket: its directory goes in libpq's ``host`` option.
+    """
     db = connection.settings_dict
+    name = name or db["NAME"]
     user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
     host = db.get("HOST") or "127.0.0.1"
-    return f"postgres://{user}{password}@{host}:{port or db.get('PORT') or 5432}/{db['NAME']}"
+    if port is not None:
+        return f"postgres://{user}{password}@127.0.0.1:{port}/{name}"
+    if host.startswith("/"):
+        options = {"host": host} | ({"port": str(db["PORT"])} if db.get("PORT") else {})
+        return f"postgres://{user}{password}@/{name}?{urlencode(options)}"
+    return f"postgres://{user}{password}@{host}:{db.get('PORT') or 5432}/{name}"
+
+
+def database_address() -> tuple[str, int] | str:
+    """Where the test database listens: (host, port), or a Unix socket's path."""
+    db = connection.settings_dict
+    host, port = db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432)
+    return f"{host}/.s.PGSQL.{port}" if host.startswith("/") else (host, port)
 
 
 class Gunicorn:
@@ -180,7 +197,7 @@ class Reader:
 class Relay:
     """A TCP relay to PostgreSQL that a test can cut and restore, like a network failure."""
 
-    def __init__(self, target: tuple[str, int]) -> None:
+    def __init__(self, target: tuple[str, int] | str) -> None:
         self.target = target
         self.port = free_port()
         self._sockets: set[socket.socket] = set()
@@ -203,7 +220,11 @@ class Relay:
             except OSError:
                 return  # cut
             try:
-                upstream = socket.create_connection(self.target)
+                if isinstance(self.target, str):  # a Unix socket
+                    upstream = socket.socket(socket.AF_UNIX)
+                    upstream.connect(self.target)
+                else:
+                    upstream = socket.create_connection(self.target)
             except OSError:
                 client.close()
                 continue

@@ -30,7 +30,7 @@ from comments.models import Comment
 from comments.services import LOCK_NAMESPACE_TREE
 from tests.factories import PASSWORD, ArticleFactory, CommentFactory, UserFactory
 from tests.helpers import assert_trees_valid
-from tests.live_gunicorn import Gunicorn, Reader, Relay, free_port, request
+from tests.live_gunicorn import Gunicorn, Reader, Relay, database_address, free_port, request
 from trekboard.middleware import (
     DatabaseRetryMiddleware,
     DatabaseUnavailableMiddleware,
@@ -223,8 +223,7 @@ def test_database_outage_answers_503_and_recovers_without_restart() -> None:
     reader = Reader(UserFactory())
     page = article.get_absolute_url()
     post = reverse("comments:create", kwargs={"slug": article.slug})
-    db = connection.settings_dict
-    relay = Relay((db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432))).start()
+    relay = Relay(database_address()).start()
     try:
         with Gunicorn(workers=2, db_port=relay.port, DATABASE_CONNECT_TIMEOUT="2") as server:
             port = server.port
