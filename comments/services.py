@@ -37,6 +37,7 @@ from django.db.models import (
     OuterRef,
     PositiveIntegerField,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -55,6 +56,7 @@ from comments.models import (
     Comment,
     CommentFlag,
     CommentLike,
+    CommentQuerySet,
     CommentRevision,
     Notification,
     WordRule,
@@ -139,7 +141,7 @@ def comment_create(
     once approved. ``created_at`` and ``screen=False`` are for imports and demo
     content that carry their own dates and were moderated where they came from.
 
-    A double submit (``_double_submit``) writes nothing and returns the comment
+    A double submit (``_repeats``) writes nothing and returns the comment
     it repeats, with ``resubmitted`` True (False on a comment just written).
     """
     errors = comment_body_errors(body)
@@ -160,10 +162,17 @@ def comment_create(
             tree_lock(parent.tree_id)
             # Re-read under the lock: a respread may have moved the parent's
             # edges since it was fetched, and the reply is placed from them.
+            # ... and, in the same query, the reply this one would repeat and
+            # the parent's last edge (see _last_edge).
+            repeat = _repeats(author=author, text=text).filter(parent=OuterRef("pk"))
             try:
                 parent = (
                     Comment.objects.select_for_update(of=("self",))
                     .select_related("author")
+                    .annotate(
+                        repeat_of=Subquery(repeat.values("pk")[:1]),
+                        last_edge=Subquery(_inside(OuterRef)[:1]),
+                    )
                     .get(pk=parent.pk)
                 )
             except Comment.DoesNotExist:
@@ -171,9 +180,13 @@ def comment_create(
             if parent.status != Comment.Status.PUBLISHED:
                 raise ValidationError("That comment can't take replies any more.")
         if created_at is None:
-            earlier = _double_submit(article=article, author=author, parent=parent, text=text)
-            if earlier is not None:
-                earlier.resubmitted = True
+            if parent is None:
+                earlier = _repeats(author=author, text=text).filter(parent=None, article=article)
+                earlier = earlier.first()
+            else:
+                earlier = parent.repeat_of and Comment.objects.get(pk=parent.repeat_of)
+            if earlier:
+                earlier.article, earlier.resubmitted = article, True
                 return earlier
         comment = Comment(
             article=article,
@@ -204,35 +217,20 @@ def comment_create(
 DOUBLE_SUBMIT_WINDOW = timedelta(seconds=10)
 
 
-def _double_submit(
-    *, article: Article, author, parent: Comment | None, text: str
-) -> Comment | None:
-    """The comment this one repeats, if it is a double submit (see DOUBLE_SUBMIT_WINDOW).
+def _repeats(*, author, text: str) -> CommentQuerySet:
+    """The author's comments a new one with ``text`` would repeat (see DOUBLE_SUBMIT_WINDOW).
 
-    Only the author's latest comment can be repeated: that is what a second
-    click repeats, and it is one probe of the (author, -created_at) index
-    however much the author writes. Removed and deleted comments don't count:
-    posting the text again is then deliberate.
-
-    Precondition: inside atomic(), holding the lock the new comment's place
-    takes (``new_tree_lock()`` or the parent's ``tree_lock``), so of two
-    identical submits racing, the second sees the first.
+    Removed and deleted comments don't count: posting the text again is then
+    deliberate. Callers narrow it to the new comment's place and read it while
+    holding the lock that place takes (``new_tree_lock()`` or the parent's
+    ``tree_lock``), so of two identical submits racing, the second sees the first.
     """
-    latest = (
-        Comment.objects.filter(author=author, created_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW)
-        .order_by("-created_at")
-        .first()
-    )
-    if (
-        latest is None
-        or latest.article_id != article.pk
-        or latest.parent_id != (parent.pk if parent else None)
-        or latest.body != text
-        or latest.status not in {Comment.Status.PUBLISHED, Comment.Status.PENDING}
-    ):
-        return None
-    latest.article = article
-    return latest
+    return Comment.objects.filter(
+        author=author,
+        body=text,
+        status__in=[Comment.Status.PUBLISHED, Comment.Status.PENDING],
+        created_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW,
+    ).order_by("-created_at")
 
 
 def _place(comment: Comment, parent: Comment | None) -> None:
@@ -246,7 +244,8 @@ def _place(comment: Comment, parent: Comment | None) -> None:
         comment.tree_id, comment.level = (top or 0) + 1, 0
         comment.lft, comment.rght = intervals.ROOT_LFT, intervals.TOP
         return
-    place = intervals.reply_interval(_last_edge(parent), parent.rght)
+    last_edge = getattr(parent, "last_edge", None)
+    place = intervals.reply_interval(parent.lft if last_edge is None else last_edge, parent.rght)
     if place is None:
         _make_room(parent)
         parent.refresh_from_db(fields=["lft", "rght"])
@@ -255,15 +254,26 @@ def _place(comment: Comment, parent: Comment | None) -> None:
     comment.lft, comment.rght = place
 
 
-def _last_edge(parent: Comment) -> int:
-    """The parent's last reply's ``rght``, or its own ``lft`` when it has none.
+def _inside(parent) -> QuerySet:
+    """The edges inside the parent's interval, largest first: the first is its last reply's.
 
-    Edges nest, so the largest ``rght`` inside the parent's interval is its last reply's.
+    Edges nest, so the largest ``rght`` inside the parent's interval is its last
+    reply's. ``parent`` is a Comment, or ``OuterRef`` to ask inside a query of it.
     """
-    last = Comment.objects.filter(
-        tree_id=parent.tree_id, rght__gt=parent.lft, rght__lt=parent.rght
-    ).aggregate(last=Max("rght"))["last"]
-    return parent.lft if last is None else last
+    field = (lambda name: parent(name)) if parent is OuterRef else partial(getattr, parent)
+    return (
+        Comment.objects.filter(
+            tree_id=field("tree_id"), rght__gt=field("lft"), rght__lt=field("rght")
+        )
+        .order_by("-rght")
+        .values("rght")
+    )
+
+
+def _last_edge(parent: Comment) -> int:
+    """The parent's last reply's ``rght``, or its own ``lft`` when it has none."""
+    last = _inside(parent).first()
+    return parent.lft if last is None else last["rght"]
 
 
 def _make_room(parent: Comment) -> None:

@@ -373,3 +373,28 @@ def test_each_author_name_links_to_their_profile(client, article, username):
     profile = reverse("accounts:profile", kwargs={"username": username})
     assert f'<a class="comment__author" href="{profile}">' in html
     assert client.get(profile).status_code == 200
+
+
+# A reply through the view, signed in, as production runs it (the session from
+# the cache): the user; the parent with its article; then, in one transaction
+# (its BEGIN and COMMIT, savepoints here), the thread's lock, the parent again
+# with the reply it would repeat and its last edge, the insert, the ancestors'
+# counters, the article's count and the parent's author's notification. 10, the
+# issue's budget, whatever the thread's size.
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_reply_costs_a_fixed_number_of_queries(
+    client, article, user, settings, django_assert_num_queries, htmx
+):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    parent = CommentFactory(article=article)
+    for _ in range(3):
+        CommentFactory(parent=CommentFactory(parent=parent))
+    client.force_login(user)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    with django_assert_num_queries(10):
+        response = client.post(
+            reverse("comments:reply", kwargs={"pk": parent.pk}), {"body": "Aye."}, **headers
+        )
+    assert response.status_code == (200 if htmx else 302)
+    assert Comment.objects.filter(parent=parent, body="Aye.").count() == 1
