@@ -171,7 +171,9 @@ def comment_create(
                     .select_related("author")
                     .annotate(
                         repeat_of=Subquery(repeat.values("pk")[:1]),
-                        last_edge=Subquery(_inside(OuterRef)[:1]),
+                        last_edge=Subquery(
+                            _inside(OuterRef("tree_id"), OuterRef("lft"), OuterRef("rght"))[:1]
+                        ),
                     )
                     .get(pk=parent.pk)
                 )
@@ -254,17 +256,14 @@ def _place(comment: Comment, parent: Comment | None) -> None:
     comment.lft, comment.rght = place
 
 
-def _inside(parent) -> QuerySet:
-    """The edges inside the parent's interval, largest first: the first is its last reply's.
+def _inside(tree_id, lft, rght) -> QuerySet:
+    """The edges inside an interval, largest first: the first is its last reply's ``rght``.
 
-    Edges nest, so the largest ``rght`` inside the parent's interval is its last
-    reply's. ``parent`` is a Comment, or ``OuterRef`` to ask inside a query of it.
+    Edges nest, so the largest ``rght`` inside a parent's interval is its last
+    reply's. The bounds are values, or ``OuterRef``s to ask inside a query of the parent.
     """
-    field = (lambda name: parent(name)) if parent is OuterRef else partial(getattr, parent)
     return (
-        Comment.objects.filter(
-            tree_id=field("tree_id"), rght__gt=field("lft"), rght__lt=field("rght")
-        )
+        Comment.objects.filter(tree_id=tree_id, rght__gt=lft, rght__lt=rght)
         .order_by("-rght")
         .values("rght")
     )
@@ -272,7 +271,7 @@ def _inside(parent) -> QuerySet:
 
 def _last_edge(parent: Comment) -> int:
     """The parent's last reply's ``rght``, or its own ``lft`` when it has none."""
-    last = _inside(parent).first()
+    last = _inside(parent.tree_id, parent.lft, parent.rght).first()
     return parent.lft if last is None else last["rght"]
 
 
