@@ -5,21 +5,22 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test install lint check bench
+.PHONY: run test install lint check bench fuzz
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Trekboard needs Python 3.11 or newer (found %s). Set PYTHON=python3.12, say." % sys.version.split()[0])'
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Trekboard and its dependencies into $(VENV) (log: $(VENV)/pip.log)..."
+	@{ $(PY) -m pip install --quiet --upgrade pip && $(PY) -m pip install --quiet -e ".[test]"; } 	  > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; echo "Installing failed; the log is above." >&2; exit 1; }
 	@touch $(STAMP)
 
 install: $(STAMP)
 
-# Migrate, load the demo once, serve on 127.0.0.1:$(PORT) until Ctrl-C, then
-# stop the embedded PostgreSQL (when DATABASE_URL is unset).
+# Migrate, load the demo once, serve on 127.0.0.1:$(PORT) with gunicorn until
+# Ctrl-C or SIGTERM, then stop the embedded PostgreSQL (when DATABASE_URL is
+# unset). exec: make passes a SIGTERM on to its child, so it must be Python's.
 run: install
-	PORT=$(PORT) $(PY) -m trekboard.dev
+	@PORT=$(PORT) exec $(PY) -m trekboard.dev
 
 # The whole suite, browser tests included, on a separate test database.
 test: install
@@ -52,6 +53,13 @@ bench: install
 	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/reply.py $(BENCH_REPLY_ARGS)
 	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/load.py $(BENCH_LOAD_ARGS)
 	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/import_bench.py $(BENCH_IMPORT_ARGS)
+	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/page_weight.py
 	$(PY) bench/report.py $(BENCH_RESULTS) > $(BENCH_RESULTS:.jsonl=.md)
 	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m trekboard.embedded_db stop; fi
 	@echo "Figures in $(BENCH_RESULTS), as README tables in $(BENCH_RESULTS:.jsonl=.md)." >&2
+
+# The endpoint fuzzer (tests/security/test_fuzz_endpoints.py) with many more
+# examples per endpoint than the suite's default; e.g. make fuzz FUZZ_EXAMPLES=5000
+FUZZ_EXAMPLES ?= 1000
+fuzz: install
+	@FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m trekboard.dev test tests/security/test_fuzz_endpoints.py -q $(ARGS)

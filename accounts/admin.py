@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from accounts.forms import AccountAdminCreationForm
 from accounts.models import User
 from comments.admin import (
     ReasonForm,
@@ -137,6 +138,7 @@ class TrekboardUserAdmin(UserAdmin):
         ("Profile", {"fields": ("bio", "comment_sort", "email_notifications")}),
     )
     actions = ("suspend_users", "ban_users", "reinstate_users", "remove_all_comments")
+    add_form = AccountAdminCreationForm  # the readers' username rule: no look-alikes
 
     def has_moderate_permission(self, request) -> bool:
         return request.user.has_perm("accounts.moderate_user")

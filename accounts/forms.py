@@ -1,33 +1,56 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AdminUserCreationForm, BaseUserCreationForm
 
 from accounts.models import User
+from accounts.usernames import username_problem
 from trekboard.inputs import ReadableFormMixin
+from trekboard.text import has_visible_character
+
+INVISIBLE_TEXT = (
+    "This has no visible characters, only spaces or invisible ones. "
+    "Write something, or leave it empty."
+)
 
 
-class SignupForm(ReadableFormMixin, UserCreationForm):
+def _clean_chosen_username(form: forms.ModelForm) -> str:
+    """The shared username rule (accounts.usernames) as a form field check."""
+    username = form.cleaned_data.get("username") or ""
+    problem = username_problem(username, exclude_pk=form.instance.pk)
+    if problem:
+        raise forms.ValidationError(problem)
+    return username
+
+
+class SignupForm(ReadableFormMixin, BaseUserCreationForm):
+    """Username, email and password. It checks them; accounts.services.signup_request acts.
+
+    The email is not checked against existing accounts here: saying "taken"
+    would tell strangers who has an account (see accounts.services).
+    """
+
     email = forms.EmailField(
         required=True, help_text="For password resets. Never shown to other readers."
     )
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(BaseUserCreationForm.Meta):
         model = User
         fields = ("username", "email")
 
     def clean_username(self) -> str:
-        username = super().clean_username()
-        if username.lower().startswith("guest-"):
-            # Imported guest commenters are named guest-<hash>; nobody may pose as one.
-            raise forms.ValidationError("Usernames starting with “guest-” are reserved.")
-        return username
+        return _clean_chosen_username(self)
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email already exists. Log in, or reset your password."
-            )
-        return email
+        return User.objects.normalize_email(self.cleaned_data["email"])
+
+
+class AccountAdminCreationForm(AdminUserCreationForm):
+    """The admin's "Add user" form, with the readers' username rule: staff can't add look-alikes."""
+
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+
+    def clean_username(self) -> str:
+        return _clean_chosen_username(self)
 
 
 class ProfileForm(ReadableFormMixin, forms.ModelForm):
@@ -47,6 +70,21 @@ class ProfileForm(ReadableFormMixin, forms.ModelForm):
         }
         widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 2000})}
 
+    def _visible_or_empty(self, name: str) -> str:
+        value = self.cleaned_data.get(name, "")
+        if value and not has_visible_character(value):
+            raise forms.ValidationError(INVISIBLE_TEXT)
+        return value
+
+    def clean_first_name(self) -> str:
+        return self._visible_or_empty("first_name")
+
+    def clean_last_name(self) -> str:
+        return self._visible_or_empty("last_name")
+
+    def clean_bio(self) -> str:
+        return self._visible_or_empty("bio")
+
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
         taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
@@ -56,6 +94,15 @@ class ProfileForm(ReadableFormMixin, forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        # Every field is optional, so a body without them (an empty, cut-off
+        # or forged POST) would blank the profile, the email with it, and the
+        # reader would lose their way back in through a password reset. The
+        # settings page always sends the email field, empty or not.
+        if self.is_bound and "email" not in self.data:
+            raise forms.ValidationError(
+                "The form arrived incomplete, so nothing was changed. Reload the page and try "
+                "again."
+            )
         if cleaned.get("email_notifications") and not cleaned.get("email"):
             self.add_error("email", "Add an email address to get notification emails.")
         return cleaned

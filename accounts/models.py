@@ -1,14 +1,29 @@
 import hashlib
+from datetime import timedelta
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts.usernames import username_skeletons
 from comments.ranking import DEFAULT_SORT, Sort
 
 AVATAR_HUES = 12
+SIGNUP_LINK_LIFETIME = timedelta(days=3)
+
+
+class TrekboardUserManager(UserManager):
+    def bulk_create(self, objs, *args, **kwargs):
+        # Importers and the demo generator create accounts in bulk, which skips
+        # save(); the look-alike check needs every account's skeletons.
+        objs = list(objs)
+        for user in objs:
+            user.username_skeletons = username_skeletons(user.username)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class User(AbstractUser):
@@ -41,13 +56,30 @@ class User(AbstractUser):
         default=False,
         help_text="Readers opt in; every email carries a one-click unsubscribe link.",
     )
+    username_skeletons = ArrayField(
+        models.TextField(),
+        default=list,
+        editable=False,
+        help_text="The username's look-alike skeletons (accounts.usernames); kept on save.",
+    )
+
+    objects = TrekboardUserManager()
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         permissions = [("moderate_user", "Can suspend and ban readers")]
+        indexes = [GinIndex(fields=["username_skeletons"], name="accounts_user_skeletons")]
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args, **kwargs) -> None:
+        # Derived from the username alone, so it can never drift from it.
+        self.username_skeletons = username_skeletons(self.username)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_skeletons"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile", kwargs={"username": self.username})
@@ -80,3 +112,25 @@ class User(AbstractUser):
             reason = f" Reason: {self.moderation_reason}" if self.moderation_reason else ""
             return f"Your account is suspended until {until}.{reason}"
         return None
+
+
+class SignupRequest(models.Model):
+    """A sign-up waiting for its reader to follow the link emailed to them.
+
+    Not an account: the username isn't held and nothing is visible to anyone,
+    so a sign-up with a new address and one with an address that already has
+    an account look the same from outside. Following the link creates the
+    account, if its username and email are still free.
+    """
+
+    token_hash = models.CharField(
+        max_length=64, unique=True, help_text="SHA-256 of the link's token."
+    )
+    username = models.CharField(max_length=150)
+    email = models.EmailField()
+    password = models.CharField(max_length=128, help_text="The chosen password, hashed.")
+    next_url = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} <{self.email}>"

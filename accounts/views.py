@@ -6,13 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts import services
 from accounts.forms import ProfileForm, SignupForm
-from accounts.models import User
+from accounts.models import SIGNUP_LINK_LIFETIME, User
 from comments import selectors as comment_selectors
 from trekboard.inputs import unreadable_fields
-from trekboard.ratelimits import wait_text
+from trekboard.ratelimits import rate_limit, wait_text
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -24,8 +25,14 @@ def _safe_next(request: HttpRequest) -> str:
     return ""
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
+@rate_limit("signup")
 def signup_view(request: HttpRequest) -> HttpResponse:
+    """The sign-up form. A valid one always ends on the same "check your email" page.
+
+    Whether the address already had an account is told only to its owner, by
+    email (accounts.services), never in this response.
+    """
     if request.user.is_authenticated:
         return redirect("articles:list")
     form = SignupForm(
@@ -33,9 +40,13 @@ def signup_view(request: HttpRequest) -> HttpResponse:
         unreadable=unreadable_fields(request),
     )
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(_safe_next(request) or "articles:list")
+        services.signup_request(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            next_url=_safe_next(request),
+        )
+        return redirect("accounts:signup-sent")
     return render(
         request,
         "registration/signup.html",
@@ -44,7 +55,42 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD"])
+def signup_sent_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "registration/signup_sent.html", {"days": SIGNUP_LINK_LIFETIME.days})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def signup_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button; only its POST creates the account.
+
+    Mail scanners open links: a GET that created the account would log the
+    scanner in and spend the reader's link.
+    """
+    if request.method != "POST":
+        pending = services.signup_request_for_token(token)
+        if pending is None:
+            return render(
+                request,
+                "registration/signup_confirm.html",
+                {"problem": services.EXPIRED},
+                status=404,
+            )
+        return render(request, "registration/signup_confirm.html", {"pending": pending})
+    outcome = services.signup_confirm(token=token)
+    if outcome.user is None:
+        return render(
+            request, "registration/signup_confirm.html", {"problem": outcome.problem}, status=400
+        )
+    login(request, outcome.user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, f"Welcome, {outcome.user.username}. Your account is ready.")
+    next_url = outcome.next_url
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    return redirect(next_url or "articles:list")
+
+
+@require_safe
 def profile_view(request: HttpRequest, username: str) -> HttpResponse:
     profile = get_object_or_404(User, username=username, is_active=True, is_guest=False)
     return render(
@@ -59,7 +105,7 @@ def profile_view(request: HttpRequest, username: str) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def settings_view(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(
         request.POST if request.method == "POST" else None,

@@ -20,6 +20,10 @@ def _ms(value) -> str:
     return "" if value is None else f"{value:,.1f}"
 
 
+def _kb(size) -> str:
+    return "" if size is None else f"{size / 1000:,.1f}"
+
+
 def _verdict(ok) -> str:
     return {True: "✅ met", False: "❌ missed", None: "not measured"}[ok]
 
@@ -148,6 +152,41 @@ def report(lines: list[dict]) -> str:
                     line["violations"],
                 ]
                 for line in imports
+            ],
+        )
+
+    weights = [line for line in lines if line.get("bench") == "page_weight"]
+    if weights:
+        out += [
+            f"**What readers download** (`{weights[0]['path']}` in Chromium, "
+            f"{weights[0]['viewport']}, empty cache; KB on the wire, headers included)",
+            "",
+        ]
+        out += _table(
+            [
+                "reader",
+                "compression",
+                "requests",
+                "total KB",
+                "HTML KB sent (decoded)",
+                "CSS KB",
+                "JS KB",
+                "images KB",
+            ],
+            [
+                [
+                    line["user"],
+                    line["compression"],
+                    line["requests"],
+                    _kb(line["bytes"]),
+                    f"{_kb(line['html_bytes'])} {line['html_encoding']} "
+                    f"({_kb(line['html_decoded_bytes'])})",
+                    *(
+                        _kb(line["by_kind"].get(kind, {}).get("bytes", 0))
+                        for kind in ("css", "js", "images")
+                    ),
+                ]
+                for line in weights
             ],
         )
 

@@ -26,3 +26,20 @@ if os.environ.get("BENCH_CACHE_PREFIX"):
             for part in (_cache.get("KEY_PREFIX", ""), os.environ["BENCH_CACHE_PREFIX"])
             if part
         )
+
+# bench/page_weight.py: static files as production serves them (collectstatic's
+# hashed names with .br and .gz beside them), uploaded images served (bench/urls.py)
+# and, for the "before" figures, the site without its compression middleware.
+if os.environ.get("BENCH_PRODUCTION_STATIC"):
+    STORAGES = {
+        **STORAGES,  # noqa: F405
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+if os.environ.get("BENCH_SERVE_MEDIA"):
+    ROOT_URLCONF = "bench.urls"
+if os.environ.get("BENCH_WITHOUT_COMPRESSION"):
+    MIDDLEWARE = [
+        name
+        for name in MIDDLEWARE  # noqa: F405
+        if name != "trekboard.compression.CompressionMiddleware"
+    ]

@@ -740,7 +740,9 @@ def _write(
                     like_count=node.like_count,
                     reply_count=node.replies,
                     descendant_count=node.descendants,
-                    best_score=best_score(likes=node.like_count, replies=node.replies),
+                    best_score=best_score(
+                        likes=node.like_count, replies=node.replies, created_at=node.created_at
+                    ),
                     tree_id=node.tree_id,
                     lft=node.lft,
                     rght=node.rght,

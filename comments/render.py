@@ -239,10 +239,12 @@ def meta(comment: Comment, ctx: RenderContext, *, oob: bool = False) -> str:
 def like(comment: Comment, ctx: RenderContext, *, next_url: str = "") -> str:
     pk = comment.pk
     count = comment.like_count
-    if getattr(comment, "is_own", False):
+    if getattr(comment, "is_own", False) or not ctx.accepts_comments:
+        title = "Likes on your comment" if getattr(comment, "is_own", False) else "Likes"
         return (
-            f'<span class="like like--own" id="like-{pk}" title="Likes on your comment">♥ '
-            f'<span class="like__count">{count}</span></span>'
+            f'<span class="like like--own" id="like-{pk}" title="{title}">♥ '
+            f'<span class="like__count">{count}</span>'
+            f'<span class="visually-hidden"> like{"" if count == 1 else "s"}</span></span>'
         )
     if ctx.csrf_token is None:
         back = quote(f"{URLS.detail.format(pk=pk)}#comment-{pk}", safe="/")

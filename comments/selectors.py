@@ -62,6 +62,20 @@ def comments_readable_by(*, user) -> QuerySet[Comment]:
     )
 
 
+def shows_text(comment: Comment, *, user) -> bool:
+    """Whether ``user`` may read ``comment``'s words: the one rule for every page.
+
+    Published comments, and the author's own comment while it waits for a
+    moderator. Removed, spam and withdrawn comments keep their text for the
+    moderators (in the admin) only: every page, fragment and email that shows
+    a comment's text asks this, or filters on ``published`` in SQL, which says
+    the same for lists of other readers' comments.
+    """
+    if comment.is_visible:
+        return True
+    return bool(user.is_authenticated and comment.author_id == user.pk and comment.is_pending)
+
+
 def comment_count(*, article: Article) -> int:
     """The article's published comments as they are now (its counter, re-read)."""
     return Article.objects.values_list("comment_count", flat=True).get(pk=article.pk)
@@ -295,8 +309,7 @@ def for_reader(
     for comment in nodes:
         own = user.is_authenticated and comment.author_id == user.pk
         comment.is_own = own
-        # Authors see their own comment while it waits for a moderator.
-        comment.shows_text = comment.is_visible or (own and comment.is_pending)
+        comment.shows_text = shows_text(comment, user=user)
         if not hasattr(comment, "liked"):
             comment.liked = comment.pk in liked
         comment.editable = can_edit(comment, user)
@@ -461,7 +474,11 @@ def unread_notification_count(*, user) -> int:
 def inbox(*, user) -> QuerySet[Notification]:
     """A reader's notifications, newest first; ones about withdrawn or removed comments drop out."""
     return (
-        Notification.objects.filter(recipient=user, comment__status=Comment.Status.PUBLISHED)
+        Notification.objects.filter(
+            recipient=user,
+            comment__status=Comment.Status.PUBLISHED,
+            comment__article__in=Article.objects.visible_to(user),
+        )
         .select_related("comment__author", "comment__article")
         .order_by("-created_at", "-pk")
     )

@@ -63,6 +63,7 @@ from comments.models import (
 )
 from comments.ranking import Sort, best_score
 from comments.sanitize import mentioned_names, normalize, sanitize_comment
+from trekboard.text import has_visible_character
 
 # Two-key advisory locks: (namespace, id). The namespace keeps ours apart from
 # any other advisory lock user of the same database.
@@ -96,6 +97,12 @@ def comment_body_errors(body: str) -> list[str]:
     text = normalize(body.replace("\x00", ""))
     if not text:
         errors.append("Your comment is empty. Write something before posting.")
+    elif not has_visible_character(text):
+        # Zero-width spaces and the like: a comment that renders as nothing.
+        errors.append(
+            "Your comment has no visible characters (only spaces or invisible formatting "
+            "characters). Write something before posting."
+        )
     elif len(text) > settings.COMMENT_MAX_LENGTH:
         errors.append(
             f"Your comment is {len(text):,} characters long; the limit is "
@@ -394,7 +401,14 @@ def _published_count_changed(
             output_field=PositiveIntegerField(),
         ),
         best_score=Case(
-            When(pk=parent.pk, then=Value(best_score(likes=parent.like_count, replies=replies))),
+            When(
+                pk=parent.pk,
+                then=Value(
+                    best_score(
+                        likes=parent.like_count, replies=replies, created_at=parent.created_at
+                    )
+                ),
+            ),
             default=F("best_score"),
             output_field=FloatField(),
         ),
@@ -575,6 +589,10 @@ def _ensure_own(comment: Comment, user, doing: str) -> None:
 def ensure_can_edit(comment: Comment, user) -> None:
     """Raise PermissionDenied, saying why, unless ``user`` may edit ``comment`` now."""
     _ensure_own(comment, user, "edit")
+    # A banned or suspended reader can't post, so can't edit either: an edit
+    # would publish new words (and mention, and notify) just as a post would.
+    # Withdrawing their own comment stays allowed (comment_delete).
+    _ensure_not_blocked(user)
     if comment.status not in (Comment.Status.PUBLISHED, Comment.Status.PENDING):
         raise PermissionDenied("This comment has been deleted or removed and can't be edited.")
     now = timezone.now()
@@ -793,7 +811,9 @@ def comment_hard_delete(*, comment: Comment, actor) -> int:
             replies = parent.reply_count - (1 if current.is_visible else 0)
             Comment.objects.filter(pk=parent.pk).update(
                 reply_count=replies,
-                best_score=best_score(likes=parent.like_count, replies=replies),
+                best_score=best_score(
+                    likes=parent.like_count, replies=replies, created_at=parent.created_at
+                ),
             )
             Comment.objects.filter(pk__in=_up_from(parent.pk)).update(
                 descendant_count=F("descendant_count") - published_gone
@@ -1041,14 +1061,22 @@ def comment_like_toggle(*, comment: Comment, user) -> Comment:
     if comment.author_id == user.pk:
         raise PermissionDenied("You can't like your own comment.")
     with transaction.atomic():
-        current = Comment.objects.select_for_update().get(pk=comment.pk)
+        current = (
+            Comment.objects.select_for_update(of=("self",))
+            .select_related("article")
+            .get(pk=comment.pk)
+        )
         if not current.is_visible:
             raise PermissionDenied("This comment can't be liked any more.")
+        if not current.article.accepts_comments:
+            # A closed discussion is settled: no new replies, and no new likes
+            # reordering it. Flags are still taken, since moderation goes on.
+            raise PermissionDenied("This discussion is closed, so its comments can't be liked.")
         removed, _ = CommentLike.objects.filter(comment=current, user=user).delete()
         if not removed:
             CommentLike.objects.create(comment=current, user=user)
         likes = max(current.like_count + (-1 if removed else 1), 0)
-        score = best_score(likes=likes, replies=current.reply_count)
+        score = best_score(likes=likes, replies=current.reply_count, created_at=current.created_at)
         Comment.objects.filter(pk=current.pk).update(like_count=likes, best_score=score)
         pagecache.discussion_changed(current.article_id)
     comment.like_count, comment.best_score, comment.reply_count = likes, score, current.reply_count
@@ -1070,7 +1098,10 @@ def user_likes_withdraw(*, user) -> int:
             CommentLike.objects.filter(comment=current, user=user).delete()
             likes = max(current.like_count - 1, 0)
             Comment.objects.filter(pk=current.pk).update(
-                like_count=likes, best_score=best_score(likes=likes, replies=current.reply_count)
+                like_count=likes,
+                best_score=best_score(
+                    likes=likes, replies=current.reply_count, created_at=current.created_at
+                ),
             )
             pagecache.discussion_changed(current.article_id)
             withdrawn += 1

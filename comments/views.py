@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from articles.models import Article
@@ -92,6 +92,14 @@ def _refused(request: HttpRequest, error: PermissionDenied, comment: Comment) ->
     return render(request, "403.html", {"exception": message}, status=403)
 
 
+def _not_shown(request: HttpRequest, comment: Comment, message: str) -> HttpResponse:
+    """A 404 that says why, for a comment whose text this reader may not see."""
+    if request.htmx:
+        response = render(request, "comments/_refusal.html", {"message": message}, status=404)
+        return reswap(retarget(response, f"#reply-slot-{comment.pk}"), "innerHTML")
+    return render(request, "404.html", {"message": message}, status=404)
+
+
 def _to_login(request: HttpRequest, next_url: str) -> HttpResponse:
     """Send a logged-out reader to log in; an htmx request navigates the whole page there."""
     to_login = redirect_to_login(next_url)
@@ -159,7 +167,7 @@ def discussion_context(request: HttpRequest, article: Article) -> dict:
     return context
 
 
-@require_GET
+@require_safe
 def comment_page_view(request: HttpRequest, slug: str) -> HttpResponse:
     """More top-level threads ("Load more comments") or the list in another sort, for htmx."""
     article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
@@ -172,7 +180,7 @@ def comment_page_view(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "comments/_discussion_body.html", context)
 
 
-@require_GET
+@require_safe
 def comment_replies_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The next replies to a comment ("N more replies"), for htmx; a page without it."""
     parent = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
@@ -218,7 +226,12 @@ def _post(request: HttpRequest, article: Article, parent: Comment | None) -> Htt
         request.session[_draft_key(article, parent)] = request.POST.get("body", "")[:20_000]
         return _to_login(request, _form_url(article, parent))
 
-    if form.is_valid():
+    blocked = request.user.posting_block_reason()
+    if blocked:
+        # Said first, whatever else is wrong with the form: no fix would help.
+        form.full_clean()
+        form.add_error(None, blocked)
+    elif form.is_valid():
         parent = parent or form.cleaned_data["parent"]
         try:
             comment = services.comment_create(
@@ -276,13 +289,16 @@ def comment_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     return _post(request, article, parent=None)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @rate_limit("reply", respond=comment_form_limited)
 def comment_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
     parent = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
     article = parent.article
     if request.method == "POST":
         return _post(request, article, parent=parent)
+    blocked = request.user.is_authenticated and request.user.posting_block_reason()
+    if blocked:
+        return _refused(request, PermissionDenied(blocked), parent)
     form = CommentForm(initial={"body": pop_draft(request, article, parent)})
     context = {"article": article, "parent": parent, "form": form}
     if request.htmx:
@@ -290,7 +306,7 @@ def comment_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "comments/comment_form.html", context)
 
 
-@require_GET
+@require_safe
 def comment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
     sort = selectors.sort_for(request_value=request.GET.get("sort"), user=request.user)
@@ -322,7 +338,7 @@ def _own_comment(request: HttpRequest, pk: int) -> Comment:
     return get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def comment_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _own_comment(request, pk)
     if not request.user.is_authenticated:
@@ -365,7 +381,7 @@ def _content(request: HttpRequest, comment: Comment) -> dict:
     return {"comment": _decorated(request, comment), "article": comment.article}
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def comment_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _own_comment(request, pk)
     if not request.user.is_authenticated:
@@ -374,11 +390,13 @@ def comment_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(
             request, PermissionDenied("You can only delete your own comments."), comment
         )
-    if request.method == "GET":
+    if request.method != "POST":
+        if not services.can_delete(comment, request.user):
+            return _not_shown(request, comment, "This comment was already deleted or removed.")
         return render(
             request,
             "comments/comment_delete.html",
-            {"article": comment.article, "comment": comment},
+            {"article": comment.article, "comment": _decorated(request, comment)},
         )
     try:
         comment = services.comment_delete(comment=comment, user=request.user)
@@ -423,12 +441,17 @@ def comment_like_view(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(_return_to(request, comment))
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @rate_limit("flag", respond=flag_form_limited)
 def comment_flag_view(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
     if not request.user.is_authenticated:
         return _to_login(request, reverse("comments:flag", kwargs={"pk": pk}))
+    if not selectors.shows_text(comment, user=request.user):
+        # The flag page quotes the comment: only for comments the discussion shows.
+        return _not_shown(
+            request, comment, "This comment isn't shown any more, so there is nothing to flag."
+        )
     form = FlagForm(
         request.POST if request.method == "POST" else None,
         unreadable=unreadable_fields(request),
@@ -462,16 +485,16 @@ def comment_flag_view(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Notifications ----------------------------------------------------------
 
 
+@require_safe
 @login_required
-@require_GET
 def inbox_view(request: HttpRequest) -> HttpResponse:
     notifications = selectors.inbox(user=request.user)
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
     return render(request, "comments/inbox.html", {"page_obj": page})
 
 
-@login_required
 @require_POST
+@login_required
 def inbox_mark_read_view(request: HttpRequest) -> HttpResponse:
     # isdigit() alone also passes superscripts ("²"), which int() refuses, and
     # other scripts' digits, which it reads as numbers we never printed.
@@ -493,8 +516,8 @@ def inbox_mark_read_view(request: HttpRequest) -> HttpResponse:
     return redirect("comments:inbox")
 
 
+@require_safe
 @login_required
-@require_GET
 def notification_open_view(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(selectors.inbox(user=request.user), pk=pk)
     services.notifications_mark_read(user=request.user, notification_ids=[notification.pk])
@@ -505,15 +528,25 @@ def notification_open_view(request: HttpRequest, pk: int) -> HttpResponse:
 # Mail apps send RFC 8058's one-click POST without a CSRF token; the signed
 # token in the URL is what authorises it.
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe_view(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks; only a POST changes anything.
+
+    Mail scanners and link previews open every link in an email, so a GET that
+    unsubscribed would turn people's emails off behind their backs. The page's
+    button and the mail app's one-click (``List-Unsubscribe=One-Click``) POST.
+    """
     user = notify.user_for_unsubscribe_token(token)
     if user is None:
         return render(request, "comments/unsubscribe.html", {"invalid": True}, status=400)
-    resubscribe = request.method == "POST" and request.POST.get("resubscribe") == "1"
-    services.email_notifications_set(user=user, enabled=resubscribe)
+    if request.method == "POST":
+        resubscribe = request.POST.get("resubscribe") == "1"
+        services.email_notifications_set(user=user, enabled=resubscribe)
+        state = "subscribed" if resubscribe else "unsubscribed"
+    else:
+        state = "confirm" if user.email_notifications else "unsubscribed"
     return render(
         request,
         "comments/unsubscribe.html",
-        {"subscriber": user, "subscribed": resubscribe, "token": token},
+        {"subscriber": user, "state": state, "token": token},
     )

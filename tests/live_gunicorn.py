@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -60,35 +61,70 @@ def database_address() -> tuple[str, int] | str:
 
 
 class Gunicorn:
-    """``gunicorn trekboard.wsgi`` on a free port; stopped (SIGTERM) on exit."""
+    """``gunicorn trekboard.wsgi`` on a free port; stopped (SIGTERM) on exit.
 
-    def __init__(self, *, workers: int = 3, db_port: int | None = None, **env: str) -> None:
+    ``make_run=True`` starts the gunicorn ``make run`` starts, with its command
+    line and environment (trekboard/dev.py: workers, backlog, reload, the
+    development defaults, rate limits included), on this test's database.
+    """
+
+    def __init__(
+        self,
+        *,
+        workers: int = 3,
+        db_port: int | None = None,
+        make_run: bool = False,
+        **env: str,
+    ) -> None:
         self.port = free_port()
         self.workers = workers
-        self.env = {
+        self.make_run = make_run
+        passed_on = {
             k: v
             for k, v in os.environ.items()
             if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}
         }
-        self.env.update(
-            {
-                "DATABASE_URL": database_url(port=db_port),
-                "TREKBOARD_ENV": "development",
-                "DEBUG": "false",
-                "RATE_LIMITS": "off",
-                "ALLOWED_HOSTS": "127.0.0.1,localhost",
-                # Cached pages would outlive this test's database in a shared Redis.
-                "ANONYMOUS_PAGE_SECONDS": "0",
-                "LOG_LEVEL": "WARNING",
-                **env,
-            }
-        )
+        if make_run:
+            from trekboard import dev
+
+            self.workers = dev.WORKERS
+            unset = {"RATE_LIMITS", "SITE_URL", "PORT", "TREKBOARD_ENV", "LOG_LEVEL"}
+            self.env = dev.server_environment(
+                self.port, {k: v for k, v in passed_on.items() if k not in unset}
+            )
+            self.env.update(
+                {
+                    "DATABASE_URL": database_url(port=db_port),
+                    # Cached pages would outlive this test's database in a shared Redis.
+                    "ANONYMOUS_PAGE_SECONDS": "0",
+                    **env,
+                }
+            )
+        else:
+            self.env = passed_on
+            self.env.update(
+                {
+                    "DATABASE_URL": database_url(port=db_port),
+                    "TREKBOARD_ENV": "development",
+                    "DEBUG": "false",
+                    "RATE_LIMITS": "off",
+                    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                    # Cached pages would outlive this test's database in a shared Redis.
+                    "ANONYMOUS_PAGE_SECONDS": "0",
+                    "LOG_LEVEL": "WARNING",
+                    **env,
+                }
+            )
         self.log = tempfile.NamedTemporaryFile(prefix="trekboard-gunicorn-", suffix=".log")
         self.process: subprocess.Popen | None = None
 
-    def __enter__(self) -> Gunicorn:
+    def command(self) -> list[str]:
+        if self.make_run:
+            from trekboard import dev
+
+            return dev.gunicorn_command(self.port)
         gunicorn = Path(sys.executable).with_name("gunicorn")
-        command = [
+        return [
             str(gunicorn),
             "trekboard.wsgi",
             "--workers",
@@ -100,8 +136,10 @@ class Gunicorn:
             "--timeout",
             "60",
         ]
+
+    def __enter__(self) -> Gunicorn:
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log
+            self.command(), cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log
         )
         try:
             self._wait_ready()
@@ -139,8 +177,15 @@ class Gunicorn:
 
 
 class Answer:
-    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+    def __init__(
+        self,
+        status: int,
+        headers: dict[str, str],
+        body: bytes,
+        cookies: dict[str, str] | None = None,
+    ) -> None:
         self.status, self.headers, self.body = status, headers, body
+        self.cookies = cookies or {}  # every Set-Cookie's name and value
 
     @property
     def text(self) -> str:
@@ -156,9 +201,19 @@ def request(
     cookies: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     timeout: float = 60,
+    source_address: str | None = None,
 ) -> Answer:
-    """One HTTP request, no redirects followed."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    """One HTTP request, no redirects followed.
+
+    ``source_address`` sends it from another loopback address (any of
+    127.0.0.0/8), as a reader on another machine would: rate limits count per address.
+    """
+    conn = http.client.HTTPConnection(
+        "127.0.0.1",
+        port,
+        timeout=timeout,
+        source_address=(source_address, 0) if source_address else None,
+    )
     try:
         sent = dict(headers or {})
         if cookies:
@@ -169,29 +224,104 @@ def request(
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         conn.request(method, path, body=body, headers=sent)
         response = conn.getresponse()
+        headers = response.getheaders()
+        set_cookies = dict(
+            v.split(";", 1)[0].split("=", 1) for k, v in headers if k.lower() == "set-cookie"
+        )
         return Answer(
-            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+            response.status, {k.lower(): v for k, v in headers}, response.read(), set_cookies
         )
     finally:
         conn.close()
 
 
 class Reader:
-    """A signed-in browser: its session and CSRF cookies, and the header htmx would send."""
+    """A signed-in browser: its session and CSRF cookies, and the header htmx would send.
 
-    def __init__(self, user) -> None:
+    ``address``: the loopback address its requests come from (default 127.0.0.1).
+    """
+
+    def __init__(self, user, *, address: str | None = None) -> None:
         client = Client()
         client.force_login(user)  # a committed session row (transactional_db)
         self.csrf = secrets.token_hex(16)  # a 32-character secret, as Django's cookie holds
         self.cookies = {"sessionid": client.cookies["sessionid"].value, "csrftoken": self.csrf}
+        self.address = address
 
-    def post(self, port: int, path: str, data: dict[str, str]) -> Answer:
+    def post(
+        self, port: int, path: str, data: dict[str, str], *, htmx_header: bool = True
+    ) -> Answer:
+        """POST with htmx's CSRF header; without it, ``data`` carries the form's token."""
+        headers = {"X-CSRFToken": self.csrf} if htmx_header else {}
         return request(
-            port, "POST", path, data=data, cookies=self.cookies, headers={"X-CSRFToken": self.csrf}
+            port,
+            "POST",
+            path,
+            data=data,
+            cookies=self.cookies,
+            headers=headers,
+            source_address=self.address,
         )
 
     def get(self, port: int, path: str) -> Answer:
-        return request(port, "GET", path, cookies=self.cookies)
+        return request(port, "GET", path, cookies=self.cookies, source_address=self.address)
+
+
+class FormFields(HTMLParser):
+    """The fields of the form posting to ``action``, as a browser would submit them."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action, self.fields, self._inside = action, {}, False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "form":
+            self._inside = attributes.get("action") in {self.action, "", None}
+        elif tag == "input" and self._inside and attributes.get("name"):
+            if attributes.get("type") not in {"submit", "checkbox", "radio"}:
+                self.fields[attributes["name"]] = attributes.get("value") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._inside = False
+
+
+def form_fields(html: str, action: str) -> dict[str, str]:
+    parser = FormFields(action)
+    parser.feed(html)
+    return parser.fields
+
+
+def reply_without_javascript(port: int, reader: Reader, pk: int, body: str) -> tuple[int, int]:
+    """Open a comment's reply page and submit its form: (the page's status, the POST's status)."""
+    path = f"/comments/{pk}/reply/"
+    page = reader.get(port, path)
+    if page.status != 200:
+        return page.status, 0
+    fields = form_fields(page.text, path)
+    assert "csrfmiddlewaretoken" in fields, page.text[:2000]
+    return page.status, reader.post(port, path, {**fields, "body": body}, htmx_header=False).status
+
+
+def sign_in(port: int, username: str, password: str) -> Reader:
+    """A Reader signed in through the login form (the test can't write the server's database)."""
+    reader = Reader.__new__(Reader)
+    reader.address, reader.csrf = None, secrets.token_hex(16)
+    reader.cookies = {"csrftoken": reader.csrf}
+    page = reader.get(port, "/accounts/login/")
+    fields = form_fields(page.text, "/accounts/login/")
+    answer = reader.post(
+        port,
+        "/accounts/login/",
+        {**fields, "username": username, "password": password},
+        htmx_header=False,
+    )
+    assert answer.status == 302, (answer.status, answer.text[:1000])
+    assert "sessionid" in answer.cookies, answer.headers
+    reader.cookies.update(answer.cookies)  # Django gives a new CSRF secret at login
+    reader.csrf = reader.cookies["csrftoken"]
+    return reader
 
 
 class Relay:

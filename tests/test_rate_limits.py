@@ -254,6 +254,55 @@ def test_login_is_limited_per_username_whatever_its_case(settings):
     assert "_auth_user_id" not in response.wsgi_request.session
 
 
+@pytest.mark.parametrize(
+    ("action", "url_name", "fields", "message"),
+    [
+        (
+            "signup",
+            "accounts:signup",
+            {
+                "username": "newcomer{n}",
+                "password1": "a-Long-pass-99",
+                "password2": "a-Long-pass-99",
+            },
+            "Too many sign-ups from here or for that address.",
+        ),
+        (
+            "reset",
+            "password_reset",
+            {},
+            "Too many password reset requests from here or for that address.",
+        ),
+    ],
+)
+def test_emails_to_one_address_are_limited_whatever_its_case(
+    settings, action, url_name, fields, message, mailoutbox
+):
+    # Each of these sends an email to the address typed: nobody may make the
+    # site flood someone's inbox, from one address or from many.
+    settings.RATE_LIMITS = {action: "2/h"}
+    UserFactory(email="victim@example.org")
+    url = reverse(url_name)
+    for n, (email, address) in enumerate(
+        [("victim@example.org", HOME), (" VICTIM@example.org", ELSEWHERE)]
+    ):
+        data = {key: value.format(n=n) for key, value in fields.items()}
+        response = Client(REMOTE_ADDR=address).post(url, {**data, "email": email})
+        assert response.status_code == 302
+    sent = len(mailoutbox)
+    assert sent == 2
+    response = Client(REMOTE_ADDR="192.0.2.44").post(
+        url, {**{k: v.format(n=9) for k, v in fields.items()}, "email": "victim@example.org"}
+    )
+    assert_refused(response, message, longest=3600)
+    assert len(mailoutbox) == sent
+    # Another address is not held back by it.
+    response = Client(REMOTE_ADDR="192.0.2.45").post(
+        url, {**{k: v.format(n=8) for k, v in fields.items()}, "email": "someone@example.org"}
+    )
+    assert response.status_code == 302
+
+
 def test_admin_login_shares_the_login_limit(settings):
     settings.RATE_LIMITS = {"login": "1/m"}
     client = Client()

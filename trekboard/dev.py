@@ -1,23 +1,81 @@
 """What ``make run`` and ``make test`` do after installing.
 
 ``python -m trekboard.dev``: migrate, load the demo once, serve at
-http://127.0.0.1:$PORT until Ctrl-C, then stop the embedded database.
+http://127.0.0.1:$PORT with gunicorn until Ctrl-C (or SIGTERM, or SIGHUP when
+the terminal closes), then stop the embedded database.
 ``python -m trekboard.dev test [pytest args]``: the whole suite, then stop it.
 
 Each step runs in its own process (as a reader would type them), so the
 embedded PostgreSQL is started by the first one and joined by the rest.
+
+Why gunicorn and not ``runserver``: runserver starts a thread per request and
+never reuses it, so with persistent connections (``CONN_MAX_AGE``) every
+request of a burst kept its own PostgreSQL connection until the server's 100
+were gone and the site answered 503 to everyone. gunicorn's workers are fixed
+in number, each holds at most one connection and reuses it, and a burst waits
+in the listen backlog: readers are slowed down, never refused.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
+
+# Requests served at once, and so database connections held at most: twice the
+# cores (the usual advice for sync workers), between 2 and 4 on a laptop.
+WORKERS = min(max(2 * (os.cpu_count() or 1), 2), 4)
+# Connections waiting for a free worker; a burst queues here instead of failing.
+BACKLOG = 1024
+# A request may wait this long for locks under a burst before gunicorn gives up
+# on its worker; gunicorn's default of 30 s is tight for a busy laptop.
+TIMEOUT = 60
+# Besides the Python modules, edits to templates restart the workers (Django
+# caches compiled templates; whitenoise picks up static files by itself).
+RELOAD_EXTRA = ["templates/**/*.html"]
+
+
+def gunicorn_command(port: int | str, *, host: str = "127.0.0.1") -> list[str]:
+    """The gunicorn that ``make run`` starts (the tests start the very same one)."""
+    return [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "trekboard.wsgi",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(WORKERS),
+        "--backlog",
+        str(BACKLOG),
+        "--timeout",
+        str(TIMEOUT),
+        "--graceful-timeout",
+        "5",
+        "--reload",
+        *(arg for pattern in RELOAD_EXTRA for arg in ("--reload-extra-file", pattern)),
+        # gunicorn's start-up, worker and reloader lines stay quiet (errors still
+        # show); one line per request, as runserver printed.
+        "--log-level",
+        "error",
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        '%(t)s "%(r)s" %(s)s %(b)s',
+    ]
+
+
+def server_environment(port: int | str, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of every ``make run`` step: links in emails follow the port served."""
+    env = dict(os.environ if environ is None else environ)
+    env["PORT"] = str(port)
+    env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
+    return env
 
 
 def _embedded() -> bool:
@@ -32,31 +90,72 @@ def _stop_embedded() -> None:
             print("Embedded PostgreSQL stopped.", flush=True)
 
 
-def _run(args: list[str]) -> None:
-    subprocess.run(args, check=True, cwd=ROOT)
+class _Stop(Exception):
+    """SIGTERM or SIGHUP: stop as Ctrl-C would."""
+
+
+def _on_stop_signal(signum: int, frame: object) -> None:
+    raise _Stop(signal.Signals(signum).name)
+
+
+def _finish(child: subprocess.Popen, *, interrupted: bool) -> None:
+    """Let the running step end; Ctrl-C reached it already, a SIGTERM is passed on."""
+    if child.poll() is None and not interrupted:
+        child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def _wait_until_listening(server: subprocess.Popen, port: str) -> bool:
+    """Whether gunicorn took the port (requests wait in the backlog for its workers)."""
+    while server.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", int(port)), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.2)
+    return False
 
 
 def serve() -> int:
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _on_stop_signal)
     port = os.environ.get("PORT", "8000")
+    env = server_environment(port)
+    os.environ.update(env)  # this process stops the embedded database with the same settings
+    steps = [
+        [*MANAGE, "migrate", "--noinput", "--verbosity", "1"],
+        [*MANAGE, "createcachetable", "--verbosity", "0"],
+        [*MANAGE, "seed_demo"],
+    ]
+    child = None
     try:
-        _run([*MANAGE, "migrate", "--noinput", "--verbosity", "1"])
-        _run([*MANAGE, "createcachetable", "--verbosity", "0"])
-        _run([*MANAGE, "seed_demo"])
-        print(f"\nTrekboard is at http://127.0.0.1:{port}/  (Ctrl-C stops it)\n", flush=True)
-        server = subprocess.Popen([*MANAGE, "runserver", f"127.0.0.1:{port}"], cwd=ROOT)
-        try:
-            return server.wait()
-        except KeyboardInterrupt:
-            # The terminal sent Ctrl-C to runserver too; wait for it to finish.
-            try:
-                return server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.send_signal(signal.SIGTERM)
-                return server.wait()
-    except subprocess.CalledProcessError as error:
-        return error.returncode or 1
-    except KeyboardInterrupt:
-        return 130
+        for step in steps:
+            child = subprocess.Popen(step, cwd=ROOT, env=env)
+            if child.wait():
+                return child.returncode
+        child = subprocess.Popen(gunicorn_command(port), cwd=ROOT, env=env)
+        if _wait_until_listening(child, port):
+            print(
+                f"\nTrekboard is at http://127.0.0.1:{port}/  (gunicorn, {WORKERS} workers; "
+                "code changes reload it; Ctrl-C stops it)\n",
+                flush=True,
+            )
+        return child.wait()
+    except (KeyboardInterrupt, _Stop) as stop:
+        # Stopping on request is how a development server ends: not an error.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not skip the clean-up
+        if child is not None:
+            _finish(child, interrupted=isinstance(stop, KeyboardInterrupt))
+        return 0
     finally:
         _stop_embedded()
 

@@ -11,6 +11,18 @@ error ("A string literal cannot contain NUL"), so:
   (Django's ``CharField`` refuses NUL; ``ReadableFormMixin`` refuses bytes
   that weren't text), so the reader loses nothing.
 
+Bodies follow one rule whatever their content type: forms are UTF-8 text.
+A body that names another charset is a 400. ``multipart/form-data``, which
+Django decodes with ``errors="replace"`` too, is held to the urlencoded rule:
+bytes that aren't text, or a body cut off before its closing boundary, are a
+400 and nothing is stored; a file sent to a view that takes none is a 415.
+(Our pages' forms send urlencoded; multipart without files is still read,
+since it is just another spelling of the same fields.)
+
+Methods: no view here takes PUT, PATCH, DELETE, TRACE or anything but GET,
+HEAD, POST and OPTIONS, so those are a 405 before any view runs (a class-based
+view would otherwise treat PUT as POST).
+
 Also here: the 400 handler (a too-large body, a bogus Host header) and a page
 for 405, whose Django response is otherwise empty.
 """
@@ -20,9 +32,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import parse_header_parameters
 
 UNREADABLE_ADDRESS = (
     "The address you followed contains characters that no page here uses "
@@ -36,6 +52,21 @@ BAD_HOST = "This site doesn't answer to that address."
 TOO_BIG = "What you sent is larger than this site accepts. Go back, shorten it and try again."
 TOO_MANY_FIELDS = "The form you sent has far more fields than any form here. Reload the page."
 BAD_REQUEST = "We couldn't understand that request. Go back and try again."
+NOT_UTF8 = (
+    "This site reads what forms send as UTF-8 text, and your browser said it sent another "
+    "encoding. Reload the page and send the form again."
+)
+NO_FILES = "This form takes text only, not files. Reload the page and send the form again."
+UNREADABLE_BODY = (
+    "What you sent was cut off or contains bytes that aren't valid text, so nothing was saved. "
+    "Reload the page and try again."
+)
+BAD_SELECTION = (
+    "The items you chose couldn't be read. Reload the page, tick the items again and choose "
+    "the action."
+)
+# Every view here answers at most these; anything else is a 405 up front.
+METHODS = ("GET", "HEAD", "POST", "OPTIONS")
 WRONG_METHOD = (
     "This address doesn't answer that kind of request. Use the page's own links and buttons."
 )
@@ -98,15 +129,94 @@ def _page(template: str, message: str) -> str:
     return render_to_string(template, {"message": message})
 
 
+def _takes_files(request: HttpRequest) -> bool:
+    # Only the admin's article forms have file fields (hero and gallery images).
+    return request.path_info.startswith(reverse("admin:index"))
+
+
+def _multipart_refusal(request: HttpRequest, boundary: bytes) -> tuple[int, str] | None:
+    """Why a multipart body is refused: cut off, a field that isn't UTF-8, an unwanted file.
+
+    Where files are taken, a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE
+    carries files, which Django streams to disk, so it is left to Django.
+    """
+    takes_files = _takes_files(request)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 400, UNREADABLE_BODY
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if takes_files and limit is not None and length > limit:
+        return None
+    body = request.body  # RequestDataTooBig past the limit, answered by the caller
+    delimiter = b"--" + boundary
+    if body.rstrip(b"\r\n").rfind(delimiter + b"--") == -1:
+        return 400, UNREADABLE_BODY  # cut off before the closing boundary
+    for part in body.split(delimiter)[1:-1]:
+        headers, _, content = part.partition(b"\r\n\r\n")
+        if b"filename=" in headers.lower():
+            if not takes_files:
+                return 415, NO_FILES
+            continue
+        if not _decodes(headers) or not _decodes(content.removesuffix(b"\r\n")):
+            return 400, UNREADABLE_BODY
+    return None
+
+
+def _unreadable_body(request: HttpRequest) -> tuple[int, str] | None:
+    """(status, message) when a request's body breaks the one rule for bodies."""
+    if request.method != "POST":
+        return None
+    content_type, params = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
+    charset = params.get("charset", "").strip().lower()
+    if charset and charset not in ("utf-8", "utf8"):
+        return 400, NOT_UTF8
+    if content_type == "application/x-www-form-urlencoded" and _takes_files(request):
+        return _bad_selection(request)
+    if content_type != "multipart/form-data":
+        return None
+    boundary = params.get("boundary", "")
+    if not boundary or not boundary.isascii():
+        return 400, UNREADABLE_BODY
+    try:
+        return _multipart_refusal(request, boundary.encode("ascii")) or _bad_selection(request)
+    except RequestDataTooBig:
+        return 400, TOO_BIG
+
+
+def _bad_selection(request: HttpRequest) -> tuple[int, str] | None:
+    """An admin action's ticked ids that aren't ids (Django would 500 on the lookup).
+
+    Every model here has whole-number keys, so anything else is a forged form.
+    """
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    try:
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+    except MultiPartParserError:  # Django's own 400 follows when the view reads it
+        return None
+    if any(not (value.isascii() and value.isdigit()) for value in selected):
+        return 400, BAD_SELECTION
+    return None
+
+
 class BadInputMiddleware:
-    """400 for an unreadable address; a page for the empty 405 responses."""
+    """400 for an unreadable address or body, 405 for foreign methods; pages for both."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in METHODS:
+            response = HttpResponse(_page("405.html", WRONG_METHOD), status=405)
+            response["Allow"] = ", ".join(METHODS)
+            return response
         if _unreadable_address(request):
             return HttpResponseBadRequest(_page("400.html", UNREADABLE_ADDRESS))
+        refused = _unreadable_body(request)
+        if refused is not None:
+            status, message = refused
+            return HttpResponse(_page("400.html", message), status=status)
         response = self.get_response(request)
         if (
             response.status_code == 405

@@ -52,13 +52,18 @@ DEFAULT_RATES = {
     "like": "60/m",
     "flag": "10/h",
     "login": "10/m",
+    # Sign-up and password reset send an email to the address typed: counted
+    # per address, so nobody can make the site mail-bomb someone.
+    "signup": "5/h",
+    "reset": "5/h",
 }
 
-# Per IP address the limit is ten times the account's: a campus, an office or a
-# mobile carrier puts many readers behind one address, and they must not stop
-# each other. One person is still held to the account limit, and a script
-# cycling through accounts (or logins across usernames) to ten times it.
-IP_MULTIPLIER = 10
+# Per IP address the limit is fifty times the account's: a campus, an office or
+# a mobile carrier's NAT puts many readers behind one address, and when an
+# episode airs forty of them replying at once (five replies each) must all get
+# through. One person is still held to the account limit, and a script cycling
+# through accounts (or logins across usernames) to fifty times it.
+IP_MULTIPLIER = 50
 
 # django-ratelimit's rate syntax: a count, then a period with an optional
 # multiplier ("5/m", "100/h", "10/15m"). The unit is required here.
@@ -71,6 +76,8 @@ MESSAGES = {
     "like": "You're liking comments too fast.",
     "flag": "You've flagged a lot of comments in a short time.",
     "login": "Too many login attempts.",
+    "signup": "Too many sign-ups from here or for that address.",
+    "reset": "Too many password reset requests from here or for that address.",
 }
 
 
@@ -161,12 +168,16 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 def _account(request: HttpRequest, action: str) -> str | None:
-    """Whose attempts these are: the username tried for a login, else the reader."""
+    """Whose attempts these are: the username tried for a login, the address an email
+    goes to, else the reader."""
     if action == "login":
         # Normalised as AuthenticationForm does, and case-folded so that
         # "Alice" and "alice " count as the same account.
         username = unicodedata.normalize("NFKC", request.POST.get("username", "")).strip()
         return f"username:{username.casefold()}" if username else None
+    if action in ("signup", "reset"):
+        email = unicodedata.normalize("NFKC", request.POST.get("email", "")).strip()
+        return f"email:{email.casefold()}" if email else None
     if request.user.is_authenticated:
         return f"user:{request.user.pk}"
     return None

@@ -7,6 +7,7 @@ safe default (``SECRET_KEY``, ``ALLOWED_HOSTS``). The README lists every variabl
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -72,6 +73,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Compression: gzips every text response for clients that take it (pages,
+    # fragments, JSON; static files in development), leaving alone what is
+    # already encoded (cached anonymous pages, production's precompressed static
+    # files). Above everything that writes a body, so it compresses the final
+    # one; why that is BREACH-safe is in trekboard/compression.py.
+    "trekboard.compression.CompressionMiddleware",
     # The Content-Security-Policy header on every response (see below).
     "csp.middleware.CSPMiddleware",
     # An unreachable database, wherever it is noticed, gets the 503 page (trekboard/middleware.py).
@@ -122,7 +129,12 @@ else:
     from trekboard.embedded_db import ensure_running
 
     DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", **ensure_running()}}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# runserver starts a thread per request and never reuses it, so a persistent
+# connection per thread piles up until PostgreSQL refuses everyone; make run
+# serves with gunicorn's fixed workers instead (trekboard/dev.py).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int(
+    "CONN_MAX_AGE", default=0 if sys.argv[1:2] == ["runserver"] else 60
+)
 # A connection that died (the database restarted, the network dropped) is
 # noticed at the start of the next request and replaced: no restart needed.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

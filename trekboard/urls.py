@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.urls import include, path
 
 from trekboard import views
@@ -16,11 +16,14 @@ admin.site.index_title = "Articles, discussions and readers"
 # Listed before admin.site.urls and django.contrib.auth.urls, which they override.
 login_view = rate_limit("login")(LoginView.as_view())
 admin_login_view = rate_limit("login")(admin.site.login)
+# Each reset request emails the address typed: counted per address and per IP.
+password_reset_view = rate_limit("reset")(PasswordResetView.as_view())
 
 urlpatterns = [
     path("admin/login/", admin_login_view),
     path("admin/", admin.site.urls),
     path("accounts/login/", login_view, name="login"),
+    path("accounts/password_reset/", password_reset_view, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),

@@ -733,7 +733,9 @@ class _Loader:
                         source_key=node.record.source_key,
                         reply_count=node.replies,
                         descendant_count=node.descendants,
-                        best_score=best_score(likes=node.like_count, replies=node.replies),
+                        best_score=best_score(
+                            likes=node.like_count, replies=node.replies, created_at=node.created_at
+                        ),
                         tree_id=node.tree_id,
                         lft=node.lft,
                         rght=node.rght,
@@ -791,7 +793,7 @@ class _Loader:
                 node.level,
                 node.replies,
                 node.descendants,
-                best_score(likes=node.like_count, replies=node.replies),
+                best_score(likes=node.like_count, replies=node.replies, created_at=node.created_at),
             )
             if new != node.old:
                 changed.append(Comment(pk=node.pk, **dict(zip(fields, new, strict=True))))

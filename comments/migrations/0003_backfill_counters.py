@@ -18,9 +18,16 @@ def backfill(apps, schema_editor):
                                   AND d.rght < c.rght AND d.status = 'published')
         """  # noqa: S608
     )
-    for comment in Comment.objects.filter(reply_count__gt=0).only("pk", "like_count", "reply_count"):
+    # Today's Best formula (it needs created_at since 0010_best_score_engagement,
+    # which recomputes every score in SQL anyway).
+    counted = Comment.objects.filter(reply_count__gt=0)
+    for comment in counted.only("pk", "like_count", "reply_count", "created_at"):
         Comment.objects.filter(pk=comment.pk).update(
-            best_score=best_score(likes=comment.like_count, replies=comment.reply_count)
+            best_score=best_score(
+                likes=comment.like_count,
+                replies=comment.reply_count,
+                created_at=comment.created_at,
+            )
         )
 
 

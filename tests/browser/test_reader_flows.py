@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.core import mail
 
 from comments.models import Comment
 from tests.factories import CommentFactory
@@ -28,6 +31,11 @@ def _sign_up(page, live_server, username: str) -> None:
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(f"{live_server.url}/accounts/signup/sent/")
+    # The account is made when the emailed link is followed (accounts.services).
+    link = re.search(r"/accounts/signup/confirm/[\w-]+/", mail.outbox[-1].body).group(0)
+    page.goto(f"{live_server.url}{link}")
+    page.get_by_role("button", name="Create my account").click()
     page.wait_for_url(f"{live_server.url}/")
     assert page.get_by_role("button", name="Log out").is_visible()
 

@@ -141,13 +141,14 @@ def test_likes_are_skewed_never_by_the_author_and_counted():
     assert not likes.filter(user=F("comment__author")).exists()
     counts = list(
         Comment.objects.for_article(summary.article).values_list(
-            "like_count", "reply_count", "best_score", "status"
+            "like_count", "reply_count", "best_score", "status", "created_at"
         )
     )
     assert sum(1 for likes, *_ in counts if likes == 0) > len(counts) / 2
     assert max(likes for likes, *_ in counts) >= 20
-    for like_count, reply_count, score, status in counts:
-        assert score == pytest.approx(best_score(likes=like_count, replies=reply_count))
+    for like_count, reply_count, score, status, created_at in counts:
+        expected = best_score(likes=like_count, replies=reply_count, created_at=created_at)
+        assert score == pytest.approx(expected)
         if status != Comment.Status.PUBLISHED:
             assert like_count == 0
     assert check_trees().startswith("OK")

@@ -365,8 +365,16 @@ def test_unsubscribe_link_from_the_email_turns_emails_off(
     with django_capture_on_commit_callbacks(execute=True):
         reply_as(replier, mine, "Ping")
     link = re.search(r"/notifications/unsubscribe/[^/\s]+/", mail.outbox[0].body).group(0)
+    # Opening the link (as a mail scanner would) only asks.
     response = client.get(link)
     assert response.status_code == 200
+    page = unescape(response.content.decode())
+    assert "Stop notification emails?" in page
+    assert f'action="{link}"' in page
+    subscriber.refresh_from_db()
+    assert subscriber.email_notifications is True
+    # The page's button unsubscribes.
+    response = client.post(link)
     assert "You're unsubscribed" in unescape(response.content.decode())
     subscriber.refresh_from_db()
     assert subscriber.email_notifications is False

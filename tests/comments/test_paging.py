@@ -254,7 +254,8 @@ def test_replies_fragment_returns_the_next_batch_and_a_further_more(client, arti
     root = CommentFactory(article=article)
     replies = make_replies(root, 25)
     nested = CommentFactory(parent=replies[12], body="under reply 13")
-    html = client.get(article.get_absolute_url()).content.decode()
+    # Oldest, since under Best the answered reply 13 would move up to the first ten.
+    html = client.get(article.get_absolute_url(), {"sort": "oldest"}).content.decode()
     url = link_in(html, f"more-replies-{root.pk}")["hx-get"]
 
     response = client.get(url, **HTMX)
@@ -413,5 +414,5 @@ def test_replies_fragment_query_count_is_fixed(client, article, django_assert_nu
         make_replies(reply, 2)
     with django_assert_num_queries(REPLY_FRAGMENT_QUERIES):
         response = client.get(url, {"offset": "10"}, **HTMX)
-    # Reply 11, then nine of the new ones with their two replies each.
-    assert len(comment_ids(response.content.decode())) == 1 + 9 * 3
+    # Best puts the 30 answered replies first: ten of them, with their two replies each.
+    assert len(comment_ids(response.content.decode())) == 10 * 3

@@ -23,6 +23,7 @@ from comments.importing.records import (
 )
 from comments.management.commands.check_comment_tree import find_violations
 from comments.models import Comment, Notification
+from comments.ranking import best_score
 from comments.services import comment_create, discussions_import
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 from tests.helpers import thread_as_text
@@ -122,7 +123,7 @@ def test_wide_and_deep_threads_each_get_their_own_tree_in_date_order():
     )
     assert by_key(1).tree_id < by_key(5).tree_id
     assert (by_key(1).reply_count, by_key(1).descendant_count) == (2, 3)
-    assert by_key(1).best_score == 0.0
+    assert by_key(1).best_score == best_score(likes=0, replies=2, created_at=by_key(1).created_at)
     assert_trees_valid()
 
 
