@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from articles.models import Article, GalleryImage, Tag
+from articles.renditions import make_article_renditions
 from articles.services import article_save
 from comments.admin import changelist_url, plural, redirect_to_next, subquery_count
 from comments.models import Comment
@@ -151,3 +152,8 @@ class ArticleAdmin(admin.ModelAdmin):
         if obj.author_id is None:
             obj.author = request.user
         article_save(article=obj)
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # The gallery inline is saved after the article: its new images get renditions now.
+        make_article_renditions(article=form.instance)

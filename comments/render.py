@@ -177,13 +177,47 @@ def avatar(person, size: str = "") -> str:
     )
 
 
+def _who(comment: Comment) -> str:
+    """Whose comment this is, as a screen reader hears it in the comment's controls (escaped)."""
+    if getattr(comment, "shows_text", comment.is_visible):
+        return f"comment by {escape(comment.author.display_name)}"
+    if comment.is_deleted:
+        return "deleted comment"
+    if comment.status in (Comment.Status.REMOVED, Comment.Status.SPAM):
+        return "removed comment"
+    return "unavailable comment"
+
+
+def fold(comment: Comment) -> str:
+    """The <summary> that folds a comment and its replies away: a control with no links inside.
+
+    The header line with the author's and the permalink's links sits next to
+    it, inside the <details>, because interactive content inside a <summary>
+    is unreachable or misread by screen readers (axe: nested-interactive).
+    Folded, the summary is the whole line: "+ Lily Tran · 3 replies hidden".
+    """
+    if getattr(comment, "shows_text", comment.is_visible):
+        label = (
+            f'<span class="visually-hidden">Comment by </span>{escape(comment.author.display_name)}'
+        )
+    else:
+        label = _who(comment).capitalize()
+    below = comment.descendant_count
+    note = f"{below} {_plural(below, 'reply', 'replies')} hidden" if below else "collapsed"
+    return (
+        f'<summary class="comment__fold-toggle" id="comment-fold-{comment.pk}">'
+        '<span class="comment__fold-icon" aria-hidden="true"></span>'
+        f'<span class="comment__fold-label">{label}</span>'
+        f'<span class="comment__folded-note">{note}</span></summary>'
+    )
+
+
 def meta(comment: Comment, ctx: RenderContext, *, oob: bool = False) -> str:
-    """The summary line: who, when, badges; "[deleted]" and the like when the text is hidden."""
+    """The header line: who, when, badges; "[deleted]" and the like when the text is hidden."""
     pk = comment.pk
     parts = [
-        f'<summary class="comment__meta" id="comment-meta-{pk}"',
+        f'<header class="comment__meta" id="comment-meta-{pk}"',
         ' hx-swap-oob="true">' if oob else ">",
-        '<span class="comment__fold-icon" aria-hidden="true"></span>',
     ]
     if getattr(comment, "shows_text", comment.is_visible):
         author = comment.author
@@ -196,6 +230,12 @@ def meta(comment: Comment, ctx: RenderContext, *, oob: bool = False) -> str:
             )
         else:
             parts.append(f'<a class="comment__author" href="{ctx.author_url(author)}">{name}</a>')
+        # The article's own author answering in its discussion, as WordPress marks them.
+        if author.pk == getattr(ctx.article, "author_id", None):
+            parts.append(
+                '<span class="badge badge--author" title="Author of the article">Author'
+                '<span class="visually-hidden"> of the article</span></span>'
+            )
         if author.is_staff:
             parts.append('<span class="badge badge--staff" title="Trekboard staff">Staff</span>')
         created = ctx.local(comment.created_at)
@@ -230,9 +270,7 @@ def meta(comment: Comment, ctx: RenderContext, *, oob: bool = False) -> str:
         parts.append('<span class="comment__placeholder">[removed by a moderator]</span>')
     else:
         parts.append('<span class="comment__placeholder">[This comment is not available]</span>')
-    below = comment.descendant_count
-    note = f"{below} {_plural(below, 'reply', 'replies')} hidden" if below else "collapsed"
-    parts.append(f'<span class="comment__folded-note">{note}</span></summary>')
+    parts.append("</header>")
     return "".join(parts)
 
 
@@ -277,6 +315,10 @@ def content(comment: Comment, ctx: RenderContext) -> str:
     """The text, the actions row and the slot reply and flag forms open into."""
     pk = comment.pk
     actions = [like(comment, ctx)]
+    # Screen readers list links out of context: each action names its comment
+    # ("Flag comment by Lily Tran"), the visible word first (WCAG 2.5.3).
+    who = _who(comment)
+    when = f"{who}, {ago(comment.created_at, ctx.now)}" if comment.created_at else who
     if ctx.accepts_comments and comment.is_visible:
         reply = URLS.reply.format(pk=pk)
         name = escape(comment.author.display_name)
@@ -285,25 +327,30 @@ def content(comment: Comment, ctx: RenderContext) -> str:
             f'hx-target="#reply-slot-{pk}" hx-swap="innerHTML" aria-label="Reply to {name}">'
             "Reply</a>"
         )
-    actions.append(f'<a class="comment__action" href="{URLS.detail.format(pk=pk)}">Link</a>')
+    actions.append(
+        f'<a class="comment__action" href="{URLS.detail.format(pk=pk)}">'
+        f'Link<span class="visually-hidden"> to {when}</span></a>'
+    )
     if getattr(comment, "editable", False):
         edit = URLS.edit.format(pk=pk)
         actions.append(
             f'<a class="comment__action" href="{edit}" hx-get="{edit}" '
-            f'hx-target="#comment-content-{pk}" hx-swap="outerHTML">Edit</a>'
+            f'hx-target="#comment-content-{pk}" hx-swap="outerHTML">'
+            f'Edit<span class="visually-hidden"> {when}</span></a>'
         )
     if getattr(comment, "deletable", False):
         delete = URLS.delete.format(pk=pk)
         actions.append(
             f'<a class="comment__action" href="{delete}" hx-post="{delete}" '
             'hx-confirm="Delete your comment? Replies to it stay, under “[deleted]”." '
-            f'hx-target="#comment-{pk}">Delete</a>'
+            f'hx-target="#comment-{pk}">Delete<span class="visually-hidden"> {when}</span></a>'
         )
     elif not getattr(comment, "is_own", False):
         flag = URLS.flag.format(pk=pk)
         actions.append(
             f'<a class="comment__action comment__action--quiet" href="{flag}" hx-get="{flag}" '
-            f'hx-target="#reply-slot-{pk}" hx-swap="innerHTML">Flag</a>'
+            f'hx-target="#reply-slot-{pk}" hx-swap="innerHTML">'
+            f'Flag<span class="visually-hidden"> {who}</span></a>'
         )
     return (
         f'<div class="comment__content" id="comment-content-{pk}">'
@@ -347,6 +394,7 @@ def comment(node: Comment, ctx: RenderContext, out: list[str] | None = None) -> 
         f'<article class="{" ".join(classes)}" id="comment-{pk}" data-depth="{node.level}">'
         '<details class="comment__fold" open>'
     )
+    out.append(fold(node))
     out.append(meta(node, ctx))
     if shows_text:
         out.append(content(node, ctx))

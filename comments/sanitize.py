@@ -67,8 +67,19 @@ _INLINE_RULES = (
 )
 _SPOILER_TAG = re.compile(r"\[(/?)spoiler\]", re.I)
 _SPOILER_OPEN = f'<span class="{SPOILER_CLASS}">'
-# Pages reveal a spoiler on focus without JavaScript, so it must be focusable.
-_SPOILER_FOCUSABLE = f'<span class="{SPOILER_CLASS}" tabindex="0" title="Spoiler: click to reveal">'
+# A spoiler on the page is a control: a checkbox a screen reader announces as
+# "Reveal spoiler, check box, not checked" and, once revealed, "checked". The
+# label around it makes the whole block clickable, and a checkbox keeps its
+# state without JavaScript; site.css hides the text (from screen readers too)
+# until it is checked. Put together here, after bleach: readers can't type it.
+SPOILER_CONTROL_OPEN = (
+    f'<label class="{SPOILER_CLASS}"><input type="checkbox" class="spoiler__switch" '
+    'aria-label="Reveal spoiler"><span class="spoiler__text">'
+)
+SPOILER_CONTROL_CLOSE = "</span></label>"
+# Bleach's output: attribute values always in double quotes, "<" in text escaped.
+_TAG = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)\s*/?>')
+_CLASS_VALUE = re.compile(r'\sclass="([^"]*)"')
 # "@name": not inside a word, an email address or a URL path; a trailing full
 # stop ends the sentence, not the name.
 MENTION = re.compile(r"(?<![\w@/.+-])@([\w.+-]*[\w+-])")
@@ -239,7 +250,48 @@ def sanitize_comment(text: str, *, mentions: Mapping[str, str] | None = None) ->
     linked = _linker.linkify(cleaned)
     # Readers who type their own <p> get nested paragraphs, which the parser
     # splits around empty ones.
-    return _EMPTY_PARAGRAPH.sub("", linked).replace(_SPOILER_OPEN, _SPOILER_FOCUSABLE)
+    return spoiler_controls(_EMPTY_PARAGRAPH.sub("", linked))
+
+
+def spoiler_controls(body_html: str) -> str:
+    """Turn each ``<span class="spoiler">`` of sanitized HTML into the spoiler control.
+
+    Also upgrades HTML stored before spoilers were controls (a focusable span;
+    see migration 0011). A spoiler inside another needs no control of its own
+    (it becomes a plain span), and one inside a link stays a span, since a
+    checkbox can't sit in a link. Running it twice changes nothing.
+    """
+    if SPOILER_CLASS not in body_html:
+        return body_html
+    out: list[str] = []
+    closers: list[str] = []  # per open span: the markup that closes it
+    spoilers = links = 0
+    position = 0
+    for match in _TAG.finditer(body_html):
+        out.append(body_html[position : match.start()])
+        position = match.end()
+        closing, tag, attributes = match.group(1), match.group(2).lower(), match.group(3)
+        token = match.group(0)
+        if tag == "a":
+            links = max(links + (-1 if closing else 1), 0)
+        elif tag == "span" and closing:
+            if closers:
+                token = closers.pop()
+                spoilers -= token == SPOILER_CONTROL_CLOSE
+        elif tag == "span":
+            classes = _CLASS_VALUE.search(attributes)
+            if classes is None or SPOILER_CLASS not in classes.group(1).split():
+                closers.append("</span>")
+            elif spoilers or links:
+                token = "<span>" if spoilers else _SPOILER_OPEN
+                closers.append("</span>")
+            else:
+                token = SPOILER_CONTROL_OPEN
+                closers.append(SPOILER_CONTROL_CLOSE)
+                spoilers += 1
+        out.append(token)
+    out.append(body_html[position:])
+    return "".join(out)
 
 
 class _TextExtractor(HTMLParser):
@@ -247,11 +299,11 @@ class _TextExtractor(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.spoiler = spoiler
         self.parts: list[str] = []
-        self.stack: list[bool] = []  # per open span: is it a spoiler?
+        self.stack: list[bool] = []  # per open span or label: is it a spoiler?
         self.hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "span":
+        if tag in {"span", "label"}:
             is_spoiler = (dict(attrs).get("class") or "").split().count(SPOILER_CLASS) > 0
             self.stack.append(is_spoiler)
             if is_spoiler:
@@ -262,7 +314,7 @@ class _TextExtractor(HTMLParser):
             self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "span" and self.stack and self.stack.pop():
+        if tag in {"span", "label"} and self.stack and self.stack.pop():
             self.hidden -= 1
 
     def handle_data(self, data: str) -> None:

@@ -76,6 +76,11 @@ def shows_text(comment: Comment, *, user) -> bool:
     return bool(user.is_authenticated and comment.author_id == user.pk and comment.is_pending)
 
 
+def flag_by(*, comment: Comment, user) -> CommentFlag | None:
+    """The flag ``user`` put on ``comment``, if any (shown to them on its page)."""
+    return CommentFlag.objects.filter(comment=comment, user=user).first()
+
+
 def comment_count(*, article: Article) -> int:
     """The article's published comments as they are now (its counter, re-read)."""
     return Article.objects.values_list("comment_count", flat=True).get(pk=article.pk)
@@ -441,14 +446,33 @@ def comment_context(*, comment: Comment, sort: Sort, user, offset: int = 0) -> C
     return CommentContext(comment=comment, ancestors=ancestors, replies=replies)
 
 
-def comments_by_user(*, user, limit: int = 20) -> QuerySet[Comment]:
-    """A reader's recent published comments on published articles, for their profile."""
-    return (
+@dataclass(frozen=True)
+class ArticleComments:
+    """One article on a reader's profile, with their recent comments on it (newest first)."""
+
+    article: Article
+    comments: list[Comment]
+
+
+def comments_by_user(*, user, limit: int = 20) -> list[ArticleComments]:
+    """A reader's ``limit`` newest published comments on published articles, by article.
+
+    Each article comes once (the title is not repeated on every comment), the
+    one they commented on most recently first: one query, however many articles.
+    """
+    recent = (
         Comment.objects.filter(author=user, article__in=Article.objects.published())
         .published()
         .select_related("article")
         .order_by("-created_at")[:limit]
     )
+    groups: dict[int, ArticleComments] = {}
+    for comment in recent:
+        group = groups.get(comment.article_id)
+        if group is None:
+            group = groups[comment.article_id] = ArticleComments(comment.article, [])
+        group.comments.append(comment)
+    return list(groups.values())
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,17 @@ def _comment_url(comment: Comment) -> str:
     return f"{comment.article.get_absolute_url()}#comment-{comment.pk}"
 
 
+def _landing(request: HttpRequest, comment: Comment, message: str) -> HttpResponse:
+    """Where a form sent without JavaScript lands: the comment's own page, the message beside it.
+
+    Not the article: under Best a new comment sorts behind "Load more comments"
+    (a new reply behind "N more replies"), so its anchor may not be on the page
+    and the reader would land at the top, seeing nothing of what they did.
+    """
+    messages.success(request, message)
+    return redirect(reverse("comments:detail", kwargs={"pk": comment.pk}) + "#confirmation")
+
+
 def _return_to(request: HttpRequest, comment: Comment) -> str:
     """Where a form without JavaScript goes back to: the page it came from, else the comment."""
     target = request.POST.get("next", "")
@@ -248,12 +259,19 @@ def _post(request: HttpRequest, article: Article, parent: Comment | None) -> Htt
             if request.htmx and comment.resubmitted:
                 # Already on the reader's page from the first submit: show it
                 # once, rather than inserting the same comment twice.
-                return HttpResponseClientRedirect(_comment_url(comment))
+                messages.info(request, "You had already posted this comment; here it is.")
+                return HttpResponseClientRedirect(
+                    reverse("comments:detail", kwargs={"pk": comment.pk}) + "#confirmation"
+                )
             if request.htmx:
                 return _inserted(request, comment)
             if comment.is_pending:
-                messages.info(request, HELD_MESSAGE)
-            return redirect(_comment_url(comment))
+                return _landing(request, comment, HELD_MESSAGE)
+            if comment.resubmitted:
+                return _landing(
+                    request, comment, "You had already posted this comment; here it is."
+                )
+            return _landing(request, comment, "Your comment is posted.")
 
     context = {"article": article, "parent": parent, "form": form}
     if request.htmx:
@@ -316,6 +334,11 @@ def comment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
     since = selectors.previous_visit(user=request.user, article=comment.article)
     selectors.for_reader([context.comment], user=request.user, since=since)
+    your_flag = (
+        selectors.flag_by(comment=comment, user=request.user)
+        if request.user.is_authenticated
+        else None
+    )
     return render(
         request,
         "comments/comment_detail.html",
@@ -327,6 +350,7 @@ def comment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "offset": offset,
             "sort": sort,
             "base_level": comment.level,
+            "your_flag": your_flag,
         },
     )
 
@@ -358,8 +382,7 @@ def comment_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if request.htmx:
                 return render(request, "comments/_edited.html", _content(request, comment))
-            messages.success(request, "Your comment was updated.")
-            return redirect(_comment_url(comment))
+            return _landing(request, comment, "Your comment was updated.")
     except PermissionDenied as error:
         return _refused(request, error, comment)
     except ValidationError as error:
@@ -403,8 +426,7 @@ def comment_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionDenied as error:
         return _refused(request, error, comment)
     if not request.htmx:
-        messages.success(request, "Your comment was deleted.")
-        return redirect(_comment_url(comment))
+        return _landing(request, comment, "Your comment was deleted.")
     context = {
         "comment": comment,
         "article": comment.article,
@@ -473,8 +495,7 @@ def comment_flag_view(request: HttpRequest, pk: int) -> HttpResponse:
             thanks = "Thanks for flagging this comment. A moderator will look at it."
             if request.htmx:
                 return render(request, "comments/_flagged.html", {"message": thanks})
-            messages.success(request, thanks)
-            return redirect(_comment_url(comment))
+            return _landing(request, comment, thanks)
     context = {"article": comment.article, "comment": comment, "form": form}
     status = 400 if form.errors else 200
     if request.htmx:

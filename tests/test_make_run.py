@@ -147,6 +147,8 @@ def test_a_burst_of_readers_replying_through_make_run_is_served_in_full(tmp_path
     assert stored == Counter(body for body, _, _ in results)  # each exactly once
     assert_trees_valid()
 
-    # One session per worker at most, plus this test's own.
-    assert max(sessions) <= server.workers + 1, sessions
+    # Bounded by the workers (runserver reached PostgreSQL's 100): one session
+    # each, plus this test's own, and room for a worker that --reload replaced
+    # (a file changed under it) to hold its connection a moment beside the new one.
+    assert max(sessions) <= 2 * server.workers + 1, sessions
     assert after == dict.fromkeys(after, 200), after

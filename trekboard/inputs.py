@@ -171,33 +171,43 @@ def _unreadable_body(request: HttpRequest) -> tuple[int, str] | None:
     charset = params.get("charset", "").strip().lower()
     if charset and charset not in ("utf-8", "utf8"):
         return 400, NOT_UTF8
-    if content_type == "application/x-www-form-urlencoded" and _takes_files(request):
-        return _bad_selection(request)
     if content_type != "multipart/form-data":
         return None
     boundary = params.get("boundary", "")
     if not boundary or not boundary.isascii():
         return 400, UNREADABLE_BODY
     try:
-        return _multipart_refusal(request, boundary.encode("ascii")) or _bad_selection(request)
+        return _multipart_refusal(request, boundary.encode("ascii"))
     except RequestDataTooBig:
         return 400, TOO_BIG
 
 
-def _bad_selection(request: HttpRequest) -> tuple[int, str] | None:
-    """An admin action's ticked ids that aren't ids (Django would 500 on the lookup).
+class AdminSelectionMiddleware:
+    """400 for an admin action whose ticked ids aren't ids (Django would 500 on the lookup).
 
     Every model here has whole-number keys, so anything else is a forged form.
+    A ``process_view`` after CsrfViewMiddleware's, so a POST without its token
+    is still the CSRF 403 first.
     """
-    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-    try:
-        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
-    except MultiPartParserError:  # Django's own 400 follows when the view reads it
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
+        from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+        if request.method != "POST" or not _takes_files(request):
+            return None
+        try:
+            selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        except MultiPartParserError:  # Django's own 400 follows when the view reads it
+            return None
+        if any(not (value.isascii() and value.isdigit()) for value in selected):
+            return HttpResponseBadRequest(_page("400.html", BAD_SELECTION))
         return None
-    if any(not (value.isascii() and value.isdigit()) for value in selected):
-        return 400, BAD_SELECTION
-    return None
 
 
 class BadInputMiddleware:

@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -15,7 +17,25 @@ admin.site.index_title = "Articles, discussions and readers"
 # limit: guessing through the admin's form must not bypass the readers' one.
 # Listed before admin.site.urls and django.contrib.auth.urls, which they override.
 login_view = rate_limit("login")(LoginView.as_view())
-admin_login_view = rate_limit("login")(admin.site.login)
+
+
+def _head_as_get(view):
+    # The admin's login redirects a signed-in GET but renders the form for a
+    # HEAD; HEAD must answer as GET does (the server drops the body).
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method != "HEAD":
+            return view(request, *args, **kwargs)
+        request.method = "GET"
+        try:
+            return view(request, *args, **kwargs)
+        finally:
+            request.method = "HEAD"
+
+    return wrapped
+
+
+admin_login_view = rate_limit("login")(_head_as_get(admin.site.login))
 # Each reset request emails the address typed: counted per address and per IP.
 password_reset_view = rate_limit("reset")(PasswordResetView.as_view())
 

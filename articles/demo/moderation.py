@@ -37,7 +37,7 @@ HELD: tuple[tuple[str, str], ...] = (
 )
 
 PINNED_WELCOME = (
-    "Welcome to the trailer thread! House rules: mark spoilers with ||double bars||, "
+    "Welcome to the trailer thread! House rules: mark spoilers with `||double bars||`, "
     "argue about the ships rather than the people, and flag anything that crosses a line. "
     "The moderators read every flag."
 )

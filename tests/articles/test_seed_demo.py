@@ -207,3 +207,9 @@ def test_moderator_logs_in_to_work_in_every_queue(client, lead):
     assert "Editor's pick" in html
     assert "[removed by a moderator]" in html
     assert "leaked script" not in html  # held, so readers don't see it
+
+
+def test_the_pinned_welcome_shows_how_to_mark_a_spoiler(client, lead):
+    # Its instruction used to hide itself: the bars themselves made a spoiler.
+    page = client.get(lead.get_absolute_url()).content.decode()
+    assert "mark spoilers with <code>||double bars||</code>" in page

@@ -19,7 +19,6 @@ from tests.factories import CommentFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TRANSPARENT = "rgba(0, 0, 0, 0)"
 # The top-level comments' own text, in page order (their replies left out).
 TOP_BODIES = "#comments-list > article.comment > details > .comment__content > .comment__body"
 
@@ -104,8 +103,11 @@ def test_collapse_and_expand_a_thread(any_page, live_server, article):
 
     body = page.locator(f"#comment-content-{parent.pk}")
     reply = page.locator(f"#comment-{first.pk}")
-    author = page.locator(f"#comment-meta-{parent.pk} .comment__author")
-    note = page.locator(f"#comment-meta-{parent.pk} .comment__folded-note")
+    # The toggle is a <summary> with no links in it; the header's links come after it.
+    toggle = page.locator(f"#comment-fold-{parent.pk}")
+    expect(toggle.locator("a")).to_have_count(0)
+    expect(page.locator(f"#comment-meta-{parent.pk} .comment__author")).to_be_visible()
+    note = toggle.locator(".comment__folded-note")
     expect(body).to_be_visible()
     expect(reply).to_be_visible()
     expect(note).to_be_hidden()
@@ -116,7 +118,7 @@ def test_collapse_and_expand_a_thread(any_page, live_server, article):
     expect(reply).to_be_hidden()
     expect(note).to_be_visible()
     expect(note).to_have_text("2 replies hidden")
-    expect(author).to_be_visible()  # who wrote it stays on the line
+    expect(toggle).to_contain_text(parent.author.display_name)  # who wrote it stays on the line
 
     _click_summary(page, parent)
     expect(body).to_be_visible()
@@ -217,8 +219,9 @@ def test_edit_own_comment(any_page, live_server, log_in, article, user):
         _assert_same_document(page)
         assert page.url == article_url
     else:
-        page.wait_for_url(f"{article_url}#comment-{comment.pk}")
-        expect(page.get_by_text("Your comment was updated.")).to_be_visible()
+        # The comment's own page, the confirmation right above the comment.
+        page.wait_for_url(f"**/comments/{comment.pk}/#confirmation")
+        expect(page.locator("#confirmation")).to_contain_text("Your comment was updated.")
         expect(body).to_have_text("The Enterprise-E")
     expect(meta.locator(".comment__edited")).to_contain_text("edited")
 
@@ -236,8 +239,10 @@ def _delete(page, comment: Comment) -> None:
         page.wait_for_url(f"**/comments/{comment.pk}/delete/")
         expect(page.get_by_role("heading", name="Delete your comment?")).to_be_visible()
         page.get_by_role("button", name="Delete comment").click()
-        page.wait_for_url(f"**#comment-{comment.pk}")
-        expect(page.get_by_text("Your comment was deleted.")).to_be_visible()
+        page.wait_for_url(f"**/comments/{comment.pk}/#confirmation")
+        expect(page.locator("#confirmation")).to_contain_text("Your comment was deleted.")
+        expect(page.get_by_text(comment.body)).to_have_count(0)
+        page.goto(page.url.split("/comments/")[0] + comment.article.get_absolute_url())
 
 
 def test_delete_own_comments(any_page, live_server, log_in, article, user):
@@ -280,26 +285,46 @@ def test_delete_own_comments(any_page, live_server, log_in, article, user):
 
 
 def test_spoiler_hidden_until_clicked(any_page, live_server, article):
+    """A spoiler is a control ("Reveal spoiler", a checkbox) saying whether it is revealed.
+
+    Hidden, its text is out of the accessibility tree as well as out of sight.
+    Clicking, Space (and Enter with JavaScript) reveal it, with or without
+    JavaScript, and the control's state says so.
+    """
     page = any_page
     comment = CommentFactory(article=article, body="Season finale: ||The captain dies|| (sorry).")
     page.goto(_url(live_server, article.get_absolute_url()))
-    spoiler = page.locator(f"#comment-content-{comment.pk} .spoiler")
-    expect(spoiler).to_have_text("The captain dies")
-    expect(spoiler).to_have_css("color", TRANSPARENT)
+    content = page.locator(f"#comment-content-{comment.pk}")
+    spoiler = content.locator(".spoiler")
+    switch = content.get_by_role("checkbox", name="Reveal spoiler")
+    text = content.locator(".spoiler__text")
+    expect(switch).not_to_be_checked()
+    expect(text).to_have_text("The captain dies")
+    expect(text).to_be_hidden()
+    assert "captain dies" not in content.aria_snapshot()
     assert "captain dies" not in page.title()
 
     spoiler.click()
-    expect(spoiler).not_to_have_css("color", TRANSPARENT)
-    if page.javascript:
-        # Once revealed it stays readable while the reader clicks on.
-        page.locator("#comments-title").click()
-        expect(spoiler).not_to_have_css("color", TRANSPARENT)
+    expect(switch).to_be_checked()
+    expect(text).to_be_visible()
+    assert "The captain dies" in content.aria_snapshot()
+    # Once revealed it stays readable while the reader clicks on, the text included.
+    box = text.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.locator("#comments-title").click()
+    expect(switch).to_be_checked()
+    expect(text).to_be_visible()
 
-    # The comment's own page names no spoiler in its title or description either.
+    # The comment's own page names no spoiler in its title or description either;
+    # there the keyboard reveals it.
     page.goto(_url(live_server, comment.get_absolute_url()))
-    expect(page.locator(f"#comment-content-{comment.pk} .spoiler")).to_have_css(
-        "color", TRANSPARENT
-    )
+    content = page.locator(f"#comment-content-{comment.pk}")
+    switch = content.get_by_role("checkbox", name="Reveal spoiler")
+    expect(content.locator(".spoiler__text")).to_be_hidden()
+    switch.focus()
+    page.keyboard.press("Enter" if page.javascript else "Space")
+    expect(switch).to_be_checked()
+    expect(content.locator(".spoiler__text")).to_be_visible()
     assert "captain dies" not in page.title()
     description = page.locator('meta[name="description"]').get_attribute("content")
     assert "captain dies" not in description

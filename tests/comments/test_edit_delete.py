@@ -63,7 +63,10 @@ def test_edit_own_comment_replaces_the_text_and_marks_it_edited(client_logged_in
     comment = CommentFactory(article=article, author=user, body="Frist!")
     response = client_logged_in.post(edit_url(comment), {"body": "First, **I mean**."})
     assert response.status_code == 302
-    assert response["Location"] == f"{article.get_absolute_url()}#comment-{comment.pk}"
+    # Without JavaScript: the comment's own page, the confirmation beside it.
+    assert response["Location"] == f"/comments/{comment.pk}/#confirmation"
+    landing = client_logged_in.get(response["Location"]).content.decode()
+    assert "Your comment was updated." in landing
     comment.refresh_from_db()
     assert comment.body == "First, **I mean**."
     assert comment.edited_at is not None
@@ -273,7 +276,10 @@ def test_deleted_comment_reads_deleted_and_keeps_its_replies(client_logged_in, u
     reply = CommentFactory(parent=comment, body="A reply worth keeping")
     response = client_logged_in.post(delete_url(comment))
     assert response.status_code == 302
-    assert response["Location"] == f"{article.get_absolute_url()}#comment-{comment.pk}"
+    assert response["Location"] == f"/comments/{comment.pk}/#confirmation"
+    landing = client_logged_in.get(response["Location"]).content.decode()
+    assert "Your comment was deleted." in landing
+    assert "Regrettable take" not in landing
     comment.refresh_from_db()
     assert comment.status == Comment.Status.DELETED
     assert comment.body == "Regrettable take"  # kept for moderators

@@ -43,7 +43,7 @@ def test_flag_with_a_reason_is_recorded(client_logged_in, user, article, reason)
     comment = CommentFactory(article=article)
     response = client_logged_in.post(flag_url(comment), {"reason": reason})
     assert response.status_code == 302
-    assert response["Location"] == f"{article.get_absolute_url()}#comment-{comment.pk}"
+    assert response["Location"] == f"/comments/{comment.pk}/#confirmation"
     flag = CommentFlag.objects.get()
     assert (flag.comment, flag.user, flag.reason, flag.text) == (comment, user, reason, "")
     page = client_logged_in.get(response["Location"])

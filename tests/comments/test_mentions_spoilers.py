@@ -17,7 +17,11 @@ from tests.factories import CommentFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 SECRET = "Vader is Luke's father"
-SPOILER_SPAN = '<span class="spoiler" tabindex="0"'
+SPOILER_CONTROL = (
+    '<label class="spoiler"><input type="checkbox" class="spoiler__switch" '
+    'aria-label="Reveal spoiler"><span class="spoiler__text">'
+)
+SPOILER_TEXT = re.compile(re.escape(SPOILER_CONTROL) + r"(.*?)</span></label>")
 
 
 class _Anchors(HTMLParser):
@@ -109,7 +113,7 @@ def test_mention_inside_a_spoiler_still_links(client_logged_in, article):
     UserFactory(username="spock")
     comment = post(client_logged_in, article, "||@spock dies||")
     assert mention_links(comment.body_html) == [("/users/spock/", "@spock")]
-    assert comment.body_html.count(SPOILER_SPAN) == 1
+    assert comment.body_html.count(SPOILER_CONTROL) == 1
 
 
 def test_mention_markup_cannot_be_smuggled_in(client_logged_in, article):
@@ -133,10 +137,10 @@ def test_inactive_readers_are_not_linked(client_logged_in, article):
     "body",
     [f"Big news: ||{SECRET}||!", f"Big news: [spoiler]{SECRET}[/spoiler]!"],
 )
-def test_spoilers_render_as_focusable_hidden_spans(client, article, body):
+def test_spoilers_render_as_reveal_controls(client, article, body):
     comment = CommentFactory(article=article, body=body)
     html = client.get(article.get_absolute_url()).content.decode()
-    match = re.search(r'<span class="spoiler" tabindex="0"[^>]*>(.*?)</span>', html)
+    match = SPOILER_TEXT.search(html)
     assert match
     assert unescape(match.group(1)) == SECRET
     assert "||" not in comment.body_html
@@ -147,7 +151,7 @@ def test_multi_paragraph_spoiler_hides_every_paragraph(article):
     comment = CommentFactory(
         article=article, body="[spoiler]First secret.\n\nSecond secret.[/spoiler] Safe."
     )
-    spans = re.findall(r'<span class="spoiler" tabindex="0"[^>]*>(.*?)</span>', comment.body_html)
+    spans = SPOILER_TEXT.findall(comment.body_html)
     assert spans == ["First secret.", "Second secret."]
     assert "Safe." in comment.body_html
 
@@ -181,7 +185,7 @@ def test_article_page_head_never_carries_a_comment_spoiler(client, spoiled):
     assert SECRET not in title
     assert SECRET not in description
     # In the body it is there, inside its spoiler span.
-    assert SPOILER_SPAN in html
+    assert SPOILER_CONTROL in html
 
 
 def test_reply_permalink_with_a_spoiler_keeps_its_head_clean(client, spoiled):

@@ -679,18 +679,18 @@ def test_retro_spoiler_hides_the_whole_comment_and_keeps_the_original(article, k
     services.comment_retro_spoiler(comment=comment, actor=moderator, reason="Film spoiler")
 
     comment.refresh_from_db()
-    assert comment.body_html.startswith('<p><span class="spoiler"')
-    assert comment.body_html.count('<span class="spoiler"') == 1
+    assert comment.body_html.startswith('<p><label class="spoiler">')
+    assert comment.body_html.count('class="spoiler"') == 1
     assert "Spock dies" in comment.body_html
-    assert comment.body_html.endswith("at the end</span></p>")
+    assert comment.body_html.endswith("at the end</span></label></p>")
     assert comment.status == Comment.Status.PUBLISHED
     revision = CommentRevision.objects.get(comment=comment)
     assert revision.body == "Spock dies [/spoiler] at the end"
     assert revision.body_html == original_html
 
     block = comment_block(page_html(Client(), article), comment.pk)
-    assert '<span class="spoiler"' in block
-    assert block.index('<span class="spoiler"') < block.index("Spock dies")
+    assert '<label class="spoiler">' in block
+    assert block.index('<label class="spoiler">') < block.index("Spock dies")
 
 
 def test_retro_spoiler_tells_the_author_in_their_inbox(article, kirk, moderator):

@@ -70,7 +70,7 @@ def test_comments_since_the_last_visit_are_highlighted(client_logged_in, user, a
     # The first new one in time, which is on this page: an in-page link.
     assert jump_href(html) == f"#comment-{discussion['new_root'].pk}"
     new_block = html[html.index(f'id="comment-{discussion["new_root"].pk}"') :]
-    assert '<span class="badge badge--new">New</span>' in new_block[: new_block.index("</summary>")]
+    assert '<span class="badge badge--new">New</span>' in new_block[: new_block.index("</header>")]
 
 
 def test_own_comments_are_never_new(client_logged_in, user, article, discussion):

@@ -342,7 +342,7 @@ def test_a_failing_mail_server_never_fails_the_post(
         response = replier.post(reply_url(mine), {"body": "Sent while the mail is down"})
     assert response.status_code == 302
     reply = Comment.objects.get(body="Sent while the mail is down")
-    assert response["Location"].endswith(f"#comment-{reply.pk}")
+    assert response["Location"] == f"/comments/{reply.pk}/#confirmation"
     assert Notification.objects.filter(comment=reply, recipient=subscriber).exists()
     assert len(email_callbacks(callbacks)) == 1
     assert BrokenMailServer.attempts == 1

@@ -324,7 +324,7 @@ def test_offset_past_the_end_is_not_an_error(client, article):
 
 def folded_note(html: str, comment: Comment) -> str:
     match = re.search(
-        rf'<summary class="comment__meta" id="comment-meta-{comment.pk}".*?'
+        rf'<summary class="comment__fold-toggle" id="comment-fold-{comment.pk}".*?'
         r'<span class="comment__folded-note">(.*?)</span>\s*</summary>',
         html,
         re.S,
@@ -345,7 +345,9 @@ def test_every_comment_folds_and_says_how_many_replies_it_hides(client, article)
         element = html[html.index(f'id="comment-{comment.pk}"') :]
         assert re.match(
             rf'id="comment-{comment.pk}"[^>]*>\s*<details class="comment__fold" open>\s*'
-            rf'<summary class="comment__meta" id="comment-meta-{comment.pk}"',
+            rf'<summary class="comment__fold-toggle" id="comment-fold-{comment.pk}">'
+            r"(?:(?!</summary>).)*</summary>\s*"
+            rf'<header class="comment__meta" id="comment-meta-{comment.pk}"',
             element,
         )
     assert folded_note(html, root) == "5 replies hidden"

@@ -25,13 +25,21 @@ ALLOWED_TAGS = {
     "code",
     "a",
     "span",
+    "label",
+    "input",
 }
 ALLOWED_A_ATTRIBUTES = {"href", "title", "rel"}
-# A span is only ever a spoiler, with exactly the attributes the sanitizer gives it.
+# Spans, labels and inputs only ever make spoilers, with exactly the attributes
+# the sanitizer gives them: <label class="spoiler"><input type="checkbox"
+# class="spoiler__switch" aria-label="Reveal spoiler"><span class="spoiler__text">.
 SPOILER_ATTRIBUTES = {
-    ("class", "spoiler"),
-    ("tabindex", "0"),
-    ("title", "Spoiler: click to reveal"),
+    "span": {("class", "spoiler"), ("class", "spoiler__text")},
+    "label": {("class", "spoiler")},
+    "input": {
+        ("type", "checkbox"),
+        ("class", "spoiler__switch"),
+        ("aria-label", "Reveal spoiler"),
+    },
 }
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 REL = 'rel="nofollow ugc noopener"'
@@ -65,9 +73,9 @@ class _Audit(HTMLParser):
         if tag not in ALLOWED_TAGS:
             self.problems.append(f"element <{tag}>")
         for name, value in attrs:
-            if tag == "span":
-                if (name, value) not in SPOILER_ATTRIBUTES:
-                    self.problems.append(f"attribute {name}={value!r} on <span>")
+            if tag in SPOILER_ATTRIBUTES:
+                if (name, value) not in SPOILER_ATTRIBUTES[tag]:
+                    self.problems.append(f"attribute {name}={value!r} on <{tag}>")
             elif tag != "a" or name not in ALLOWED_A_ATTRIBUTES:
                 self.problems.append(f"attribute {name!r} on <{tag}>")
             if name == "href" and url_scheme(value or "") not in {None, *ALLOWED_SCHEMES}:
@@ -103,7 +111,10 @@ def disallowed_markup(html: str) -> list[str]:
         if token.group(2) not in ALLOWED_TAGS:
             audit.problems.append(f"tag token {token.group(0)!r}")
         names = set(_ATTRIBUTE.findall(token.group(3)))
-        allowed = {"a": ALLOWED_A_ATTRIBUTES, "span": {name for name, _ in SPOILER_ATTRIBUTES}}
+        allowed = {
+            "a": ALLOWED_A_ATTRIBUTES,
+            **{tag: {name for name, _ in pairs} for tag, pairs in SPOILER_ATTRIBUTES.items()},
+        }
         if names and not names <= allowed.get(token.group(2), set()):
             audit.problems.append(f"attributes {sorted(names)} in {token.group(0)!r}")
     return audit.problems

@@ -79,7 +79,7 @@ def test_post_top_level_comment_redirects_to_its_anchor(client_logged_in, articl
     )
     comment = Comment.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"{article.get_absolute_url()}#comment-{comment.pk}"
+    assert response["Location"] == f"/comments/{comment.pk}/#confirmation"
     assert comment.body == "First!"
     assert comment.parent is None
 
@@ -91,7 +91,7 @@ def test_reply_three_levels_deep_lands_under_its_parent(client_logged_in, articl
         reverse("comments:reply", kwargs={"pk": target.pk}), {"body": "Deep reply"}
     )
     reply = Comment.objects.get(body="Deep reply")
-    assert response["Location"].endswith(f"#comment-{reply.pk}")
+    assert response["Location"] == f"/comments/{reply.pk}/#confirmation"
     assert reply.parent == target
     assert reply.level == 4
     html = client_logged_in.get(article.get_absolute_url()).content.decode()

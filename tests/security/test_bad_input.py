@@ -470,7 +470,7 @@ def test_double_submit_makes_one_comment(world: World) -> None:
     second = client.post(world.create, {"body": "  Engage!\r\n"})
     comment = Comment.objects.get(author=world.reader, body="Engage!")
     assert first.status_code == second.status_code == 302
-    assert first["Location"] == second["Location"] == f"{_detail(world)}#comment-{comment.pk}"
+    assert first["Location"] == second["Location"] == f"/comments/{comment.pk}/#confirmation"
     world.article.refresh_from_db()
     assert (
         world.article.comment_count
@@ -489,7 +489,7 @@ def test_double_submit_of_a_reply_with_htmx_shows_the_first(world: World) -> Non
     assert first.status_code == second.status_code == 200
     assert f'id="comment-{reply.pk}"' in first.content.decode()
     # Not inserted a second time: the page goes to the comment already there.
-    assert second["HX-Redirect"] == f"{_detail(world)}#comment-{reply.pk}"
+    assert second["HX-Redirect"] == f"/comments/{reply.pk}/#confirmation"
     world.root.refresh_from_db()
     assert world.root.reply_count == 1
 

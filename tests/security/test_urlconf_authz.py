@@ -323,7 +323,9 @@ def test_each_url_answers_each_role_as_its_row_says(role: str, settings):
         session = signed_in.cookies[settings.SESSION_COOKIE_NAME].value
     wrong = []
     for key, row in ROWS.items():
-        for method, tokens in (("GET", row.get), ("POST", row.post)):
+        # HEAD answers wherever GET does, the same way (issue 12: it was a 405 on
+        # permalinks, profiles, sign-up, notifications and settings).
+        for method, tokens in (("GET", row.get), ("HEAD", row.get), ("POST", row.post)):
             expected = _columns(tokens)[role]
             with transaction.atomic():
                 # A fresh client on the same session: a logout's rollback brings it back.
@@ -332,6 +334,8 @@ def test_each_url_answers_each_role_as_its_row_says(role: str, settings):
                     client.cookies[settings.SESSION_COOKIE_NAME] = session
                 url = row.url(world)
                 response = client.generic(method, url)
+                if method == "HEAD" and response.content:
+                    wrong.append(f"HEAD {url} ({key}): a body came back")
                 if not _matches(expected, response):
                     location = response.get("Location", "")
                     got = f"{response.status_code} {location}".strip()

@@ -50,6 +50,7 @@ from articles.demo.discussion import Corpus, PlannedComment, plan_discussion
 from articles.demo.people import DEMO_PASSWORD, EDITOR, EDITOR_EMAIL, READERS
 from articles.demo.stories import LEAD_SLUG, STORIES, StorySpec
 from articles.models import Article, GalleryImage, Tag
+from articles.renditions import make_article_renditions
 from articles.services import article_save
 from comments.models import ArticleVisit, Comment, Notification, WordRule
 from comments.services import (
@@ -146,6 +147,8 @@ def _create_article(*, story: StorySpec, author: AbstractUser, now: datetime) ->
         photo.image.save(f"{name}.jpg", ContentFile(data), save=False)
         photo.full_clean()
         photo.save()
+    # The hero's renditions came with article_save; the gallery was saved after it.
+    make_article_renditions(article=article)
     return article
 
 
