@@ -6,11 +6,53 @@ import os
 from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
+from django.test.client import MULTIPART_CONTENT
+from django.utils.http import urlencode
 
 from accounts.models import User
 from articles.models import Article
 from tests.factories import ArticleFactory, UserFactory
+
+
+_factory_post = RequestFactory.post
+
+
+def _has_files(data) -> bool:
+    values = data.values() if hasattr(data, "values") else []
+    return any(
+        hasattr(value, "read")
+        or (isinstance(value, list | tuple) and any(hasattr(item, "read") for item in value))
+        for value in values
+    )
+
+
+def _post_as_browsers_do(self, path, data=None, content_type=MULTIPART_CONTENT, **kwargs):
+    """``client.post(url, {...})`` sends the form urlencoded, as a browser sends our forms.
+
+    Django's test client sends multipart by default, which every view that
+    takes no files refuses (trekboard/inputs.py). A test that means multipart
+    says so (``content_type=...``), and forms with files still go as multipart.
+    """
+    if data is None:
+        data = {}
+    if (
+        content_type is MULTIPART_CONTENT
+        and isinstance(data, dict)
+        and not _has_files(data)
+        and None not in data.values()
+    ):
+        return _factory_post(
+            self,
+            path,
+            urlencode(data, doseq=True),
+            content_type="application/x-www-form-urlencoded",
+            **kwargs,
+        )
+    return _factory_post(self, path, data, content_type, **kwargs)
+
+
+RequestFactory.post = _post_as_browsers_do
 
 
 @pytest.fixture(scope="session")

@@ -485,8 +485,11 @@ prefix, now, attempts = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 settings.RATELIMIT_CACHE_PREFIX = prefix
 django_ratelimit.core.time = types.SimpleNamespace(time=lambda: now)
 client = Client(REMOTE_ADDR="203.0.113.9")
-data = {"username": "alice", "password": "wrong"}
-print(json.dumps([client.post("/accounts/login/", data).status_code for _ in range(attempts)]))
+form = "username=alice&password=wrong"  # urlencoded, as a browser sends it
+print(json.dumps([
+    client.post("/accounts/login/", form, "application/x-www-form-urlencoded").status_code
+    for _ in range(attempts)
+]))
 """
 
 

@@ -13,11 +13,11 @@ error ("A string literal cannot contain NUL"), so:
 
 Bodies follow one rule whatever their content type: forms are UTF-8 text.
 A body that names another charset is a 400. ``multipart/form-data``, which
-Django decodes with ``errors="replace"`` too, is held to the urlencoded rule:
-bytes that aren't text, or a body cut off before its closing boundary, are a
-400 and nothing is stored; a file sent to a view that takes none is a 415.
-(Our pages' forms send urlencoded; multipart without files is still read,
-since it is just another spelling of the same fields.)
+Django decodes with ``errors="replace"`` too, is refused (415) by every view
+that takes no files: every form of ours outside the admin sends urlencoded.
+Where files are taken (the admin's article forms) it is held to the
+urlencoded rule: bytes that aren't text, or a body cut off before its closing
+boundary, are a 400 and nothing is stored.
 
 Methods: no view here takes PUT, PATCH, DELETE, TRACE or anything but GET,
 HEAD, POST and OPTIONS, so those are a 405 before any view runs (a class-based
@@ -56,7 +56,10 @@ NOT_UTF8 = (
     "This site reads what forms send as UTF-8 text, and your browser said it sent another "
     "encoding. Reload the page and send the form again."
 )
-NO_FILES = "This form takes text only, not files. Reload the page and send the form again."
+NO_FILES = (
+    "This form takes text only, sent as an ordinary form, not as a multipart upload. "
+    "Reload the page and send the form again."
+)
 UNREADABLE_BODY = (
     "What you sent was cut off or contains bytes that aren't valid text, so nothing was saved. "
     "Reload the page and try again."
@@ -135,28 +138,26 @@ def _takes_files(request: HttpRequest) -> bool:
 
 
 def _multipart_refusal(request: HttpRequest, boundary: bytes) -> tuple[int, str] | None:
-    """Why a multipart body is refused: cut off, a field that isn't UTF-8, an unwanted file.
+    """Why a multipart body sent to a view that takes files is refused: cut off, or a
+    field that isn't UTF-8.
 
-    Where files are taken, a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE
-    carries files, which Django streams to disk, so it is left to Django.
+    A body larger than DATA_UPLOAD_MAX_MEMORY_SIZE carries files, which Django
+    streams to disk, so it is left to Django.
     """
-    takes_files = _takes_files(request)
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return 400, UNREADABLE_BODY
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    if takes_files and limit is not None and length > limit:
+    if limit is not None and length > limit:
         return None
-    body = request.body  # RequestDataTooBig past the limit, answered by the caller
+    body = request.body
     delimiter = b"--" + boundary
     if body.rstrip(b"\r\n").rfind(delimiter + b"--") == -1:
         return 400, UNREADABLE_BODY  # cut off before the closing boundary
     for part in body.split(delimiter)[1:-1]:
         headers, _, content = part.partition(b"\r\n\r\n")
         if b"filename=" in headers.lower():
-            if not takes_files:
-                return 415, NO_FILES
             continue
         if not _decodes(headers) or not _decodes(content.removesuffix(b"\r\n")):
             return 400, UNREADABLE_BODY
@@ -173,6 +174,8 @@ def _unreadable_body(request: HttpRequest) -> tuple[int, str] | None:
         return 400, NOT_UTF8
     if content_type != "multipart/form-data":
         return None
+    if not _takes_files(request):
+        return 415, NO_FILES
     boundary = params.get("boundary", "")
     if not boundary or not boundary.isascii():
         return 400, UNREADABLE_BODY

@@ -229,7 +229,7 @@ class Sent:
 
     @property
     def body_may_be_unreadable(self) -> bool:
-        """Django itself may refuse the body (400) before anything looks at a CSRF token."""
+        """The site may refuse the body (400, 415) before anything looks at a CSRF token."""
         return self.encoding in {"multipart", "truncated"} or self.charset not in {None, "utf-8"}
 
     def body_and_type(self) -> tuple[bytes, str]:
