@@ -14,7 +14,6 @@ from accounts.models import User
 from articles.models import Article
 from tests.factories import ArticleFactory, UserFactory
 
-
 _factory_post = RequestFactory.post
 
 
