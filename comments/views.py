@@ -368,6 +368,10 @@ def comment_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return _to_login(request, reverse("comments:edit", kwargs={"pk": pk}))
     if request.htmx and "cancel" in request.GET:
+        # Puts the comment's text back in place of the form: only text this
+        # reader may read (the fuzzer found this door open to removed comments).
+        if not selectors.shows_text(comment, user=request.user):
+            return _not_shown(request, comment, "This comment isn't shown any more.")
         return render(request, "comments/_comment_content.html", _content(request, comment))
     form = CommentForm(
         request.POST if request.method == "POST" else None,

@@ -83,6 +83,33 @@ def test_no_page_a_reader_can_open_shows_a_hidden_comments_text(article, status)
                 assert SECRET not in page(response), (url, htmx, client is reader)
 
 
+@pytest.mark.parametrize("status", HIDDEN)
+def test_cancelling_an_edit_in_place_never_brings_back_hidden_text(article, status):
+    # Found by the endpoint fuzzer: the htmx "Cancel" of the edit form
+    # re-rendered any comment's text, whoever asked.
+    comment = _hidden(article, status)
+    for client in (signed_in(UserFactory()), Client()):
+        response = client.get(
+            reverse("comments:edit", kwargs={"pk": comment.pk}) + "?cancel=1",
+            headers={"HX-Request": "true"},
+        )
+        assert SECRET not in page(response)
+        # Refused (404), or for a logged-out reader sent to log in first.
+        assert response.status_code == 404 or response.get("HX-Redirect", "").startswith(
+            reverse("login")
+        )
+
+
+def test_cancelling_an_edit_in_place_shows_the_comment_again(article, user):
+    comment = CommentFactory(article=article, author=user, body="Still here")
+    response = signed_in(user).get(
+        reverse("comments:edit", kwargs={"pk": comment.pk}) + "?cancel=1",
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "Still here" in page(response)
+
+
 def test_the_flag_page_of_a_removed_comment_says_so_instead_of_quoting_it(article):
     comment = _hidden(article, Comment.Status.REMOVED)
     response = signed_in(UserFactory()).get(reverse("comments:flag", kwargs={"pk": comment.pk}))
