@@ -70,15 +70,19 @@ def _comment_url(comment: Comment) -> str:
     return f"{comment.article.get_absolute_url()}#comment-{comment.pk}"
 
 
-def _landing(request: HttpRequest, comment: Comment, message: str) -> HttpResponse:
+def _landing(
+    request: HttpRequest, comment: Comment, message: str, *, level: int = messages.SUCCESS
+) -> HttpResponse:
     """Where a form sent without JavaScript lands: the comment's own page, the message beside it.
 
     Not the article: under Best a new comment sorts behind "Load more comments"
     (a new reply behind "N more replies"), so its anchor may not be on the page
-    and the reader would land at the top, seeing nothing of what they did.
+    and the reader would land at the top, seeing nothing of what they did. An
+    htmx request that must leave its page goes to the same place.
     """
-    messages.success(request, message)
-    return redirect(reverse("comments:detail", kwargs={"pk": comment.pk}) + "#confirmation")
+    messages.add_message(request, level, message)
+    url = reverse("comments:detail", kwargs={"pk": comment.pk}) + "#confirmation"
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 def _return_to(request: HttpRequest, comment: Comment) -> str:
@@ -256,21 +260,19 @@ def _post(request: HttpRequest, article: Article, parent: Comment | None) -> Htt
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            if request.htmx and comment.resubmitted:
-                # Already on the reader's page from the first submit: show it
-                # once, rather than inserting the same comment twice.
-                messages.info(request, "You had already posted this comment; here it is.")
-                return HttpResponseClientRedirect(
-                    reverse("comments:detail", kwargs={"pk": comment.pk}) + "#confirmation"
+            if comment.resubmitted:
+                # Already posted by the first submit (with htmx, already on the
+                # reader's page): show that one, rather than the same text twice.
+                return _landing(
+                    request,
+                    comment,
+                    "You had already posted this comment; here it is.",
+                    level=messages.INFO,
                 )
             if request.htmx:
                 return _inserted(request, comment)
             if comment.is_pending:
-                return _landing(request, comment, HELD_MESSAGE)
-            if comment.resubmitted:
-                return _landing(
-                    request, comment, "You had already posted this comment; here it is."
-                )
+                return _landing(request, comment, HELD_MESSAGE, level=messages.INFO)
             return _landing(request, comment, "Your comment is posted.")
 
     context = {"article": article, "parent": parent, "form": form}
