@@ -100,12 +100,15 @@ def signup_request(*, username: str, email: str, password: str, next_url: str = 
     )
 
 
+def _pending(token: str):
+    """The pending sign-ups a link can stand for: its token's, if not expired."""
+    cutoff = timezone.now() - SIGNUP_LINK_LIFETIME
+    return SignupRequest.objects.filter(token_hash=_token_hash(token), created_at__gte=cutoff)
+
+
 def signup_request_for_token(token: str) -> SignupRequest | None:
     """The pending sign-up a link stands for, or None when it is unknown or expired."""
-    cutoff = timezone.now() - SIGNUP_LINK_LIFETIME
-    return SignupRequest.objects.filter(
-        token_hash=_token_hash(token), created_at__gte=cutoff
-    ).first()
+    return _pending(token).first()
 
 
 @dataclass(frozen=True)
@@ -124,12 +127,7 @@ def signup_confirm(*, token: str) -> SignupOutcome:
     """
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [LOCK_NAMESPACE_SIGNUP])
-    cutoff = timezone.now() - SIGNUP_LINK_LIFETIME
-    pending = (
-        SignupRequest.objects.select_for_update()
-        .filter(token_hash=_token_hash(token), created_at__gte=cutoff)
-        .first()
-    )
+    pending = _pending(token).select_for_update().first()
     if pending is None:
         return SignupOutcome(user=None, problem=EXPIRED)
     pending.delete()
