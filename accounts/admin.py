@@ -4,12 +4,17 @@ Moderators can see every account (``view_user``) and suspend, ban or
 reinstate readers (``moderate_user``), but never edit an account or its
 password: they lack ``change_user``, so Django shows the change page
 read-only and refuses the password form. Suspensions and bans go through
-``comments.services`` and land in the audit log.
+``accounts.suspension`` and land in the audit log.
+
+How a reader's standing and record are worded is shared with the comment
+queues (``comments.admin.display``); what every admin shares is in
+``trekboard.admin_utils``.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from django import forms
 from django.conf import settings
@@ -23,23 +28,19 @@ from django.utils.html import format_html
 
 from accounts.forms import AccountAdminCreationForm
 from accounts.models import User
-from comments.admin import (
+from accounts.suspension import user_reinstate, user_suspend
+from comments.admin.display import author_record, author_standing
+from comments.models import AuditEntry, Comment, CommentFlag
+from comments.services import user_remove_all_comments
+from trekboard.admin_utils import (
     ReasonForm,
-    author_record,
-    author_standing,
+    ask_then_act,
     changelist_url,
-    confirmation_page,
     plural,
     redirect_to_next,
     report,
-    subquery_count,
 )
-from comments.models import AuditEntry, Comment, CommentFlag
-from comments.services import (
-    user_reinstate,
-    user_remove_all_comments,
-    user_suspend,
-)
+from trekboard.queries import subquery_count
 
 
 class SuspendForm(forms.Form):
@@ -219,22 +220,18 @@ class TrekboardUserAdmin(UserAdmin):
 
     # --- Actions ---
 
-    def _reason_page(self, request, users, *, action, title, intro, submit_label, form):
-        return confirmation_page(
+    def _ask_then_act(self, request, users: list[User], **page):
+        """``ask_then_act``, listing each selected reader with their standing and record."""
+        return ask_then_act(
             self,
             request,
             users,
-            action=action,
-            title=title,
-            intro=intro,
-            form=form,
             items=[
                 f"{user.username} ({author_standing(user)}; "
                 f"{plural(user.comment_count, 'comment')})"
                 for user in users
             ],
-            submit_label=submit_label,
-            template=f"{action}_confirmation.html",
+            **page,
         )
 
     def _suspend_each(self, request, users, *, until, reason: str) -> int:
@@ -255,53 +252,51 @@ class TrekboardUserAdmin(UserAdmin):
 
     @admin.action(permissions=["moderate"], description="Suspend selected readers…")
     def suspend_users(self, request, queryset):
-        form = SuspendForm(request.POST if request.POST.get("post") else None)
         users = list(queryset)
-        if form.is_valid():
-            until = form.cleaned_data["ends"]
-            done = self._suspend_each(
-                request, users, until=until, reason=form.cleaned_data["reason"]
-            )
+
+        def suspend(data) -> None:
+            until = data["ends"]
+            done = self._suspend_each(request, users, until=until, reason=data["reason"])
             if done:
                 ends = date_format(timezone.localtime(until), "j M Y, H:i")
                 message = report(done, f"suspended until {ends}", noun="reader")
                 self.message_user(request, message, messages.SUCCESS)
-            return redirect_to_next(request)
-        return self._reason_page(
+
+        return self._ask_then_act(
             request,
             users,
+            form=SuspendForm,
+            act=suspend,
             action="suspend_users",
             title="Suspend readers",
             intro=f"Suspend {plural(len(users), 'reader')}? Until it ends they can read "
             "but not post, reply, like or flag; they are told why when they try.",
             submit_label="Suspend",
-            form=form,
         )
 
     @admin.action(permissions=["moderate"], description="Ban selected readers…")
     def ban_users(self, request, queryset):
-        form = ReasonForm(
-            request.POST if request.POST.get("post") else None,
-            help_text="Shown to the reader when they try to post, and kept in the audit log.",
-        )
         users = list(queryset)
-        if form.is_valid():
-            done = self._suspend_each(
-                request, users, until=None, reason=form.cleaned_data["reason"]
-            )
+
+        def ban(data) -> None:
+            done = self._suspend_each(request, users, until=None, reason=data["reason"])
             if done:
                 self.message_user(request, report(done, "banned", noun="reader"), messages.SUCCESS)
-            return redirect_to_next(request)
-        return self._reason_page(
+
+        return self._ask_then_act(
             request,
             users,
+            form=partial(
+                ReasonForm,
+                help_text="Shown to the reader when they try to post, and kept in the audit log.",
+            ),
+            act=ban,
             action="ban_users",
             title="Ban readers",
             intro=f"Ban {plural(len(users), 'reader')}, with no end date? They can read "
             "but never post, reply, like or flag until a moderator lifts the ban. "
             "Their comments stay; use “Remove all their comments” for those.",
             submit_label="Ban",
-            form=form,
         )
 
     @admin.action(permissions=["moderate"], description="Lift suspension or ban")
@@ -323,16 +318,11 @@ class TrekboardUserAdmin(UserAdmin):
 
     @admin.action(permissions=["moderate_comments"], description="Remove all their comments…")
     def remove_all_comments(self, request, queryset):
-        form = ReasonForm(
-            request.POST if request.POST.get("post") else None,
-            help_text="Kept with each removed comment and in the audit log.",
-        )
         users = list(queryset)
-        if form.is_valid():
+
+        def remove_all(data) -> None:
             removed = sum(
-                user_remove_all_comments(
-                    user=user, actor=request.user, reason=form.cleaned_data["reason"]
-                )
+                user_remove_all_comments(user=user, actor=request.user, reason=data["reason"])
                 for user in users
             )
             self.message_user(
@@ -340,16 +330,19 @@ class TrekboardUserAdmin(UserAdmin):
                 f"Removed {plural(removed, 'comment')} by {plural(len(users), 'reader')}.",
                 messages.SUCCESS,
             )
-            return redirect_to_next(request)
+
         shown = sum(user.comment_count - user.removed_count for user in users)
-        return self._reason_page(
+        return self._ask_then_act(
             request,
             users,
+            form=partial(
+                ReasonForm, help_text="Kept with each removed comment and in the audit log."
+            ),
+            act=remove_all,
             action="remove_all_comments",
             title="Remove all their comments",
             intro=f"Remove every published or pending comment by {plural(len(users), 'reader')}"
             f" (up to {plural(shown, 'comment')})? Readers will see “[removed by a moderator]”; "
             "replies stay.",
             submit_label="Remove them all",
-            form=form,
         )

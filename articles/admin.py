@@ -1,3 +1,12 @@
+"""Articles, tags and galleries in the admin, with a link to each article's discussion.
+
+Editors write articles here, so unlike the comment console this admin edits:
+saving goes through ``articles.services.article_save`` (the body is
+sanitized once, images get renditions, cached pages are forgotten), and
+closing or reopening a discussion is an action calling ``comments.services``,
+which audits it.
+"""
+
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import OuterRef
@@ -8,9 +17,10 @@ from django.utils.text import Truncator
 from articles.models import Article, GalleryImage, Tag
 from articles.renditions import make_article_renditions
 from articles.services import article_save
-from comments.admin import changelist_url, plural, redirect_to_next, subquery_count
 from comments.models import Comment
 from comments.services import article_comments_set
+from trekboard.admin_utils import changelist_url, plural, redirect_to_next
+from trekboard.queries import subquery_count
 
 
 class GalleryImageInline(admin.TabularInline):

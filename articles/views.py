@@ -10,7 +10,7 @@ from articles import selectors
 from articles.models import Article, Tag
 from comments import pagecache
 from comments.forms import CommentForm
-from comments.views import discussion_context, pop_draft
+from comments.pages import discussion_context, discussion_for, pop_draft
 
 
 def _page(request: HttpRequest, queryset):
@@ -45,7 +45,7 @@ def article_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     # Read the cache versions before the discussion, so a write committed in
     # between shows up under a newer version, never under these.
     versions = pagecache.Versions(article.pk) if cacheable and article.is_published else None
-    context = discussion_context(request, article)
+    context = discussion_context(discussion_for(request, article))
     context |= {
         "nav": selectors.story_nav(article=article),
         "form": CommentForm(initial={"body": pop_draft(request, article)}),

@@ -184,8 +184,8 @@ def run(*, comments: int, posts: int, depth: int, seed: int = 47) -> dict:
     from django.core.management import call_command
 
     from comments.importing.wxr import parse_wxr
-    from comments.management.commands.check_comment_tree import find_violations
     from comments.models import Comment
+    from comments.tree.integrity import find_violations
 
     with tempfile.TemporaryDirectory(prefix="import-bench-") as folder:
         path = Path(folder) / "bench.xml"

@@ -39,11 +39,8 @@ import http.client
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -52,6 +49,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common
+from trekboard import dev
 
 SLUG = "bench-load"
 READER = "bench-load-reader"
@@ -63,78 +61,20 @@ TIMEOUT = 30  # seconds, gunicorn's own worker timeout
 # --- gunicorn ---------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def default_workers() -> int:
-    return min(max(2 * (os.cpu_count() or 1), 2), 4)
-
-
-class Gunicorn:
+class Gunicorn(dev.Gunicorn):
     """``gunicorn trekboard.wsgi`` on the bench's database and settings, stopped on exit."""
 
     def __init__(self, *, database: str, workers: int, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.workers = workers
-        self.env = {
+        env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "bench.settings",
             "BENCH_DATABASE_NAME": database,
         }
-        self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log")
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        super().__init__(env=env, workers=workers, port=port, log_prefix="bench-gunicorn-")
 
     def __enter__(self) -> Gunicorn:
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        command = [
-            str(gunicorn) if gunicorn.exists() else "gunicorn",
-            "trekboard.wsgi",
-            "--workers",
-            str(self.workers),
-            "--bind",
-            f"127.0.0.1:{self.port}",
-        ]
-        common.log(f"Starting {' '.join(command)}…")
-        self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-            command, cwd=common.ROOT, env=self.env, stdout=self.log, stderr=self.log
-        )
-        self._wait_ready()
-        return self
-
-    def _wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited at start:\n{self.output()}")
-            try:
-                status, _, _ = fetch(self.base + "/healthz")
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer /healthz in {timeout:.0f} s:\n{self.output()}")
-
-    def output(self) -> str:
-        self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")[-4000:]
-
-    def __exit__(self, *exc_info) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # gunicorn's graceful stop
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
+        common.log(f"Starting {' '.join(self.command())}…")
+        return super().__enter__()
 
 
 def request_headers(cookie: str = "") -> dict[str, str]:
@@ -399,7 +339,7 @@ def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--comments", type=int, default=1_000, help="the article's discussion")
-    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--workers", type=int, default=dev.WORKERS)
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--duration", type=float, default=10, help="seconds per URL")

@@ -99,7 +99,7 @@ def vacuum() -> None:
     """Clear the dead rows a reply and its deletion left (outside a transaction only).
 
     A reply and its deletion update the reply's ancestors' counters (and, rarely,
-    respread a subtree, see comments.intervals), leaving dead row versions behind;
+    respread a subtree, see comments.tree.intervals), leaving dead row versions behind;
     without this, replies late in a run would pay for the bench's own churn.
     """
     from django.db import connection

@@ -1,5 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
+from comments.selectors import unread_notification_count
+
 
 def notifications(request) -> dict:
     """The bell's unread count, queried only on pages that print it."""
@@ -8,8 +10,6 @@ def notifications(request) -> dict:
         return {"unread_notifications": 0}
 
     def count() -> int:
-        from comments.selectors import unread_notification_count
-
         return unread_notification_count(user=user)
 
     return {"unread_notifications": SimpleLazyObject(count)}

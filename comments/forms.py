@@ -1,13 +1,17 @@
 from django import forms
 from django.conf import settings
 
-from comments.models import Comment, CommentFlag
-from comments.services import comment_body_errors
+from comments.models import CommentFlag
+from comments.rules import comment_body_errors
 from trekboard.inputs import ReadableFormMixin
 
 
 class CommentForm(ReadableFormMixin, forms.Form):
-    """Validates what a reader typed; the service re-checks and writes."""
+    """Validates what a reader typed, so errors show beside the field; the service re-checks.
+
+    The rules are ``comments.rules``'s, asked twice on purpose: here for the
+    form's own messages, in the service for every other caller.
+    """
 
     body = forms.CharField(
         label="Comment",
@@ -24,15 +28,6 @@ class CommentForm(ReadableFormMixin, forms.Form):
             "**bold**, *italic*, ~~strike~~, `code`, > quote, ||spoiler||, @username. "
             "Links become clickable."
         ),
-    )
-
-    # The reply page names its parent in the URL; this field lets the article's
-    # own endpoint take replies too (as WordPress's comment_parent does).
-    parent = forms.ModelChoiceField(
-        queryset=Comment.objects.all(),
-        required=False,
-        widget=forms.HiddenInput,
-        error_messages={"invalid_choice": "The comment you replied to doesn't exist."},
     )
 
     # A honeypot: hidden from people (CSS, tabindex -1, no autofill), filled in by bots.
@@ -52,14 +47,6 @@ class CommentForm(ReadableFormMixin, forms.Form):
         if errors:
             raise forms.ValidationError(errors)
         return body
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        # The parent is a hidden field, so its error (a forged or stale id) is
-        # shown with the form's own errors, where the reader can see it.
-        for message in self._errors.pop("parent", []):
-            self.add_error(None, message)
-        return cleaned
 
 
 class FlagForm(ReadableFormMixin, forms.Form):

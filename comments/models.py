@@ -23,8 +23,10 @@ class Comment(MPTTModel):
     """One comment in an article's discussion.
 
     Each top-level comment is the root of its own MPTT tree (its own tree_id),
-    so writing a reply only renumbers the rows of that one thread. All writes go
-    through ``comments.services``, which serialises them per tree.
+    numbered with room between the edges (``comments.tree``), so a reply takes
+    a slice of its parent's room and moves no other row. Writes go through
+    ``comments.services`` (one at a time, under the thread's lock) or, for
+    imports and generated discussions, the bulk writers on ``comments.tree.build``.
     """
 
     class Status(models.TextChoices):
@@ -47,7 +49,8 @@ class Comment(MPTTModel):
     )
     body = models.TextField(help_text="Exactly as the reader typed it.")
     body_html = models.TextField(
-        editable=False, help_text="The sanitized HTML shown to readers, made from the body on save."
+        editable=False,
+        help_text="The sanitized HTML shown to readers, made from the body when it is written.",
     )
     status = models.CharField(
         max_length=10,
@@ -89,11 +92,17 @@ class Comment(MPTTModel):
         default=0.0, editable=False, help_text="The 'Best' sort key; see comments.ranking."
     )
 
-    # mptt's edges, as BIGINT with room between them (see comments.intervals).
+    # mptt's edges, as BIGINT with room between them (see comments.tree.intervals).
     lft = models.PositiveBigIntegerField(editable=False)
     rght = models.PositiveBigIntegerField(editable=False)
 
     objects = CommentManager()
+
+    # Not columns: what the service that returned this row says happened.
+    # comment_create: the post repeated one just made (a double submit), which is returned instead.
+    resubmitted: bool = False
+    # comment_like_toggle: whether the reader now likes it.
+    liked: bool = False
 
     class Meta:
         ordering = ["tree_id", "lft"]
@@ -276,7 +285,7 @@ class ArticleVisit(models.Model):
     """When a signed-in reader last read an article's discussion, for "new since your last visit".
 
     ``previous_seen_at`` is the start of the visit before this one; reloads and
-    "Load more" within ``comments.selectors.VISIT_GAP`` belong to the same visit
+    "Load more" within ``comments.services.visits.VISIT_GAP`` belong to the same visit
     and keep highlighting the same comments.
     """
 

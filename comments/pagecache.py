@@ -56,6 +56,8 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CSRF_TOKEN_LENGTH, get_token
 from django.utils.cache import patch_vary_headers
 
+from trekboard.compression import accepts_gzip
+
 GZIP_LEVEL = 6
 # Where a reader's token sits on an anonymous page: the comment form's field
 # (and, on signed-in pages only, which are never cached, the htmx headers).
@@ -124,27 +126,6 @@ def eligible(request: HttpRequest) -> bool:
         and "messages" not in request.COOKIES
         and not request.user.is_authenticated
     )
-
-
-def accepts_gzip(accept_encoding: str) -> bool:
-    """Whether an Accept-Encoding header takes gzip ("gzip;q=0" refuses it, RFC 9110 12.5.3)."""
-    named = wildcard = None
-    for item in accept_encoding.split(","):
-        coding, *params = (part.strip() for part in item.split(";"))
-        weight = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0  # unreadable: the plain page is never wrong
-        coding = coding.lower()
-        if coding in ("gzip", "x-gzip"):
-            named = bool(named) or weight > 0
-        elif coding == "*":
-            wildcard = weight > 0
-    return named if named is not None else bool(wildcard)
 
 
 # --- CRC-32 arithmetic --------------------------------------------------------

@@ -4,8 +4,10 @@ A thread of hundreds of comments rendered through nested ``{% include %}``
 costs about a millisecond per comment in Django's template engine (every
 include, ``{% url %}`` and date filter re-resolved per node). The same markup
 built here with plain string joins costs a few microseconds, so a page's time
-no longer grows with the template machinery. Templates call it through the
-``{% comment_thread %}`` family of tags in ``trekboard.templatetags.trekboard``.
+no longer grows with the template machinery. It draws ``comments.display.ShownComment``
+objects (the row and what this reader may see and do) and runs no query.
+Templates call it through the ``{% comment_threads %}`` family of tags in
+``comments.templatetags.comment_markup``.
 
 Everything from a person is escaped here (names, usernames); ``body_html`` is
 the sanitized HTML stored when the comment was written, printed as it is.
@@ -28,6 +30,7 @@ from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.timesince import timesince
 
+from comments.display import ShownComment
 from comments.models import Comment
 
 _SENTINEL = 987654321
@@ -177,9 +180,10 @@ def avatar(person, size: str = "") -> str:
     )
 
 
-def _who(comment: Comment) -> str:
+def _who(node: ShownComment) -> str:
     """Whose comment this is, as a screen reader hears it in the comment's controls (escaped)."""
-    if getattr(comment, "shows_text", comment.is_visible):
+    comment = node.comment
+    if node.shows_text:
         return f"comment by {escape(comment.author.display_name)}"
     if comment.is_deleted:
         return "deleted comment"
@@ -188,7 +192,7 @@ def _who(comment: Comment) -> str:
     return "unavailable comment"
 
 
-def fold(comment: Comment) -> str:
+def fold(node: ShownComment) -> str:
     """The <summary> that folds a comment and its replies away: a control with no links inside.
 
     The header line with the author's and the permalink's links sits next to
@@ -196,12 +200,13 @@ def fold(comment: Comment) -> str:
     is unreachable or misread by screen readers (axe: nested-interactive).
     Folded, the summary is the whole line: "+ Lily Tran · 3 replies hidden".
     """
-    if getattr(comment, "shows_text", comment.is_visible):
+    comment = node.comment
+    if node.shows_text:
         label = (
             f'<span class="visually-hidden">Comment by </span>{escape(comment.author.display_name)}'
         )
     else:
-        label = _who(comment).capitalize()
+        label = _who(node).capitalize()
     below = comment.descendant_count
     note = f"{below} {_plural(below, 'reply', 'replies')} hidden" if below else "collapsed"
     return (
@@ -212,14 +217,15 @@ def fold(comment: Comment) -> str:
     )
 
 
-def meta(comment: Comment, ctx: RenderContext, *, oob: bool = False) -> str:
+def meta(node: ShownComment, ctx: RenderContext, *, oob: bool = False) -> str:
     """The header line: who, when, badges; "[deleted]" and the like when the text is hidden."""
+    comment = node.comment
     pk = comment.pk
     parts = [
         f'<header class="comment__meta" id="comment-meta-{pk}"',
         ' hx-swap-oob="true">' if oob else ">",
     ]
-    if getattr(comment, "shows_text", comment.is_visible):
+    if node.shows_text:
         author = comment.author
         name = escape(author.display_name)
         parts.append(avatar(author))
@@ -251,7 +257,7 @@ def meta(comment: Comment, ctx: RenderContext, *, oob: bool = False) -> str:
                 f'<time datetime="{edited.isoformat()}">'
                 f"{ago(comment.edited_at, ctx.now, edited)}</time></span>"
             )
-        if getattr(comment, "is_unseen", False):
+        if node.is_unseen:
             parts.append('<span class="badge badge--new">New</span>')
         if pk == ctx.pinned_id:
             parts.append(
@@ -274,11 +280,11 @@ def meta(comment: Comment, ctx: RenderContext, *, oob: bool = False) -> str:
     return "".join(parts)
 
 
-def like(comment: Comment, ctx: RenderContext, *, next_url: str = "") -> str:
-    pk = comment.pk
-    count = comment.like_count
-    if getattr(comment, "is_own", False) or not ctx.accepts_comments:
-        title = "Likes on your comment" if getattr(comment, "is_own", False) else "Likes"
+def like(node: ShownComment, ctx: RenderContext, *, next_url: str = "") -> str:
+    pk = node.comment.pk
+    count = node.comment.like_count
+    if node.is_own or not ctx.accepts_comments:
+        title = "Likes on your comment" if node.is_own else "Likes"
         return (
             f'<span class="like like--own" id="like-{pk}" title="{title}">♥ '
             f'<span class="like__count">{count}</span>'
@@ -291,7 +297,7 @@ def like(comment: Comment, ctx: RenderContext, *, next_url: str = "") -> str:
             f'title="Log in to like this comment">♥ <span class="like__count">{count}</span>'
             f'<span class="visually-hidden"> like{"" if count == 1 else "s"}</span></a>'
         )
-    liked = getattr(comment, "liked", False)
+    liked = node.liked
     url = URLS.like.format(pk=pk)
     next_value = escape(next_url or ctx.next_url or f"{ctx.return_path}#comment-{pk}")
     return "".join(
@@ -311,13 +317,14 @@ def like(comment: Comment, ctx: RenderContext, *, next_url: str = "") -> str:
     )
 
 
-def content(comment: Comment, ctx: RenderContext) -> str:
+def content(node: ShownComment, ctx: RenderContext) -> str:
     """The text, the actions row and the slot reply and flag forms open into."""
+    comment = node.comment
     pk = comment.pk
-    actions = [like(comment, ctx)]
+    actions = [like(node, ctx)]
     # Screen readers list links out of context: each action names its comment
     # ("Flag comment by Lily Tran"), the visible word first (WCAG 2.5.3).
-    who = _who(comment)
+    who = _who(node)
     when = f"{who}, {ago(comment.created_at, ctx.now)}" if comment.created_at else who
     if ctx.accepts_comments and comment.is_visible:
         reply = URLS.reply.format(pk=pk)
@@ -331,21 +338,21 @@ def content(comment: Comment, ctx: RenderContext) -> str:
         f'<a class="comment__action" href="{URLS.detail.format(pk=pk)}">'
         f'Link<span class="visually-hidden"> to {when}</span></a>'
     )
-    if getattr(comment, "editable", False):
+    if node.editable:
         edit = URLS.edit.format(pk=pk)
         actions.append(
             f'<a class="comment__action" href="{edit}" hx-get="{edit}" '
             f'hx-target="#comment-content-{pk}" hx-swap="outerHTML">'
             f'Edit<span class="visually-hidden"> {when}</span></a>'
         )
-    if getattr(comment, "deletable", False):
+    if node.deletable:
         delete = URLS.delete.format(pk=pk)
         actions.append(
             f'<a class="comment__action" href="{delete}" hx-post="{delete}" '
             'hx-confirm="Delete your comment? Replies to it stay, under “[deleted]”." '
             f'hx-target="#comment-{pk}">Delete<span class="visually-hidden"> {when}</span></a>'
         )
-    elif not getattr(comment, "is_own", False):
+    elif not node.is_own:
         flag = URLS.flag.format(pk=pk)
         actions.append(
             f'<a class="comment__action comment__action--quiet" href="{flag}" hx-get="{flag}" '
@@ -372,26 +379,27 @@ def more_replies(parent_pk: int, more: int, offset: int, ctx: RenderContext) -> 
     )
 
 
-def comment(node: Comment, ctx: RenderContext, out: list[str] | None = None) -> list[str]:
+def comment(node: ShownComment, ctx: RenderContext, out: list[str] | None = None) -> list[str]:
     """One comment and, nested inside it, the replies linked under it (``node.replies``)."""
     out = [] if out is None else out
-    pk = node.pk
-    shows_text = getattr(node, "shows_text", node.is_visible)
+    row = node.comment
+    pk = row.pk
+    shows_text = node.shows_text
     classes = ["comment"]
-    if getattr(node, "is_new", False):
+    if node.is_new:
         classes.append("comment--new")
-    if getattr(node, "is_unseen", False):
+    if node.is_unseen:
         classes.append("comment--unseen")
     if not shows_text:
         classes.append("comment--hidden")
-    if node.is_pending:
+    if row.is_pending:
         classes.append("comment--pending")
     if pk == ctx.pinned_id:
         classes.append("comment--pinned")
-    if node.is_editors_pick:
+    if row.is_editors_pick:
         classes.append("comment--pick")
     out.append(
-        f'<article class="{" ".join(classes)}" id="comment-{pk}" data-depth="{node.level}">'
+        f'<article class="{" ".join(classes)}" id="comment-{pk}" data-depth="{row.level}">'
         '<details class="comment__fold" open>'
     )
     out.append(fold(node))
@@ -399,12 +407,11 @@ def comment(node: Comment, ctx: RenderContext, out: list[str] | None = None) -> 
     if shows_text:
         out.append(content(node, ctx))
     out.append(f'<div class="comment__replies" id="replies-{pk}">')
-    for child in getattr(node, "replies", ()):
+    for child in node.replies:
         comment(child, ctx, out)
-    more = getattr(node, "more_replies", 0)
-    if more:
-        out.append(more_replies(pk, more, getattr(node, "next_offset", 0), ctx))
-    if getattr(node, "continue_thread", False):
+    if node.more_replies:
+        out.append(more_replies(pk, node.more_replies, node.next_offset, ctx))
+    if node.continue_thread:
         out.append(
             f'<a class="continue-thread" href="{URLS.detail.format(pk=pk)}">'
             "Continue this thread →</a>"
@@ -413,7 +420,7 @@ def comment(node: Comment, ctx: RenderContext, out: list[str] | None = None) -> 
     return out
 
 
-def threads(nodes, ctx: RenderContext) -> str:
+def threads(nodes: list[ShownComment], ctx: RenderContext) -> str:
     out: list[str] = []
     for node in nodes:
         comment(node, ctx, out)

@@ -7,24 +7,31 @@ each comment in the same sort, down to the visual depth cap and within
 ``COMMENT_PAGE_BUDGET`` comments. So a page costs what it shows, however big
 the discussion is; what it leaves out is one "N more replies", "Continue this
 thread" or "Load more comments" away.
+
+What a page gets is typed: ``discussion()`` returns a ``Discussion`` of
+``comments.display.ShownComment`` objects (the row, plus what this reader may
+see and do with it), and the replies fragment and a permalink get the same
+objects, so every page, fragment, feed and API draws one shape. Reads only:
+the writes a page view makes first (the visit, the remembered sort) are the
+services', called by ``comments.pages``. The moderation console's reads are
+in ``comments.queues``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import ClassVar
 
 from django.conf import settings
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, Substr
-from django.utils import timezone
+from django.db.models import Count, QuerySet, Sum
 
 from articles.models import Article
+from comments.display import ShownComment, walk
 from comments.models import ArticleVisit, Comment, CommentFlag, CommentLike, Notification
 from comments.ranking import DEFAULT_SORT, Sort, order_sql, sort_from
-from comments.services import NEW_LIMIT, can_delete, can_edit
+from comments.rules import NEW_LIMIT, can_delete, can_edit, shows_text
 
 # Shown on a page: published, or a placeholder that still holds published
 # replies, or the reader's own comment awaiting moderation. A withdrawn or
@@ -62,20 +69,6 @@ def comments_readable_by(*, user) -> QuerySet[Comment]:
     )
 
 
-def shows_text(comment: Comment, *, user) -> bool:
-    """Whether ``user`` may read ``comment``'s words: the one rule for every page.
-
-    Published comments, and the author's own comment while it waits for a
-    moderator. Removed, spam and withdrawn comments keep their text for the
-    moderators (in the admin) only: every page, fragment and email that shows
-    a comment's text asks this, or filters on ``published`` in SQL, which says
-    the same for lists of other readers' comments.
-    """
-    if comment.is_visible:
-        return True
-    return bool(user.is_authenticated and comment.author_id == user.pk and comment.is_pending)
-
-
 def flag_by(*, comment: Comment, user) -> CommentFlag | None:
     """The flag ``user`` put on ``comment``, if any (shown to them on its page)."""
     return CommentFlag.objects.filter(comment=comment, user=user).first()
@@ -98,7 +91,7 @@ def sort_for(*, request_value: str | None, user) -> Sort:
 
 @dataclass
 class _Loaded:
-    tops: list[Comment]
+    tops: list[ShownComment]
     has_more: bool
     total: int | None  # of the first level, when asked for
     published_count: int | None = None  # of the article, when asked for
@@ -235,31 +228,27 @@ def _load(
     author_model = Comment._meta.get_field("author").related_model
     author_field = Comment._meta.get_field("author")
     split = 5 + len(comment_names)
-    by_id: dict[int, Comment] = {}
+    by_id: dict[int, ShownComment] = {}
     meta: dict[int, tuple[int | None, int, int]] = {}
     db = connection.alias
     for row in rows:
-        node = Comment.from_db(db, comment_names, row[5:split])
-        node.liked = row[4]
-        author_field.set_cached_value(node, author_model.from_db(db, author_names, row[split:]))
-        by_id[node.pk] = node
-        meta[node.pk] = (row[0], row[1], row[2])
+        comment = Comment.from_db(db, comment_names, row[5:split])
+        author_field.set_cached_value(comment, author_model.from_db(db, author_names, row[split:]))
+        by_id[comment.pk] = ShownComment(comment, liked=row[4])
+        meta[comment.pk] = (row[0], row[1], row[2])
     first_total = None
 
-    children: dict[int, list[tuple[int, Comment]]] = {}
-    tops: list[tuple[int, Comment]] = []
+    children: dict[int, list[tuple[int, ShownComment]]] = {}
+    tops: list[tuple[int, ShownComment]] = []
     for pk, (parent_id, rank, siblings) in meta.items():
         node = by_id[pk]
-        node.replies = []
-        node.more_replies = 0
-        node.continue_thread = False
         if parent_id is None:
             tops.append((rank, node))
             first_total = siblings
         else:
             children.setdefault(parent_id, []).append((rank, node))
 
-    def attach(node: Comment) -> None:
+    def attach(node: ShownComment) -> None:
         kids = sorted(children.get(node.pk, []), key=lambda pair: pair[0])
         # The budget may cut a level anywhere; keep each parent's replies a
         # prefix of its sort order so that "N more replies" continues exactly.
@@ -271,7 +260,7 @@ def _load(
         node.next_offset = len(node.replies)
         if kids:
             node.more_replies = meta[kids[0][1].pk][2] - len(node.replies)
-        if not node.replies and node.descendant_count:
+        if not node.replies and node.comment.descendant_count:
             # Past the depth cap, or the budget ran out before its replies.
             node.continue_thread = True
 
@@ -286,43 +275,48 @@ def _load(
     )
 
 
-def walk(nodes: list[Comment]):
-    """Every comment in these trees, parents before their replies."""
-    for node in nodes:
-        yield node
-        yield from walk(getattr(node, "replies", []))
-
-
 def for_reader(
-    comments: list[Comment], *, user, since: datetime | None = None, fresh: bool = False
-) -> list[Comment]:
-    """Mark what each comment shows this reader: liked, editable, new since their last visit.
+    nodes: list[ShownComment], *, user, since: datetime | None = None
+) -> list[ShownComment]:
+    """Mark what each comment shows this reader: its text or a placeholder, their buttons, "New".
 
-    Comments a page loaded already know whether this reader liked them; for any
-    others, one query for the reader's likes among them, however many there are
-    (none for ``fresh`` comments, written in this request: nobody has liked them yet).
+    ``since``: the reader's previous visit; comments by others after it are unseen.
     """
-    nodes = list(walk(comments))
-    unknown = [node.pk for node in nodes if not hasattr(node, "liked")]
-    liked: set[int] = set()
-    if user.is_authenticated and unknown and not fresh:
-        liked = set(
-            CommentLike.objects.filter(user=user, comment_id__in=unknown).values_list(
-                "comment_id", flat=True
-            )
-        )
-    for comment in nodes:
-        own = user.is_authenticated and comment.author_id == user.pk
-        comment.is_own = own
-        comment.shows_text = shows_text(comment, user=user)
-        if not hasattr(comment, "liked"):
-            comment.liked = comment.pk in liked
-        comment.editable = can_edit(comment, user)
-        comment.deletable = can_delete(comment, user)
-        comment.is_unseen = bool(
+    signed_in = user.is_authenticated
+    for node in walk(nodes):
+        comment = node.comment
+        own = signed_in and comment.author_id == user.pk
+        node.is_own = own
+        node.shows_text = shows_text(comment, user=user)
+        node.editable = can_edit(comment, user)
+        node.deletable = can_delete(comment, user)
+        node.is_unseen = bool(
             since and not own and comment.is_visible and comment.created_at > since
         )
-    return comments
+    return nodes
+
+
+def shown(
+    comment: Comment,
+    *,
+    user,
+    liked: bool | None = None,
+    fresh: bool = False,
+    since: datetime | None = None,
+) -> ShownComment:
+    """One comment on its own (just posted or changed, a permalink's focus), as ``user`` sees it.
+
+    Whether the reader liked it costs a query unless the caller knows
+    (``liked``), the reader is anonymous, or it was written in this request
+    (``fresh``: nobody has liked it yet).
+    """
+    if liked is None:
+        liked = bool(
+            user.is_authenticated
+            and not fresh
+            and CommentLike.objects.filter(user=user, comment=comment).exists()
+        )
+    return for_reader([ShownComment(comment, liked=liked)], user=user, since=since)[0]
 
 
 @dataclass(frozen=True)
@@ -365,7 +359,7 @@ def previous_visit(*, user, article: Article) -> datetime | None:
 
 @dataclass(frozen=True)
 class ThreadPage:
-    threads: list[Comment]
+    threads: list[ShownComment]
     sort: Sort
     page: int
     has_next: bool
@@ -403,8 +397,77 @@ def thread_page(*, article: Article, sort: Sort, page: int, user) -> ThreadPage:
 
 
 @dataclass(frozen=True)
+class Discussion:
+    """An article's discussion as one reader sees one page of it: what every view of it draws.
+
+    The article page, the "Load more comments" and re-sort fragments (and the
+    feeds and API to come) all start from this. ``comment_count``,
+    ``new_since`` and ``first_new_on_page`` belong to the discussion's head,
+    read only when ``head`` was asked for (None otherwise).
+    """
+
+    article: Article
+    threads: list[ShownComment]
+    sort: Sort
+    page: int
+    has_next: bool
+    comment_count: int | None = None
+    new_since: NewSince | None = None
+    first_new_on_page: bool = False
+    sorts: ClassVar[type[Sort]] = Sort
+
+    @property
+    def next_page(self) -> int:
+        return self.page + 1
+
+
+def discussion(
+    *,
+    article: Article,
+    reader,
+    sort: Sort,
+    page: int = 1,
+    since: datetime | None = None,
+    visit=None,
+    head: bool = True,
+) -> Discussion:
+    """One page of an article's discussion for ``reader``, marked for them.
+
+    ``since`` is the reader's previous visit (comments after it are "New");
+    ``visit``, when the caller just recorded one (``services.article_visit_record``),
+    already counted what is new, so the head costs no query of its own.
+    """
+    loaded = thread_page(article=article, sort=sort, page=page, user=reader)
+    for_reader(loaded.threads, user=reader, since=since)
+    if not head:
+        return Discussion(
+            article=article,
+            threads=loaded.threads,
+            sort=sort,
+            page=page,
+            has_next=loaded.has_next,
+        )
+    if visit is not None:
+        new = NewSince.from_visit(visit)
+    else:
+        new = new_since(article=article, user=reader, since=since)
+    count = loaded.comment_count
+    return Discussion(
+        article=article,
+        threads=loaded.threads,
+        sort=sort,
+        page=page,
+        has_next=loaded.has_next,
+        comment_count=count if count is not None else comment_count(article=article),
+        new_since=new,
+        first_new_on_page=new.first is not None
+        and any(node.pk == new.first.pk for node in walk(loaded.threads)),
+    )
+
+
+@dataclass(frozen=True)
 class ReplyPage:
-    replies: list[Comment]
+    replies: list[ShownComment]
     offset: int
     more: int  # replies after this batch
 
@@ -428,22 +491,33 @@ def reply_page(*, parent: Comment, sort: Sort, offset: int, base_level: int, use
 
 @dataclass(frozen=True)
 class CommentContext:
-    comment: Comment  # with its first replies linked
+    comment: ShownComment  # with its first replies linked
     ancestors: list[Comment]
     replies: ReplyPage
 
 
 def comment_context(*, comment: Comment, sort: Sort, user, offset: int = 0) -> CommentContext:
-    """A comment with the chain of comments it answers and a page of its replies."""
+    """A permalink's focus with the chain of comments it answers and a page of its replies.
+
+    The replies' likes come with them; the focus's own is one more query for a
+    signed-in reader.
+    """
     ancestors = list(comment.get_ancestors().select_related("author"))
     replies = reply_page(
         parent=comment, sort=sort, offset=offset, base_level=comment.level, user=user
     )
-    comment.replies = replies.replies
-    comment.more_replies = replies.more
-    comment.next_offset = replies.offset
-    comment.continue_thread = False
-    return CommentContext(comment=comment, ancestors=ancestors, replies=replies)
+    since = previous_visit(user=user, article=comment.article)
+    focus = ShownComment(
+        comment,
+        replies=replies.replies,
+        more_replies=replies.more,
+        next_offset=replies.offset,
+    )
+    focus.liked = bool(
+        user.is_authenticated and CommentLike.objects.filter(user=user, comment=comment).exists()
+    )
+    for_reader([focus], user=user, since=since)
+    return CommentContext(comment=focus, ancestors=ancestors, replies=replies)
 
 
 @dataclass(frozen=True)
@@ -505,82 +579,4 @@ def inbox(*, user) -> QuerySet[Notification]:
         )
         .select_related("comment__author", "comment__article")
         .order_by("-created_at", "-pk")
-    )
-
-
-# --- Moderation queues (read by the admin console) ---------------------------
-
-Status = Comment.Status
-
-RECENT = timedelta(hours=24)
-
-# (parameter value, label) in the order moderators work them.
-QUEUES = [
-    ("pending", "Pending"),
-    ("flagged", "Flagged"),
-    ("recent", "Recent 24h"),
-    ("removed", "Removed"),
-    ("spam", "Spam"),
-]
-
-
-def _has_open_flags() -> Exists:
-    return Exists(CommentFlag.objects.filter(comment=OuterRef("pk"), dismissed_at=None))
-
-
-def queue_condition(queue: str) -> Q:
-    """Which comments a queue holds; the filter and the counts above the list share it."""
-    if queue == "pending":
-        return Q(status=Status.PENDING)
-    if queue == "flagged":
-        # Flags on a comment that is already removed or spam need no more work.
-        return Q(_has_open_flags(), status__in=[Status.PUBLISHED, Status.PENDING])
-    if queue == "recent":
-        return Q(created_at__gte=timezone.now() - RECENT)
-    if queue == "removed":
-        return Q(status=Status.REMOVED)
-    if queue == "spam":
-        return Q(status=Status.SPAM)
-    raise ValueError(f"Unknown queue {queue!r}")
-
-
-def queue_counts() -> dict[str, int]:
-    """How many comments wait in each queue, in one aggregate query."""
-    return Comment.objects.aggregate(
-        **{key: Count("pk", filter=queue_condition(key)) for key, _ in QUEUES}
-    )
-
-
-def subquery_count(queryset: QuerySet, group_by: str) -> Coalesce:
-    """COUNT(*) of a correlated queryset as a column of the outer query (0 when none)."""
-    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted), 0)
-
-
-def with_moderation_context(queryset: QuerySet) -> QuerySet:
-    """Comments with what a moderator judges them by, in the same query.
-
-    flag_count and flag_reasons (the comment's open flags), parent_excerpt, and the
-    author's record: author_comment_count, author_removed_count (removed or
-    spam) and author_flag_count (flags on any of their comments).
-    """
-    flags = CommentFlag.objects.filter(comment=OuterRef("pk"), dismissed_at=None)
-    by_author = Comment.objects.filter(author=OuterRef("author_id"))
-    return (
-        queryset.select_related("author", "article")
-        # The listing never shows an article's or a profile's text.
-        .defer("article__body", "article__body_html", "article__standfirst", "author__bio")
-        .annotate(
-            flag_count=subquery_count(flags, "comment"),
-            flag_reasons=ArraySubquery(flags.order_by("reason").values("reason")),
-            parent_excerpt=Substr("parent__body", 1, 120),
-            author_comment_count=subquery_count(by_author, "author"),
-            author_removed_count=subquery_count(
-                by_author.filter(status__in=[Status.REMOVED, Status.SPAM]), "author"
-            ),
-            author_flag_count=subquery_count(
-                CommentFlag.objects.filter(comment__author=OuterRef("author_id")),
-                "comment__author",
-            ),
-        )
     )

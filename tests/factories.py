@@ -19,8 +19,8 @@ from factory.django import DjangoModelFactory
 
 from articles.models import Article, Tag
 from articles.services import article_save
-from comments.models import Comment
-from comments.services import comment_create
+from comments.models import Comment, WordRule
+from comments.services import comment_create, word_rule_save
 
 PASSWORD = "pw-Trekboard-123"
 
@@ -100,3 +100,30 @@ class CommentFactory(DjangoModelFactory):
     def _create(cls, model_class: type[Comment], *args: Any, **kwargs: Any) -> Comment:
         # The service is the only writer: it validates, locks and places the node.
         return comment_create(**kwargs)
+
+
+class WordRuleFactory(DjangoModelFactory):
+    """A word rule, listed through ``word_rule_save`` so screening sees it at once.
+
+    Get-or-create by phrase, as ``WordRule.objects.get_or_create`` was: a
+    phrase already listed is returned as it is. The actor is a new superuser
+    unless ``actor=`` names one.
+    """
+
+    phrase = factory.Sequence(lambda n: f"word{n}")
+    action = WordRule.Action.HOLD
+
+    class Meta:
+        model = WordRule
+
+    @classmethod
+    def _create(
+        cls, model_class: type[WordRule], *args: Any, actor: Any = None, **kwargs: Any
+    ) -> WordRule:
+        rule = model_class(*args, **kwargs)
+        rule.clean()  # the phrase as it is listed: "  Red Shirt " is "red shirt"
+        listed = model_class.objects.filter(phrase=rule.phrase).first()
+        if listed is not None:
+            return listed
+        actor = actor or UserFactory(is_staff=True, is_superuser=True)
+        return word_rule_save(rule=rule, actor=actor)

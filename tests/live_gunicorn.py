@@ -11,27 +11,16 @@ from __future__ import annotations
 import http.client
 import os
 import secrets
-import signal
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
-import time
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from django.db import connection
 from django.test import Client
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from trekboard import dev
+from trekboard.dev import free_port
 
 
 def database_url(*, port: int | None = None, name: str | None = None) -> str:
@@ -60,8 +49,8 @@ def database_address() -> tuple[str, int] | str:
     return f"{host}/.s.PGSQL.{port}" if host.startswith("/") else (host, port)
 
 
-class Gunicorn:
-    """``gunicorn trekboard.wsgi`` on a free port; stopped (SIGTERM) on exit.
+class Gunicorn(dev.Gunicorn):
+    """``gunicorn trekboard.wsgi`` on a free port, on this test's database; stopped on exit.
 
     ``make_run=True`` starts the gunicorn ``make run`` starts, with its command
     line and environment (trekboard/dev.py: workers, backlog, reload, the
@@ -76,23 +65,18 @@ class Gunicorn:
         make_run: bool = False,
         **env: str,
     ) -> None:
-        self.port = free_port()
-        self.workers = workers
-        self.make_run = make_run
+        port = free_port()
         passed_on = {
             k: v
             for k, v in os.environ.items()
             if k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}
         }
         if make_run:
-            from trekboard import dev
-
-            self.workers = dev.WORKERS
             unset = {"RATE_LIMITS", "SITE_URL", "PORT", "TREKBOARD_ENV", "LOG_LEVEL"}
-            self.env = dev.server_environment(
-                self.port, {k: v for k, v in passed_on.items() if k not in unset}
+            environment = dev.server_environment(
+                port, {k: v for k, v in passed_on.items() if k not in unset}
             )
-            self.env.update(
+            environment.update(
                 {
                     "DATABASE_URL": database_url(port=db_port),
                     # Cached pages would outlive this test's database in a shared Redis.
@@ -100,9 +84,10 @@ class Gunicorn:
                     **env,
                 }
             )
+            workers, options = dev.WORKERS, dev.MAKE_RUN_OPTIONS
         else:
-            self.env = passed_on
-            self.env.update(
+            environment = passed_on
+            environment.update(
                 {
                     "DATABASE_URL": database_url(port=db_port),
                     "TREKBOARD_ENV": "development",
@@ -115,65 +100,8 @@ class Gunicorn:
                     **env,
                 }
             )
-        self.log = tempfile.NamedTemporaryFile(prefix="trekboard-gunicorn-", suffix=".log")
-        self.process: subprocess.Popen | None = None
-
-    def command(self) -> list[str]:
-        if self.make_run:
-            from trekboard import dev
-
-            return dev.gunicorn_command(self.port)
-        gunicorn = Path(sys.executable).with_name("gunicorn")
-        return [
-            str(gunicorn),
-            "trekboard.wsgi",
-            "--workers",
-            str(self.workers),
-            "--threads",
-            "1",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--timeout",
-            "60",
-        ]
-
-    def __enter__(self) -> Gunicorn:
-        self.process = subprocess.Popen(
-            self.command(), cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log
-        )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def _wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited at start:\n{self.output()}")
-            try:
-                if request(self.port, "GET", "/healthz").status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer /healthz in {timeout:.0f} s:\n{self.output()}")
-
-    def output(self) -> str:
-        self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
+            options = ("--threads", "1", "--timeout", "60")
+        super().__init__(env=environment, workers=workers, options=options, port=port)
 
 
 class Answer:

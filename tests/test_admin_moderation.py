@@ -1056,13 +1056,12 @@ def test_word_rules_record_who_added_them_and_audit_every_change(moderator_clien
 
 
 def test_a_word_rule_differing_only_in_case_is_refused_politely(moderator_client):
-    WordRule.objects.create(phrase="tribble")
-    response = moderator_client.post(
-        reverse("admin:comments_wordrule_add"), {"phrase": "  Tribble ", "action": "block"}
-    )
+    add = reverse("admin:comments_wordrule_add")
+    assert moderator_client.post(add, {"phrase": "tribble", "action": "hold"}).status_code == 302
+    response = moderator_client.post(add, {"phrase": "  Tribble ", "action": "block"})
     assert "Word rule with this Phrase already exists." in html(response)
     assert WordRule.objects.count() == 1
-    assert not AuditEntry.objects.exists()
+    assert AuditEntry.objects.count() == 1  # the first add's, nothing for the refused one
 
 
 def test_word_rules_bulk_delete_is_audited_per_rule(moderator_client):

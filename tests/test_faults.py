@@ -27,7 +27,7 @@ from django.urls import reverse
 
 from articles.models import Article
 from comments.models import Comment
-from comments.services import LOCK_NAMESPACE_TREE
+from comments.tree.locks import LOCK_NAMESPACE_TREE
 from tests.factories import PASSWORD, ArticleFactory, CommentFactory, UserFactory
 from tests.helpers import assert_trees_valid
 from tests.live_gunicorn import Gunicorn, Reader, Relay, database_address, free_port, request

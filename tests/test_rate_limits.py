@@ -31,7 +31,8 @@ from comments.models import Comment, CommentFlag, CommentLike
 from tests.factories import PASSWORD, CommentFactory, UserFactory
 from tests.helpers import manage_py
 from trekboard import ratelimits
-from trekboard.ratelimits import DEFAULT_RATES, client_ip, parse_rate_limits, wait_text
+from trekboard.addresses import client_network
+from trekboard.ratelimits import DEFAULT_RATES, parse_rate_limits, wait_text
 
 ROOT = Path(__file__).resolve().parent.parent
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -327,18 +328,18 @@ def _request(**meta) -> HttpRequest:
 
 def test_address_is_the_connections_unless_proxies_are_trusted(settings):
     request = _request(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.5")
-    assert client_ip(request) == "10.0.0.2"
+    assert client_network(request) == "10.0.0.2"
     settings.TRUSTED_PROXY_COUNT = 1
-    assert client_ip(request) == "203.0.113.5"
+    assert client_network(request) == "203.0.113.5"
     settings.TRUSTED_PROXY_COUNT = 2
-    assert client_ip(request) == "1.1.1.1"
+    assert client_network(request) == "1.1.1.1"
     settings.TRUSTED_PROXY_COUNT = 3  # fewer entries than proxies: not through them
-    assert client_ip(request) == "10.0.0.2"
+    assert client_network(request) == "10.0.0.2"
 
 
 def test_ipv6_readers_are_counted_per_64_and_no_address_is_no_ip_limit():
-    assert client_ip(_request(REMOTE_ADDR="2001:db8:1:2:aaaa::1")) == "2001:db8:1:2::"
-    assert client_ip(_request(REMOTE_ADDR="")) is None
+    assert client_network(_request(REMOTE_ADDR="2001:db8:1:2:aaaa::1")) == "2001:db8:1:2::"
+    assert client_network(_request(REMOTE_ADDR="")) is None
 
 
 @pytest.mark.parametrize(

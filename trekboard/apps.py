@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class TrekboardConfig(AppConfig):
-    """The project package as an app: shared templatetags and the cache-table migration."""
+    """The project package as an app: for the cache-table migration."""
 
     name = "trekboard"
     verbose_name = "Trekboard"

@@ -58,8 +58,6 @@ from django.http import HttpRequest, HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
 
-from comments.pagecache import accepts_gzip
-
 # Text formats worth compressing: HTML, CSS, JavaScript, JSON, XML, SVG, plain text.
 COMPRESSIBLE_TYPES = re.compile(
     r"^\s*(?:text/|image/svg\+xml|application/"
@@ -111,3 +109,24 @@ class CompressionMiddleware(GZipMiddleware):
             # Ranges would count bytes of the plain file, not of what is sent.
             del response["Accept-Ranges"]
         return response
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip ("gzip;q=0" refuses it, RFC 9110 12.5.3)."""
+    named = wildcard = None
+    for item in accept_encoding.split(","):
+        coding, *params = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0  # unreadable: the plain page is never wrong
+        coding = coding.lower()
+        if coding in ("gzip", "x-gzip"):
+            named = bool(named) or weight > 0
+        elif coding == "*":
+            wildcard = weight > 0
+    return named if named is not None else bool(wildcard)

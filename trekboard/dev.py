@@ -4,6 +4,8 @@
 http://127.0.0.1:$PORT with gunicorn until Ctrl-C (or SIGTERM, or SIGHUP when
 the terminal closes), then stop the embedded database.
 ``python -m trekboard.dev test [pytest args]``: the whole suite, then stop it.
+``Gunicorn``: the same server started in the background, for the tests and
+benches that need real HTTP.
 
 Each step runs in its own process (as a reader would type them), so the
 embedded PostgreSQL is started by the first one and joined by the rest.
@@ -18,12 +20,15 @@ in the listen backlog: readers are slowed down, never refused.
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,31 +47,47 @@ TIMEOUT = 60
 RELOAD_EXTRA = ["templates/**/*.html"]
 
 
-def gunicorn_command(port: int | str, *, host: str = "127.0.0.1") -> list[str]:
-    """The gunicorn that ``make run`` starts (the tests start the very same one)."""
+MAKE_RUN_OPTIONS = (
+    "--backlog",
+    str(BACKLOG),
+    "--timeout",
+    str(TIMEOUT),
+    "--graceful-timeout",
+    "5",
+    "--reload",
+    *(arg for pattern in RELOAD_EXTRA for arg in ("--reload-extra-file", pattern)),
+    # gunicorn's start-up, worker and reloader lines stay quiet (errors still
+    # show); one line per request, as runserver printed.
+    "--log-level",
+    "error",
+    "--access-logfile",
+    "-",
+    "--access-logformat",
+    '%(t)s "%(r)s" %(s)s %(b)s',
+)
+
+
+def gunicorn_command(
+    port: int | str,
+    *,
+    host: str = "127.0.0.1",
+    workers: int = WORKERS,
+    options: Sequence[str] = MAKE_RUN_OPTIONS,
+) -> list[str]:
+    """The gunicorn that ``make run`` starts; the tests start the very same one.
+
+    ``workers`` and ``options`` give the lighter servers of the other tests and
+    the benches.
+    """
+    gunicorn = Path(sys.executable).with_name("gunicorn")
     return [
-        str(Path(sys.executable).with_name("gunicorn")),
+        str(gunicorn) if gunicorn.exists() else "gunicorn",
         "trekboard.wsgi",
         "--bind",
         f"{host}:{port}",
         "--workers",
-        str(WORKERS),
-        "--backlog",
-        str(BACKLOG),
-        "--timeout",
-        str(TIMEOUT),
-        "--graceful-timeout",
-        "5",
-        "--reload",
-        *(arg for pattern in RELOAD_EXTRA for arg in ("--reload-extra-file", pattern)),
-        # gunicorn's start-up, worker and reloader lines stay quiet (errors still
-        # show); one line per request, as runserver printed.
-        "--log-level",
-        "error",
-        "--access-logfile",
-        "-",
-        "--access-logformat",
-        '%(t)s "%(r)s" %(s)s %(b)s',
+        str(workers),
+        *options,
     ]
 
 
@@ -76,6 +97,95 @@ def server_environment(port: int | str, environ: dict[str, str] | None = None) -
     env["PORT"] = str(port)
     env.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
     return env
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Gunicorn:
+    """``gunicorn trekboard.wsgi`` in the background on 127.0.0.1, for tests and benches.
+
+    Entering starts it with ``env`` (its output kept in a temporary file, see
+    ``output()``) and returns once ``/healthz`` answers 200, so the database
+    is reachable too; leaving stops it with SIGTERM, gunicorn's graceful stop,
+    and kills it if it is still running 30 s later.
+    """
+
+    def __init__(
+        self,
+        *,
+        env: dict[str, str],
+        workers: int,
+        options: Sequence[str] = (),
+        port: int | None = None,
+        log_prefix: str = "trekboard-gunicorn-",
+    ) -> None:
+        self.port = port or free_port()
+        self.workers = workers
+        self.options = options
+        self.env = env  # may still be changed before the server starts
+        self.log = tempfile.NamedTemporaryFile(prefix=log_prefix, suffix=".log")
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        return gunicorn_command(self.port, workers=self.workers, options=self.options)
+
+    def __enter__(self) -> Gunicorn:
+        self.process = subprocess.Popen(
+            self.command(), cwd=ROOT, env=self.env, stdout=self.log, stderr=self.log
+        )
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited at start:\n{self.output()}")
+            try:
+                if _healthz_status(self.port) == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer /healthz in {timeout:.0f} s:\n{self.output()}")
+
+    def output(self) -> str:
+        """What gunicorn printed so far (its errors, and the app's log lines)."""
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def _healthz_status(port: int) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", "/healthz")
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
 
 
 def _embedded() -> bool:

@@ -15,16 +15,16 @@ django-ratelimit is used as a library, not as an installed app: its system check
 refuses the database cache for that non-atomic increment, and the database
 cache is our deliberate default when ``REDIS_URL`` is unset.
 
-A refusal is a 429 with ``Retry-After`` that says how long to wait, and it never
-loses what the reader typed: a comment or flag form comes back with the text in
-it, as a validation error does. This module is imported by the settings, so it
-imports models and forms only inside the functions that need them.
+A refusal is a 429 with ``Retry-After`` that says how long to wait. A view can
+answer it its own way (``respond=``): the comment and flag forms come back with
+the text in them, as a validation error does (``comments.views.responses``).
+Addresses, behind proxies too, come from ``trekboard.addresses``. This module
+is imported by the settings, so it imports no models.
 """
 
 from __future__ import annotations
 
 import functools
-import ipaddress
 import logging
 import re
 import time
@@ -36,9 +36,10 @@ from django.conf import settings
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django_htmx.http import reswap, retarget
 from django_ratelimit.core import get_usage
+
+from trekboard.addresses import client_network
+from trekboard.responses import fragment_or_page
 
 logger = logging.getLogger(__name__)
 
@@ -136,37 +137,6 @@ def _split(rate: str) -> tuple[int, int]:
     return int(match["count"]), int(match["multiplier"] or 1) * _SECONDS[match["unit"]]
 
 
-def reader_address(request: HttpRequest) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The reader's own address (None for a Unix socket or garbage).
-
-    Behind ``TRUSTED_PROXY_COUNT`` reverse proxies that each append to
-    X-Forwarded-For, the reader is the entry the outermost of them appended;
-    entries further left are whatever the client sent, so never trusted.
-    """
-    address = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        forwarded = [
-            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        ]
-        if len(forwarded) >= proxies:
-            address = forwarded[-proxies]
-    try:
-        return ipaddress.ip_address(address)
-    except ValueError:
-        return None
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The reader's address as one network, for counting: an IPv6 reader controls a whole /64."""
-    ip = reader_address(request)
-    if ip is None:
-        # A Unix socket has no address; per-account limits still apply.
-        return None
-    prefix = 64 if ip.version == 6 else 32
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
-
-
 def _account(request: HttpRequest, action: str) -> str | None:
     """Whose attempts these are: the username tried for a login, the address an email
     goes to, else the reader."""
@@ -217,7 +187,7 @@ def hit(request: HttpRequest, action: str) -> Limited | None:
         return None
     count, period = _split(rate)
     counters = [
-        (f"{action}:ip", client_ip(request), count * IP_MULTIPLIER),
+        (f"{action}:ip", client_network(request), count * IP_MULTIPLIER),
         (f"{action}:account", _account(request, action), count),
     ]
     waits = []
@@ -304,7 +274,7 @@ def rate_limit(action: str, *, respond: Respond | None = None) -> Callable:
     return decorator
 
 
-def _with_retry_after(response: HttpResponse, limited: Limited) -> HttpResponse:
+def with_retry_after(response: HttpResponse, limited: Limited) -> HttpResponse:
     response["Retry-After"] = str(limited.retry_after)
     return response
 
@@ -315,54 +285,5 @@ def _with_retry_after(response: HttpResponse, limited: Limited) -> HttpResponse:
 def too_many_requests(request: HttpRequest, limited: Limited, *args, **kwargs) -> HttpResponse:
     """The 429 page, or for htmx just its sentence, swapped into the request's target."""
     context = {"message": limited.message, "action": limited.action}
-    if request.htmx:
-        response = render(request, "comments/_refusal.html", context, status=429)
-    else:
-        response = render(request, "429.html", context, status=429)
-    return _with_retry_after(response, limited)
-
-
-def comment_form_limited(
-    request: HttpRequest, limited: Limited, slug: str | None = None, pk: int | None = None
-) -> HttpResponse:
-    """The comment or reply form again, with their text and the wait, as a 429.
-
-    Mirrors a validation error in ``comments.views._post``: the form fragment
-    for htmx (it replaces itself), else the form's own page.
-    """
-    from articles.models import Article
-    from comments.forms import CommentForm
-    from comments.selectors import comments_readable_by
-
-    if pk is not None:
-        parent = get_object_or_404(comments_readable_by(user=request.user), pk=pk)
-        article = parent.article
-    else:
-        parent = None
-        article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug)
-    form = CommentForm(request.POST)
-    form.add_error(None, limited.message)
-    context = {"article": article, "parent": parent, "form": form}
-    template = "comments/_form.html" if request.htmx else "comments/comment_form.html"
-    return _with_retry_after(render(request, template, context, status=429), limited)
-
-
-def flag_form_limited(request: HttpRequest, limited: Limited, pk: int) -> HttpResponse:
-    """The flag form again, reason and text kept, with the wait, as a 429."""
-    from comments.forms import FlagForm
-    from comments.selectors import comments_readable_by
-
-    comment = get_object_or_404(comments_readable_by(user=request.user), pk=pk)
-    form = FlagForm(request.POST)
-    form.add_error(None, limited.message)
-    context = {"article": comment.article, "comment": comment, "form": form}
-    template = "comments/_flag_form.html" if request.htmx else "comments/comment_flag.html"
-    return _with_retry_after(render(request, template, context, status=429), limited)
-
-
-def like_limited(request: HttpRequest, limited: Limited, pk: int) -> HttpResponse:
-    """For htmx, the wait in the comment's reply slot, so its like button stays; else the page."""
-    if not request.htmx:
-        return too_many_requests(request, limited)
-    response = render(request, "comments/_refusal.html", {"message": limited.message}, status=429)
-    return _with_retry_after(reswap(retarget(response, f"#reply-slot-{pk}"), "innerHTML"), limited)
+    response = fragment_or_page(request, "includes/_refusal.html", "429.html", context, status=429)
+    return with_retry_after(response, limited)

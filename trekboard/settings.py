@@ -211,7 +211,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # The same address the rate limits count (TRUSTED_PROXY_COUNT, IPv6 by /64).
-AXES_CLIENT_IP_CALLABLE = "trekboard.ratelimits.client_ip"
+AXES_CLIENT_IP_CALLABLE = "trekboard.addresses.client_network"
 # A 429 page saying how long to wait, with Retry-After (accounts/views.py).
 AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
 

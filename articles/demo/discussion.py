@@ -4,7 +4,8 @@ Planning in memory first keeps the writes simple and the timing honest. Every
 comment gets a time after the article went up and before now, and every reply
 comes after the comment it answers. Writing the plan in time order then gives
 threads the order readers would have posted them in: each top-level comment
-takes the next tree id, and mptt appends each reply after its older siblings.
+takes the next tree id, and each reply goes after its older siblings
+(``comments.tree.placement``).
 
 Scripted threads start early, as a post's liveliest conversations do; "late"
 ones start a set time before the demo is loaded, so a fresh site has a

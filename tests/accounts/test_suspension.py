@@ -12,10 +12,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import suspension
 from accounts.models import User
 from comments import services
 from comments.models import AuditEntry, Comment, CommentFlag, CommentLike, WordRule
-from tests.factories import CommentFactory, UserFactory
+from tests.factories import CommentFactory, UserFactory, WordRuleFactory
 from tests.helpers import assert_trees_valid, comment_block, comment_ids
 
 pytestmark = pytest.mark.django_db
@@ -49,13 +50,13 @@ def until():
 
 @pytest.fixture
 def suspended(user, moderator, until) -> User:
-    services.user_suspend(user=user, actor=moderator, until=until, reason=REASON)
+    suspension.user_suspend(user=user, actor=moderator, until=until, reason=REASON)
     return fresh(user)
 
 
 @pytest.fixture
 def banned(user, moderator) -> User:
-    services.user_suspend(user=user, actor=moderator, until=None, reason=REASON)
+    suspension.user_suspend(user=user, actor=moderator, until=None, reason=REASON)
     return fresh(user)
 
 
@@ -173,7 +174,7 @@ def test_suspension_ends_by_itself(suspended, article, until):
 
 def test_suspension_keeps_earlier_comments_visible(user, moderator, article, client):
     comment = CommentFactory(article=article, author=user, body="Said before")
-    services.user_suspend(user=user, actor=moderator, until=in_three_days(), reason=REASON)
+    suspension.user_suspend(user=user, actor=moderator, until=in_three_days(), reason=REASON)
     assert "Said before" in comment_block(
         client.get(article.get_absolute_url()).content.decode(), comment.pk
     )
@@ -185,7 +186,7 @@ def test_suspension_keeps_earlier_comments_visible(user, moderator, article, cli
 @pytest.mark.parametrize("block", ["suspended", "banned"])
 def test_reinstate_lifts_it(block, request, article, moderator):
     reader = request.getfixturevalue(block)
-    services.user_reinstate(user=reader, actor=moderator)
+    suspension.user_reinstate(user=reader, actor=moderator)
     reader = fresh(reader)
     assert (reader.banned, reader.suspended_until, reader.moderation_reason) == (False, None, "")
     assert reader.posting_block_reason() is None
@@ -206,14 +207,14 @@ def test_reinstate_lifts_it(block, request, article, moderator):
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_suspension_needs_a_reason(reason, user, moderator):
     with pytest.raises(ValidationError, match="reason"):
-        services.user_suspend(user=user, actor=moderator, until=in_three_days(), reason=reason)
+        suspension.user_suspend(user=user, actor=moderator, until=in_three_days(), reason=reason)
     assert fresh(user).posting_block_reason() is None
     assert not AuditEntry.objects.exists()
 
 
 def test_suspension_must_end_in_the_future(user, moderator):
     with pytest.raises(ValidationError, match="future"):
-        services.user_suspend(
+        suspension.user_suspend(
             user=user, actor=moderator, until=timezone.now() - timedelta(hours=1), reason=REASON
         )
     assert fresh(user).posting_block_reason() is None
@@ -223,7 +224,7 @@ def test_suspension_must_end_in_the_future(user, moderator):
 def test_no_one_suspends_themselves_or_a_superuser(moderator, superuser):
     for target in [moderator, superuser]:
         with pytest.raises(ValidationError, match="yourself or a superuser"):
-            services.user_suspend(user=target, actor=moderator, until=None, reason=REASON)
+            suspension.user_suspend(user=target, actor=moderator, until=None, reason=REASON)
         assert fresh(target).posting_block_reason() is None
     assert not AuditEntry.objects.exists()
 
@@ -232,7 +233,7 @@ def test_no_one_suspends_themselves_or_a_superuser(moderator, superuser):
 def test_only_moderators_suspend(who, user, other_user, editor):
     actor = {"reader": other_user, "editor": editor, "anonymous": AnonymousUser()}[who]
     with pytest.raises(PermissionDenied):
-        services.user_suspend(user=user, actor=actor, until=None, reason=REASON)
+        suspension.user_suspend(user=user, actor=actor, until=None, reason=REASON)
     with pytest.raises(PermissionDenied):
         services.user_remove_all_comments(user=user, actor=actor, reason=REASON)
     assert fresh(user).posting_block_reason() is None
@@ -245,7 +246,7 @@ def test_only_moderators_suspend(who, user, other_user, editor):
 def spammer_work(article, moderator) -> dict[str, Comment]:
     """A spammer's published thread, reply and pending comment, one withdrawn, and others'."""
     spammer = UserFactory(username="ferengi")
-    WordRule.objects.create(phrase="latinum", action=WordRule.Action.HOLD)
+    WordRuleFactory(phrase="latinum", action=WordRule.Action.HOLD)
     bystander = UserFactory(username="odo")
     top = CommentFactory(article=article, author=spammer, body="Buy now")
     answer = CommentFactory(parent=top, author=bystander, body="Go away")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from comments.models import Comment, CommentFlag, WordRule
-from tests.factories import CommentFactory, UserFactory
+from tests.factories import CommentFactory, UserFactory, WordRuleFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -102,7 +102,7 @@ def test_a_refusal_with_javascript_stays_in_the_form(
 
 
 def test_a_blocked_word_is_refused_in_the_form(page, live_server, article, user, log_in):
-    WordRule.objects.create(phrase="casino bonus", action=WordRule.Action.BLOCK)
+    WordRuleFactory(phrase="casino bonus", action=WordRule.Action.BLOCK)
     log_in(page, user)
     page.goto(f"{live_server.url}{article.get_absolute_url()}")
     page.evaluate("window.__sameDocument = true")

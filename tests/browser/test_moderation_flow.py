@@ -7,7 +7,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from comments.models import Comment, WordRule
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, WordRuleFactory
 from tests.helpers import make_moderator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,7 @@ TEXT = "My tribble had babies"
 def test_held_comment_is_approved_in_the_admin_and_reaches_everyone(
     browser, page, live_server, log_in, article, user
 ):
-    WordRule.objects.create(phrase="tribble", action=WordRule.Action.HOLD)
+    WordRuleFactory(phrase="tribble", action=WordRule.Action.HOLD)
     moderator = make_moderator(username="odo")
     article_url = f"{live_server.url}{article.get_absolute_url()}"
 

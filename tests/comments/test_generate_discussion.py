@@ -262,14 +262,16 @@ def test_bad_arguments_are_refused_and_nothing_is_written():
 
 
 def test_a_tree_that_fails_the_check_rolls_everything_back(monkeypatch):
-    real = generate.number_tree
+    from comments.generate import write
+
+    real = write.number_tree
 
     def broken(root, tree_id):
         nodes = real(root, tree_id)
         nodes[-1].rght = nodes[-1].lft
         return nodes
 
-    monkeypatch.setattr(generate, "number_tree", broken)
+    monkeypatch.setattr(write, "number_tree", broken)
     with pytest.raises(CommandError, match="nothing was written"):
         run("--article", "broken", "--comments", "50")
     assert not Article.objects.filter(slug="broken").exists()

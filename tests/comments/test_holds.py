@@ -10,7 +10,7 @@ from django.urls import reverse
 from comments import services
 from comments.models import Comment, Notification, WordRule
 from comments.views import HELD_MESSAGE
-from tests.factories import CommentFactory, UserFactory
+from tests.factories import CommentFactory, UserFactory, WordRuleFactory
 from tests.helpers import comment_block, make_editor
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ LINKS = "https://memory-alpha.fandom.com/a https://example.com/b www.example.org
 
 
 def rule(phrase: str, action: str = WordRule.Action.HOLD) -> WordRule:
-    return WordRule.objects.create(phrase=phrase, action=action)
+    return WordRuleFactory(phrase=phrase, action=action)
 
 
 def post(author, article, body: str, parent: Comment | None = None) -> Comment:

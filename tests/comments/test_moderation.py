@@ -17,11 +17,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import suspension
 from articles.models import Article
 from comments import services
 from comments.models import AuditEntry, Comment, CommentRevision, Notification, WordRule
 from comments.ranking import Sort
-from tests.factories import ArticleFactory, CommentFactory, UserFactory
+from tests.factories import ArticleFactory, CommentFactory, UserFactory, WordRuleFactory
 from tests.helpers import (
     add_likes,
     assert_trees_valid,
@@ -55,7 +56,7 @@ def permalink_html(client: Client, comment: Comment) -> str:
 
 def held_comment(**fields) -> Comment:
     """A comment the screening sends to the pending queue (it contains a held word)."""
-    WordRule.objects.get_or_create(phrase="tribble", defaults={"action": WordRule.Action.HOLD})
+    WordRuleFactory(phrase="tribble", action=WordRule.Action.HOLD)
     body = fields.pop("body", SECRET)
     comment = CommentFactory(body=f"{body} tribble", **fields)
     assert comment.status == Comment.Status.PENDING
@@ -117,7 +118,7 @@ def _prepare(act: str, comment: Comment, superuser) -> None:
     if act == "restore":
         moderate(comment, superuser, "remove", reason="Off-topic")
     if act == "reinstate":
-        services.user_suspend(user=comment.author, actor=superuser, until=None, reason="Spam")
+        suspension.user_suspend(user=comment.author, actor=superuser, until=None, reason="Spam")
 
 
 ACTS = {
@@ -136,10 +137,10 @@ ACTS = {
     "close": lambda comment, actor: services.article_comments_set(
         article=comment.article, actor=actor, open_=False
     ),
-    "suspend": lambda comment, actor: services.user_suspend(
+    "suspend": lambda comment, actor: suspension.user_suspend(
         user=comment.author, actor=actor, until=timezone.now() + timedelta(days=3), reason="Rude"
     ),
-    "reinstate": lambda comment, actor: services.user_reinstate(user=comment.author, actor=actor),
+    "reinstate": lambda comment, actor: suspension.user_reinstate(user=comment.author, actor=actor),
 }
 
 
@@ -757,7 +758,7 @@ def test_retro_spoiler_does_not_say_the_author_did_it(
 
 
 def test_dismissing_flags_keeps_the_comment_and_empties_the_flagged_queue(article, moderator):
-    from comments.selectors import queue_counts
+    from comments.queues import queue_counts
 
     comment = CommentFactory(article=article, body="Borderline but fine")
     for reader in UserFactory.create_batch(2):
@@ -816,7 +817,7 @@ def test_only_a_superuser_may_suspend_staff(moderator, superuser):
     colleague = make_moderator()
     until = timezone.now() + timedelta(days=1)
     with pytest.raises(ValidationError, match="Only a superuser"):
-        services.user_suspend(user=colleague, actor=moderator, until=until, reason="Feud")
-    services.user_suspend(user=colleague, actor=superuser, until=until, reason="Cooling off")
+        suspension.user_suspend(user=colleague, actor=moderator, until=until, reason="Feud")
+    suspension.user_suspend(user=colleague, actor=superuser, until=until, reason="Cooling off")
     colleague.refresh_from_db()
     assert colleague.suspended_until == until

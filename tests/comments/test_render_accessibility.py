@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
-from comments import render
+from comments import render, selectors
 from comments.sanitize import SPOILER_CONTROL_OPEN, html_to_text, spoiler_controls
 from tests.factories import CommentFactory, UserFactory
 
@@ -17,10 +18,11 @@ LEGACY = '<span class="spoiler" tabindex="0" title="Spoiler: click to reveal">'
 
 
 def _html(comment) -> str:
+    """The comment's markup as an anonymous reader gets it."""
     ctx = render.RenderContext.build(
         article=comment.article, request=RequestFactory().get("/"), sort="best"
     )
-    return "".join(render.comment(comment, ctx))
+    return "".join(render.comment(selectors.shown(comment, user=AnonymousUser()), ctx))
 
 
 def test_the_fold_summary_holds_no_link_and_names_the_comment(article):

@@ -16,9 +16,9 @@ from django.db import connection
 from django.utils import timezone
 
 from articles.services import article_save
-from comments import intervals, services
 from comments.models import Comment
 from comments.services import comment_create, comment_delete, comment_status_set
+from comments.tree import intervals, placement
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 from tests.helpers import thread_as_text
 
@@ -220,8 +220,8 @@ def test_hundreds_of_replies_to_one_comment_and_a_deep_chain_stay_in_place(
     # threads are respread many times within this test.
     monkeypatch.setattr(intervals, "SHARE", share)
     respreads = []
-    make_room = services._make_room
-    monkeypatch.setattr(services, "_make_room", lambda parent: respreads.append(make_room(parent)))
+    make_room = placement.make_room
+    monkeypatch.setattr(placement, "make_room", lambda parent: respreads.append(make_room(parent)))
     root = CommentFactory(article=article, body="Root")
     replies = [CommentFactory(parent=root, body=f"Reply {n}") for n in range(150)]
     chain = [root]

@@ -6,9 +6,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from comments import services
 from comments.models import ArticleVisit, Comment
 from tests.factories import ArticleFactory, CommentFactory, TagFactory, UserFactory
 from tests.helpers import ancestor_ids, reply_chain
@@ -184,24 +186,27 @@ def test_htmx_error_returns_form_fragment_with_text_kept(client_logged_in, artic
     assert "z" * 100 in html
 
 
-def test_parent_from_another_article_is_refused(client_logged_in, article):
-    foreign = CommentFactory(article=ArticleFactory())
+@pytest.mark.parametrize("where", ["same article", "another article"])
+def test_the_article_endpoint_takes_no_replies(client_logged_in, article, where):
+    # One door for a reply: comments:reply, with the parent in its URL. A
+    # parent sent to the top-level endpoint is refused, never posted at the top.
+    parent = CommentFactory(article=article if where == "same article" else ArticleFactory())
     response = client_logged_in.post(
         reverse("comments:create", kwargs={"slug": article.slug}),
-        {"body": "hi", "parent": foreign.pk},
+        {"body": "meant as a reply", "parent": parent.pk},
     )
+    html = response.content.decode()
     assert response.status_code == 400
-    assert "You can only reply to a comment on the same article." in response.content.decode()
-    assert Comment.objects.count() == 1
+    assert "To reply to a comment, use its Reply link." in html
+    assert "meant as a reply" in html  # the text is kept in the form
+    assert not Comment.objects.filter(body="meant as a reply").exists()
 
 
-def test_reply_through_article_endpoint_with_parent_field(client_logged_in, article):
-    parent = CommentFactory(article=article)
-    client_logged_in.post(
-        reverse("comments:create", kwargs={"slug": article.slug}),
-        {"body": "via field", "parent": parent.pk},
-    )
-    assert Comment.objects.get(body="via field").parent == parent
+def test_the_service_refuses_a_parent_from_another_article(article, user):
+    foreign = CommentFactory(article=ArticleFactory())
+    with pytest.raises(ValidationError, match="same article"):
+        services.comment_create(article=article, author=user, body="hi", parent=foreign)
+    assert not Comment.objects.filter(body="hi").exists()
 
 
 @pytest.mark.parametrize("bogus", ["abc", "-1", "99999999999999999999", "0"])

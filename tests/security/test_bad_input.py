@@ -323,12 +323,14 @@ CASES = [
         new_comments=1,
     ),
     # --- Parents: forged, from elsewhere, removed ------------------------------------
+    # A reply has one door (comments:reply); a parent sent to the article's
+    # endpoint is refused, whatever it names.
     Case(
         "parent from another article",
         "post",
         _create,
         400,
-        "You can only reply to a comment on the same article.",
+        "To reply to a comment, use its Reply link.",
         lambda w: f"body=Hello&parent={w.elsewhere.pk}",
     ),
     Case(
@@ -336,7 +338,7 @@ CASES = [
         "post",
         _create,
         400,
-        "You can only reply to a comment on the same article.",
+        "To reply to a comment, use its Reply link.",
         lambda w: f"body=Hello&parent={w.elsewhere.pk}",
         htmx=True,
     ),
@@ -345,7 +347,7 @@ CASES = [
         "post",
         _create,
         400,
-        "The comment you replied to doesn't exist.",
+        "To reply to a comment, use its Reply link.",
         "body=Hi&parent=abc",
     ),
     Case(
@@ -353,7 +355,7 @@ CASES = [
         "post",
         _create,
         400,
-        "The comment you replied to doesn't exist.",
+        "To reply to a comment, use its Reply link.",
         f"body=Hi&parent={HUGE_ID}",
     ),
     Case(
@@ -361,7 +363,7 @@ CASES = [
         "post",
         _create,
         400,
-        "The comment you replied to doesn't exist.",
+        "To reply to a comment, use its Reply link.",
         "body=Hi&parent=-1",
     ),
     Case(
@@ -377,7 +379,7 @@ CASES = [
         "post",
         _create,
         400,
-        "That comment can't take replies any more.",
+        "To reply to a comment, use its Reply link.",
         lambda w: f"body=Hello&parent={w.removed.pk}",
         htmx=True,
     ),

@@ -17,10 +17,9 @@ Everything is written through the same services the site uses
 (``article_save``, ``comment_create``, ``comment_like_toggle``,
 ``comment_edit``, ``comment_delete``, ``comment_flag``), so the demo also
 proves that those paths keep valid comment trees and counters (``manage.py
-check_comment_tree``). Only the editor's reading state (``ArticleVisit``) is
-written directly: the service stamps visits "now", and the demo needs one in
-the past. The content is fixed by seeded generators: every run produces the
-same site.
+check_comment_tree``); the editor's last visit, in the past, goes through
+``article_visit_set``. The content is fixed by seeded generators: every run
+produces the same site.
 
 Running it again does nothing once the lead article exists, and it refuses to
 touch a production database unless told to with ``--force``.
@@ -44,6 +43,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.suspension import user_suspend
 from articles.demo import images, moderation as demo_moderation
 from articles.demo.activity import Activity, Visit, plan_activity
 from articles.demo.discussion import Corpus, PlannedComment, plan_discussion
@@ -52,7 +52,7 @@ from articles.demo.stories import LEAD_SLUG, STORIES, StorySpec
 from articles.models import Article, GalleryImage, Tag
 from articles.renditions import make_article_renditions
 from articles.services import article_save
-from comments.models import ArticleVisit, Comment, Notification, WordRule
+from comments.models import Comment, Notification, WordRule
 from comments.services import (
     comment_create,
     comment_delete,
@@ -64,8 +64,9 @@ from comments.services import (
     comment_pin,
     notifications_mark_read,
     user_remove_all_comments,
-    user_suspend,
+    word_rule_save,
 )
+from comments.services.visits import article_visit_set
 
 SEED = 1987
 # Keeps planned comments safely in the past even on a slow machine.
@@ -194,18 +195,12 @@ def _carry_out(
 def _record_visit(
     *, visit: Visit, article: Article, user: AbstractUser, comment_ids: list[int]
 ) -> None:
-    """Set a reader's last visit in the past, and mark read what they saw then.
-
-    ``article_visit_record`` stamps a visit "now", so this writes the
-    reading-state row directly; comments only ever go through the services.
-    """
-    ArticleVisit.objects.update_or_create(
+    """Set a reader's last visit in the past, and mark read what they saw then."""
+    article_visit_set(
         user=user,
         article=article,
-        defaults={
-            "previous_seen_at": visit.previous_seen_at,
-            "last_seen_at": visit.last_seen_at,
-        },
+        last_seen_at=visit.last_seen_at,
+        previous_seen_at=visit.previous_seen_at,
     )
     seen = Notification.objects.filter(
         recipient=user, comment_id__in=comment_ids, created_at__lte=visit.last_seen_at
@@ -230,9 +225,8 @@ def _moderate(
     )
     moderator.groups.add(Group.objects.get(name="Moderators"))
     for phrase, action, note in demo_moderation.WORD_RULES:
-        WordRule.objects.get_or_create(
-            phrase=phrase, defaults={"action": action, "note": note, "created_by": moderator}
-        )
+        if not WordRule.objects.filter(phrase=phrase).exists():
+            word_rule_save(rule=WordRule(phrase=phrase, action=action, note=note), actor=moderator)
 
     welcome = comment_create(
         article=lead,

@@ -1,4 +1,10 @@
-"""Template helpers shared by every page."""
+"""Comment markup for templates: threads, a comment's parts, avatars, dates, excerpts.
+
+The markup itself is made by ``comments.render`` from
+``comments.display.ShownComment`` objects; these tags hand it one
+``RenderContext`` per response. Pages outside the discussion (profiles, the
+inbox) use the avatar, date and excerpt helpers, so they match the threads.
+"""
 
 from __future__ import annotations
 

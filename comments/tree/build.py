@@ -5,10 +5,10 @@ The import (``comments.importing.loader``) and the discussion generator
 than ``comments.services`` can insert them one by one (a lock, a
 ``MAX(tree_id)``, a placement and counter updates per comment). They hang
 their comments on ``TreeNode`` objects instead, number each thread here (depth
-first, replies in date order, edges spaced as ``comments.intervals`` says) with
-the counters pages read (``reply_count``, ``descendant_count``), and ``bulk_create`` the rows with
-every field already set. Both then check what they wrote with
-``check_comment_tree``'s queries before the transaction commits.
+first, replies in date order, edges spaced as ``comments.tree.intervals`` says) with
+the counters pages read (``reply_count``, ``descendant_count``), and ``bulk_create`` the rows
+``comment_row`` makes, every field already set. Both then check what they wrote
+(``comments.tree.integrity``) before the transaction commits.
 
 These are the only writers besides ``comments.services``; each holds
 ``new_tree_lock()`` from the moment it reads the first free tree id to its
@@ -17,14 +17,18 @@ commit, so the ids can't clash with a reader's new top-level comment.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Max
+from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
-from comments import intervals
+from articles.models import Article
 from comments.models import Comment
-from comments.services import new_tree_lock
+from comments.ranking import best_score
+from comments.tree import intervals
+from comments.tree.locks import new_tree_lock
 
 
 class TreeNode:
@@ -58,7 +62,7 @@ class TreeNode:
         self.replies = self.descendants = 0
 
     def sort_key(self) -> tuple:
-        """Where the node goes among its siblings: mptt appends replies as they are posted."""
+        """Where the node goes among its siblings: in posting order, as ``placement`` does."""
         return (self.created_at, self.order)
 
 
@@ -70,7 +74,7 @@ def number_tree(root: TreeNode, tree_id: int) -> list[TreeNode]:
     """Give a thread its edges and counters, depth first; returns its nodes in lft order.
 
     The edges are spread evenly over the thread's range, as a respread would
-    leave them (``comments.intervals``), so replies posted later find room.
+    leave them (``comments.tree.intervals``), so replies posted later find room.
 
     ``replies`` and ``descendants`` count published comments only, as
     ``reply_count`` and ``descendant_count`` do. Iterative, so a chain of
@@ -103,6 +107,38 @@ def number_tree(root: TreeNode, tree_id: int) -> list[TreeNode]:
     return ordered
 
 
+def comment_row(
+    node: TreeNode, *, article_id: int, author_id: int, body: str, body_html: str, **fields
+) -> Comment:
+    """The row a numbered node is inserted as: its place, status and counters as built.
+
+    ``best_score`` is worked out from the node's counts, as a service would
+    after each like and reply. ``fields`` are the writer's own columns
+    (``source_key``, ``moderation_reason``...).
+    """
+    return Comment(
+        pk=node.pk,
+        article_id=article_id,
+        author_id=author_id,
+        parent_id=node.parent.pk if node.parent is not None else None,
+        body=body,
+        body_html=body_html,
+        status=node.status,
+        created_at=node.created_at,
+        like_count=node.like_count,
+        reply_count=node.replies,
+        descendant_count=node.descendants,
+        best_score=best_score(
+            likes=node.like_count, replies=node.replies, created_at=node.created_at
+        ),
+        tree_id=node.tree_id,
+        lft=node.lft,
+        rght=node.rght,
+        level=node.level,
+        **fields,
+    )
+
+
 def first_free_tree_id() -> int:
     """Take ``new_tree_lock()`` and return the first tree id no thread holds.
 
@@ -129,3 +165,18 @@ def allocate_comment_ids(n: int) -> list[int]:
             [table, n],
         )
         return [pk for (pk,) in cursor.fetchall()]
+
+
+def article_comment_counts_refresh(article_ids: Iterable[int]) -> None:
+    """Count the articles' published comments afresh (after a bulk write; inside atomic())."""
+    ids = sorted(set(article_ids))
+    if ids:
+        published = Comment.objects.filter(article=OuterRef("pk"), status=Comment.Status.PUBLISHED)
+        Article.objects.filter(pk__in=ids).update(
+            comment_count=Coalesce(
+                Subquery(
+                    published.order_by().values("article").annotate(n=Count("pk")).values("n")
+                ),
+                0,
+            )
+        )

@@ -1,0 +1,260 @@
+"""The moderators' acts on selected comments, and the change page's buttons for them.
+
+Each act is an admin action gated on ``can_moderate`` (moderators never get
+``change_comment``) that calls one ``comments.services`` function per
+comment and says how many it applied to and why the rest were left alone.
+The services check permission, lock and audit; nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import partial
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.text import Truncator
+
+from comments.models import Comment
+from comments.services import (
+    MODERATION,
+    comment_flags_dismiss,
+    comment_moderate,
+    comment_pick,
+    comment_pin,
+    comment_retro_spoiler,
+)
+from trekboard.admin_utils import ReasonForm, ask_then_act, plural, redirect_to_next, report
+
+Status = Comment.Status
+
+# The change page's buttons: (action, label, statuses it applies to).
+_BUTTONS = [
+    ("approve_comments", "Approve", MODERATION["approve"][2]),
+    ("remove_comments", "Remove…", MODERATION["remove"][2]),
+    ("mark_spam", "Mark as spam", MODERATION["spam"][2]),
+    ("restore_comments", "Restore", MODERATION["restore"][2]),
+    ("retro_spoiler", "Hide behind a spoiler", {Status.PUBLISHED}),
+]
+
+
+class CommentActionsMixin:
+    """The actions ``CommentAdmin.actions`` names; needs ``has_moderate_permission``."""
+
+    def _buttons(self, request, comment: Comment) -> list[tuple[str, str]]:
+        """The acts that apply to this comment and that this moderator may take."""
+        allowed = self.get_actions(request)
+        buttons = [
+            (name, label) for name, label, statuses in _BUTTONS if comment.status in statuses
+        ]
+        if comment.flags.filter(dismissed_at=None).exists():
+            buttons.append(("dismiss_flags", "Dismiss flags"))
+        if comment.article.pinned_comment_id == comment.pk:
+            buttons.append(("unpin_comments", "Unpin"))
+        elif comment.parent_id is None and comment.is_visible:
+            buttons.append(("pin_comments", "Pin to the top"))
+        if comment.is_editors_pick:
+            buttons.append(("unpick_comments", "Remove Editor's pick"))
+        elif comment.is_visible:
+            buttons.append(("pick_comments", "Make Editor's pick"))
+        return [(name, label) for name, label in buttons if name in allowed]
+
+    def _moderate(
+        self, request, comments: list[Comment], act: str, *, reason: str = ""
+    ) -> tuple[int, int]:
+        done = skipped = 0
+        for comment in comments:
+            if comment_moderate(comment=comment, actor=request.user, act=act, reason=reason):
+                done += 1
+            else:
+                skipped += 1
+        return done, skipped
+
+    def _tell(self, request, done: int, message: str) -> None:
+        # A warning when nothing was done: the moderator picked the wrong ones.
+        self.message_user(request, message, messages.SUCCESS if done else messages.WARNING)
+
+    def _finish(self, request, done: int, message: str):
+        self._tell(request, done, message)
+        return redirect_to_next(request)
+
+    @admin.action(permissions=["moderate"], description="Approve selected comments")
+    def approve_comments(self, request, queryset):
+        done, skipped = self._moderate(request, _plain(queryset), "approve")
+        return self._finish(request, done, report(done, "approved", skipped, "not pending"))
+
+    @admin.action(permissions=["moderate"], description="Remove selected comments…")
+    def remove_comments(self, request, queryset):
+        comments = _plain(queryset)
+
+        def remove(data) -> None:
+            done, skipped = self._moderate(request, comments, "remove", reason=data["reason"])
+            self._tell(
+                request,
+                done,
+                report(done, "removed", skipped, "already removed or deleted by the author"),
+            )
+
+        return ask_then_act(
+            self,
+            request,
+            comments,
+            form=partial(
+                ReasonForm,
+                help_text="Kept for moderators and the audit log; readers see "
+                "“[removed by a moderator]”.",
+            ),
+            act=remove,
+            action="remove_comments",
+            title="Remove comments",
+            intro=f"Remove {plural(len(comments), 'comment')}? Readers will see "
+            "“[removed by a moderator]” in its place; replies stay. "
+            "You can restore it later.",
+            items=[_describe(comment) for comment in comments],
+            submit_label="Remove",
+            template="remove_confirmation.html",
+        )
+
+    @admin.action(permissions=["moderate"], description="Mark selected comments as spam")
+    def mark_spam(self, request, queryset):
+        done, skipped = self._moderate(request, _plain(queryset), "spam")
+        return self._finish(
+            request,
+            done,
+            report(done, "marked as spam", skipped, "already spam or deleted by the author"),
+        )
+
+    @admin.action(permissions=["moderate"], description="Restore selected comments")
+    def restore_comments(self, request, queryset):
+        done, skipped = self._moderate(request, _plain(queryset), "restore")
+        return self._finish(request, done, report(done, "restored", skipped, "not removed or spam"))
+
+    @admin.action(
+        permissions=["moderate"], description="Dismiss the flags on selected comments (keep them)"
+    )
+    def dismiss_flags(self, request, queryset):
+        done = skipped = 0
+        for comment in _plain(queryset):
+            if comment_flags_dismiss(comment=comment, actor=request.user):
+                done += 1
+            else:
+                skipped += 1
+        return self._finish(
+            request, done, report(done, "cleared of their flags", skipped, "not flagged")
+        )
+
+    @admin.action(
+        permissions=["moderate"],
+        description="Hide selected comments behind a spoiler warning (tells the author)",
+    )
+    def retro_spoiler(self, request, queryset):
+        done = skipped = 0
+        for comment in _plain(queryset):
+            if comment.status != Status.PUBLISHED or _is_spoilered(comment):
+                skipped += 1
+                continue
+            comment_retro_spoiler(comment=comment, actor=request.user)
+            done += 1
+        message = report(
+            done,
+            "hidden behind a spoiler warning",
+            skipped,
+            "already behind one or not shown to readers",
+        )
+        if done:
+            message += " Their authors were notified."
+        return self._finish(request, done, message)
+
+    def _pin(self, request, queryset, pinned: bool):
+        done = skipped = 0
+        errors: dict[str, list[int]] = {}
+        comments = _plain(queryset)
+        per_article = Counter(comment.article_id for comment in comments)
+        for comment in comments:
+            if pinned and per_article[comment.article_id] > 1:
+                errors.setdefault("Only one comment per article can be pinned.", []).append(
+                    comment.pk
+                )
+                continue
+            if not pinned and comment.article.pinned_comment_id != comment.pk:
+                skipped += 1
+                continue
+            try:
+                comment_pin(comment=comment, actor=request.user, pinned=pinned)
+            except ValidationError as error:
+                errors.setdefault(" ".join(error.messages), []).append(comment.pk)
+            else:
+                done += 1
+        for message, pks in errors.items():
+            self.message_user(
+                request,
+                f"{plural(len(pks), 'comment')} not {'pinned' if pinned else 'unpinned'} "
+                f"({', '.join(f'#{pk}' for pk in pks)}): {message}",
+                messages.ERROR,
+            )
+        if pinned:
+            text = report(done, "pinned to the top of their discussion")
+        else:
+            text = report(done, "unpinned", skipped, "not pinned")
+        if done or skipped or not errors:
+            self._tell(request, done, text)
+        return redirect_to_next(request)
+
+    @admin.action(
+        permissions=["moderate"], description="Pin selected comment to the top of its discussion"
+    )
+    def pin_comments(self, request, queryset):
+        return self._pin(request, queryset, pinned=True)
+
+    @admin.action(permissions=["moderate"], description="Unpin selected comments")
+    def unpin_comments(self, request, queryset):
+        return self._pin(request, queryset, pinned=False)
+
+    def _pick(self, request, queryset, picked: bool):
+        done = skipped = 0
+        for comment in _plain(queryset):
+            # Only what readers can see is worth a badge; taking one away always works.
+            if comment.is_editors_pick == picked or (picked and not comment.is_visible):
+                skipped += 1
+                continue
+            comment_pick(comment=comment, actor=request.user, picked=picked)
+            done += 1
+        if picked:
+            text = report(
+                done, "given the Editor's pick badge", skipped, "already badged or not published"
+            )
+        else:
+            text = report(done, "no longer badged as Editor's picks", skipped, "not badged")
+        return self._finish(request, done, text)
+
+    @admin.action(permissions=["moderate"], description="Make selected comments Editor's picks")
+    def pick_comments(self, request, queryset):
+        return self._pick(request, queryset, picked=True)
+
+    @admin.action(
+        permissions=["moderate"], description="Remove selected comments from Editor's picks"
+    )
+    def unpick_comments(self, request, queryset):
+        return self._pick(request, queryset, picked=False)
+
+
+def _plain(queryset: QuerySet) -> list[Comment]:
+    """The selected comments without the listing's annotations, in lock order."""
+    return list(
+        Comment.objects.filter(pk__in=queryset.values("pk"))
+        .select_related("article", "author")
+        .order_by("tree_id", "lft")
+    )
+
+
+def _describe(comment: Comment) -> str:
+    return (
+        f"“{Truncator(comment.body).chars(100)}” by {comment.author.username} "
+        f"on {Truncator(comment.article.title).chars(60)} ({comment.get_status_display()})"
+    )
+
+
+def _is_spoilered(comment: Comment) -> bool:
+    body = comment.body.strip().lower()
+    return body.startswith("[spoiler]") and body.endswith("[/spoiler]")

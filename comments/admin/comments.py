@@ -1,0 +1,226 @@
+"""The comment queues: pending, flagged and the rest, each worked from a changelist.
+
+A plain ModelAdmin rather than mptt's: moderators work flat queues, not
+trees, and the tree fields are only ever shown. The class is assembled from
+mixins by concern: what each row shows (``columns``), the acts on a
+selection (``actions``) and deleting for good (``deletion``); this module
+keeps its options, permissions, queries and pages.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db.models import OuterRef
+from django.urls import reverse
+
+from comments.admin.actions import CommentActionsMixin
+from comments.admin.columns import CommentColumnsMixin
+from comments.admin.deletion import CommentDeletionMixin
+from comments.admin.display import author_record, author_standing
+from comments.admin.inlines import CommentAuditInline, CommentFlagInline, CommentRevisionInline
+from comments.models import AuditEntry, Comment, CommentFlag
+from comments.queues import QUEUES, queue_condition, queue_counts, with_moderation_context
+from trekboard.admin_utils import ReadOnlyAdminMixin, changelist_url
+from trekboard.queries import subquery_count
+
+Status = Comment.Status
+
+# Oldest first where a queue is worked to empty; the most reported first when flagged.
+QUEUE_ORDERING = {
+    "pending": ["created_at"],
+    "flagged": ["-flag_count", "-created_at"],
+}
+
+
+class QueueFilter(admin.SimpleListFilter):
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return QUEUES
+
+    def queryset(self, request, queryset):
+        if self.value() in dict(QUEUES):
+            return queryset.filter(queue_condition(self.value()))
+        return queryset
+
+
+@admin.register(Comment)
+class CommentAdmin(
+    CommentColumnsMixin,
+    CommentActionsMixin,
+    CommentDeletionMixin,
+    ReadOnlyAdminMixin,
+    admin.ModelAdmin,
+):
+    """The moderation queues. Read-only; every act is an action calling comments.services."""
+
+    list_display = (
+        "comment_excerpt",
+        "in_context",
+        "author_cell",
+        "status_cell",
+        "flag_summary",
+    )
+    list_display_links = ("comment_excerpt",)
+    list_filter = (
+        QueueFilter,
+        "status",
+        ("article", admin.RelatedOnlyFieldListFilter),
+        "is_editors_pick",
+        "created_at",
+    )
+    search_fields = ("body", "author__username", "ip_address", "article__title")
+    search_help_text = "Searches the text, the author's username, the IP address and the article."
+    list_select_related = ("author", "article")
+    ordering = ("-created_at",)
+    list_per_page = 50
+    inlines = (CommentFlagInline, CommentRevisionInline, CommentAuditInline)
+    readonly_fields = (
+        "article",
+        "author_with_record",
+        "parent_comment",
+        "permalink",
+        "body",
+        "rendered",
+        "status",
+        "moderation_reason",
+        "is_editors_pick",
+        "pinned",
+        "created_at",
+        "edited_at",
+        "ip_address",
+        "like_count",
+        "reply_count",
+        "descendant_count",
+        "tree_id",
+        "lft",
+        "rght",
+        "level",
+    )
+    fieldsets = (
+        (
+            "Comment",
+            {"fields": ("article", "author_with_record", "parent_comment", "permalink")},
+        ),
+        ("Text", {"fields": ("rendered", "body")}),
+        (
+            "Moderation",
+            {
+                "fields": (
+                    "status",
+                    "moderation_reason",
+                    "is_editors_pick",
+                    "pinned",
+                    "created_at",
+                    "edited_at",
+                    "ip_address",
+                )
+            },
+        ),
+        ("Counters", {"fields": ("like_count", "reply_count", "descendant_count")}),
+        (
+            "Tree (maintained by comments.services)",
+            {"classes": ("collapse",), "fields": ("tree_id", "lft", "rght", "level")},
+        ),
+    )
+    actions = (
+        "approve_comments",
+        "remove_comments",
+        "mark_spam",
+        "restore_comments",
+        "dismiss_flags",
+        "retro_spoiler",
+        "pin_comments",
+        "unpin_comments",
+        "pick_comments",
+        "unpick_comments",
+        "delete_selected",
+    )
+
+    # --- Permissions ---
+    # Nobody adds or changes a comment here (ReadOnlyAdminMixin): readers write
+    # them through the site, and acts are actions that go through the services.
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_moderate_permission(self, request) -> bool:
+        return request.user.has_perm("comments.can_moderate")
+
+    # --- Queries ---
+
+    def get_queryset(self, request):
+        # Annotate before ordering: the flagged queue is ordered by flag_count.
+        queryset = with_moderation_context(self.model._default_manager.get_queryset())
+        return queryset.order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request):
+        return QUEUE_ORDERING.get(request.GET.get(QueueFilter.parameter_name), self.ordering)
+
+    def get_changelist(self, request, **kwargs):
+        # The column headers mark the sort from ModelAdmin.ordering, not from
+        # get_ordering(); show the queue's own (most flags first, oldest first).
+        ordering = self.get_ordering(request)
+
+        class QueueChangeList(super().get_changelist(request, **kwargs)):
+            def _get_default_ordering(self):
+                return ordering
+
+        return QueueChangeList
+
+    # --- Pages ---
+
+    def changelist_view(self, request, extra_context=None):
+        counts = queue_counts()
+        current = request.GET.get(QueueFilter.parameter_name)
+        queues = [
+            {
+                "key": key,
+                "label": label,
+                "count": counts[key],
+                "url": changelist_url(Comment, queue=key),
+                "current": key == current,
+            }
+            for key, label in QUEUES
+        ]
+        context = {"queues": queues, "all_url": changelist_url(Comment)}
+        author_id = request.GET.get("author__id__exact", "")
+        # ASCII digits only ("²" passes isdigit() but not int()), and no more
+        # than a bigint holds, so a hand-edited URL can't raise.
+        if author_id.isascii() and author_id.isdigit() and len(author_id) <= 18:
+            context["filtered_author"] = self._author_summary(int(author_id))
+        return super().changelist_view(request, {**context, **(extra_context or {})})
+
+    def _author_summary(self, author_id: int):
+        User = get_user_model()
+        by_author = Comment.objects.filter(author=OuterRef("pk"))
+        author = (
+            User.objects.filter(pk=author_id)
+            .annotate(
+                comment_count=subquery_count(by_author, "author"),
+                removed_count=subquery_count(
+                    by_author.filter(status__in=[Status.REMOVED, Status.SPAM]), "author"
+                ),
+                flag_count=subquery_count(
+                    CommentFlag.objects.filter(comment__author=OuterRef("pk")), "comment__author"
+                ),
+            )
+            .first()
+        )
+        if author is None:
+            return None
+        return {
+            "user": author,
+            "standing": author_standing(author),
+            "record": author_record(author.comment_count, author.removed_count, author.flag_count),
+            "url": reverse("admin:accounts_user_change", args=[author.pk]),
+            "audit_url": changelist_url(AuditEntry, target_user__id__exact=author.pk),
+        }
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["moderation_buttons"] = self._buttons(request, obj)
+            context["moderation_action_url"] = changelist_url(Comment)
+        return super().render_change_form(request, context, add, change, form_url, obj)

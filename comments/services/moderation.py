@@ -1,0 +1,281 @@
+"""What moderators do to comments and discussions: approve, remove, spoiler, pin, pick, close.
+
+Every act checks the actor's permission itself (admin is not the only
+caller), runs in one transaction under the thread's lock, and leaves an
+``AuditEntry`` with the status before and after.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from articles.models import Article
+from comments import notify, pagecache
+from comments.models import AuditEntry, Comment, CommentFlag, Notification
+from comments.ranking import best_score
+from comments.rules import require_permission
+from comments.sanitize import sanitize_comment
+from comments.services.notifications import mention_urls, mentioned_users
+from comments.services.status import article_count_changed, audit, revision_keep, set_status
+from comments.tree.locks import tree_lock
+from comments.tree.placement import up_from
+
+
+def comment_status_set(*, comment: Comment, status: str, reason: str = "") -> Comment:
+    """Change a comment's status, keeping the counters above it right (no audit: see moderate)."""
+    if status not in Comment.Status.values:
+        raise ValidationError(f"Unknown comment status {status!r}.")
+    with transaction.atomic():
+        set_status(comment, status, reason=reason)
+    return comment
+
+
+# What each moderation act does: (new status, audit action, statuses it applies to).
+MODERATION = {
+    "approve": (Comment.Status.PUBLISHED, AuditEntry.Action.APPROVE, {"pending"}),
+    "remove": (
+        Comment.Status.REMOVED,
+        AuditEntry.Action.REMOVE,
+        {"published", "pending", "spam"},
+    ),
+    "spam": (Comment.Status.SPAM, AuditEntry.Action.SPAM, {"published", "pending", "removed"}),
+    "restore": (Comment.Status.PUBLISHED, AuditEntry.Action.RESTORE, {"removed", "spam"}),
+}
+
+
+def comment_moderate(*, comment: Comment, actor, act: str, reason: str = "") -> bool:
+    """Approve, remove, mark as spam or restore one comment; False when it doesn't apply.
+
+    Removing keeps the replies: readers see "[removed by a moderator]" above
+    them. Restoring brings back removed or spam comments (never an author's own
+    deletion). Each act is recorded in the audit log with its reason.
+    """
+    require_permission(actor, "comments.can_moderate")
+    status, action, applies_to = MODERATION[act]
+    reason = " ".join(reason.split())[:300]
+    if act == "remove" and not reason:
+        raise ValidationError("Give a reason for removing the comment.")
+    with transaction.atomic():
+        current = Comment.objects.select_for_update().get(pk=comment.pk)
+        if current.status not in applies_to:
+            return False
+        current, before = set_status(current, status, reason=reason)
+        audit(
+            actor=actor,
+            action=action,
+            comment=current,
+            reason=reason,
+            before_status=before,
+            after_status=status,
+        )
+    comment.status = status
+    return True
+
+
+def comment_hard_delete(*, comment: Comment, actor) -> int:
+    """Delete a comment and every reply below it for good; superusers only. Returns how many.
+
+    The audit entry keeps the text's opening words, since the row is gone.
+    """
+    if actor is None or not actor.is_authenticated or not actor.is_superuser:
+        raise PermissionDenied("Only superusers can delete comments for good.")
+    with transaction.atomic():
+        tree_lock(comment.tree_id)
+        current = Comment.objects.select_for_update().get(pk=comment.pk)
+        gone = current.get_descendant_count() + 1
+        published_gone = (1 if current.is_visible else 0) + current.descendant_count
+        if current.parent_id is not None:
+            parent = Comment.objects.select_for_update().get(pk=current.parent_id)
+            replies = parent.reply_count - (1 if current.is_visible else 0)
+            Comment.objects.filter(pk=parent.pk).update(
+                reply_count=replies,
+                best_score=best_score(
+                    likes=parent.like_count, replies=replies, created_at=parent.created_at
+                ),
+            )
+            Comment.objects.filter(pk__in=up_from(parent.pk)).update(
+                descendant_count=F("descendant_count") - published_gone
+            )
+        audit(
+            actor=actor,
+            action=AuditEntry.Action.HARD_DELETE,
+            comment=current,
+            before_status=current.status,
+            reason=f"{gone} comment(s) deleted with their replies.",
+        )
+        # Not mptt's delete(): it would close the gap by shifting every edge to
+        # the right, and gaps are welcome here (see comments.tree.intervals).
+        current.get_descendants(include_self=True).delete()
+        article_count_changed(current.article_id, -published_gone)
+        pagecache.discussion_changed(current.article_id)
+    return gone
+
+
+_ALREADY_SPOILERED = re.compile(r"\[spoiler\].*\[/spoiler\]", re.I | re.S)
+
+
+def comment_retro_spoiler(*, comment: Comment, actor, reason: str = "") -> Comment:
+    """Hide a whole comment behind a spoiler warning instead of removing it; tell the author.
+
+    The author's text is kept as an earlier version, as an edit would keep it.
+    """
+    require_permission(actor, "comments.can_moderate")
+    with transaction.atomic():
+        current = (
+            Comment.objects.select_for_update(of=("self",))
+            .select_related("article", "author")
+            .get(pk=comment.pk)
+        )
+        if not current.is_visible:
+            raise ValidationError("Only a published comment can be hidden behind a spoiler.")
+        if _ALREADY_SPOILERED.fullmatch(current.body):
+            raise ValidationError("This comment is already hidden behind a spoiler warning.")
+        inner = re.sub(r"\[/spoiler\]", "", current.body, flags=re.I)
+        text = f"[spoiler]{inner}[/spoiler]"
+        mentions = mention_urls(mentioned_users(text))
+        now = timezone.now()
+        revision_keep(current, replaced_at=now)
+        body_html = sanitize_comment(text, mentions=mentions)
+        Comment.objects.filter(pk=current.pk).update(body=text, body_html=body_html)
+        current.body, current.body_html = text, body_html
+        pagecache.discussion_changed(current.article_id)
+        Notification.objects.update_or_create(
+            recipient_id=current.author_id,
+            comment=current,
+            defaults={"kind": Notification.Kind.SPOILERED, "created_at": now, "read_at": None},
+        )
+        transaction.on_commit(
+            partial(
+                notify.send_notification_emails,
+                comment_id=current.pk,
+                recipient_ids=[current.author_id],
+            ),
+            robust=True,
+        )
+        audit(
+            actor=actor,
+            action=AuditEntry.Action.SPOILER,
+            comment=current,
+            reason=reason,
+            before_status=current.status,
+            after_status=current.status,
+        )
+    return current
+
+
+def comment_flags_dismiss(*, comment: Comment, actor, reason: str = "") -> int:
+    """A moderator looked at the flags and keeps the comment: it leaves the Flagged queue.
+
+    The flags stay on record (dismissed, by whom and when); returns how many.
+    """
+    require_permission(actor, "comments.can_moderate")
+    with transaction.atomic():
+        dismissed = CommentFlag.objects.filter(comment=comment, dismissed_at=None).update(
+            dismissed_at=timezone.now(), dismissed_by=actor
+        )
+        if dismissed:
+            audit(
+                actor=actor,
+                action=AuditEntry.Action.DISMISS,
+                comment=comment,
+                reason=" ".join(reason.split())[:300] or f"{dismissed} flag(s) dismissed.",
+                before_status=comment.status,
+                after_status=comment.status,
+            )
+    return dismissed
+
+
+def comment_pin(*, comment: Comment, actor, pinned: bool = True) -> None:
+    """Show a top-level comment first in its discussion (one per article), or unpin it."""
+    require_permission(actor, "comments.can_moderate")
+    with transaction.atomic():
+        article = Article.objects.select_for_update().get(pk=comment.article_id)
+        comment = Comment.objects.get(pk=comment.pk)  # as it is now, under the article's lock
+        if pinned and (comment.parent_id is not None or not comment.is_visible):
+            raise ValidationError("Only a published top-level comment can be pinned.")
+        if not pinned and article.pinned_comment_id != comment.pk:
+            return
+        Article.objects.filter(pk=article.pk).update(pinned_comment=comment if pinned else None)
+        pagecache.discussion_changed(article.pk)
+        audit(
+            actor=actor,
+            action=AuditEntry.Action.PIN if pinned else AuditEntry.Action.UNPIN,
+            comment=comment,
+        )
+
+
+def comment_pick(*, comment: Comment, actor, picked: bool = True) -> None:
+    """Mark a comment an Editor's pick, or take the badge away."""
+    require_permission(actor, "comments.can_moderate")
+    if picked and not Comment.objects.filter(pk=comment.pk).published().exists():
+        raise ValidationError("Only a published comment can be an Editor's pick.")
+    with transaction.atomic():
+        changed = Comment.objects.filter(pk=comment.pk).exclude(is_editors_pick=picked)
+        if changed.update(is_editors_pick=picked):
+            pagecache.discussion_changed(comment.article_id)
+            audit(
+                actor=actor,
+                action=AuditEntry.Action.PICK if picked else AuditEntry.Action.UNPICK,
+                comment=comment,
+            )
+    comment.is_editors_pick = picked
+
+
+def article_comments_set(*, article: Article, actor, open_: bool) -> None:
+    """Close an article's comments (existing ones stay, no new ones) or reopen them."""
+    require_permission(actor, "articles.moderate_discussion")
+    with transaction.atomic():
+        if (
+            Article.objects.filter(pk=article.pk)
+            .exclude(comments_open=open_)
+            .update(comments_open=open_)
+        ):
+            pagecache.discussion_changed(article.pk)
+            audit(
+                actor=actor,
+                action=AuditEntry.Action.OPEN if open_ else AuditEntry.Action.CLOSE,
+                article=article,
+                detail=article.title[:300],
+            )
+    article.comments_open = open_
+
+
+def user_remove_all_comments(*, user, actor, reason: str) -> int:
+    """Remove every shown comment a reader wrote (a spammer), in one go; returns how many."""
+    require_permission(actor, "comments.can_moderate")
+    reason = " ".join(reason.split())[:300] or "All of this reader's comments removed."
+    with transaction.atomic():
+        targets = list(
+            Comment.objects.filter(
+                author=user, status__in=[Comment.Status.PUBLISHED, Comment.Status.PENDING]
+            ).order_by("tree_id", "pk")  # one lock order, so no deadlock with other writers
+        )
+        counts: dict[int, int] = {}
+        for comment in targets:
+            current, before = set_status(
+                comment, Comment.Status.REMOVED, reason=reason, counts=counts
+            )
+            audit(
+                actor=actor,
+                action=AuditEntry.Action.REMOVE,
+                comment=current,
+                reason=reason,
+                before_status=before,
+                after_status=current.status,
+            )
+        for article_id, delta in sorted(counts.items()):
+            article_count_changed(article_id, delta)
+        audit(
+            actor=actor,
+            action=AuditEntry.Action.REMOVE_ALL,
+            target_user=user,
+            reason=reason,
+            detail=f"{user.username}: {len(targets)} comment(s)",
+        )
+    return len(targets)

@@ -1,0 +1,99 @@
+"""Mentions and notifications: who is told about a comment, and a reader's inbox.
+
+A reply tells its parent's author; ``@username`` tells the reader named.
+Emails go out after the commit (``comments.notify``), to those who opted in.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from comments import notify
+from comments.models import Comment, Notification
+from comments.sanitize import mentioned_names
+
+
+def mentioned_users(text: str) -> list:
+    """Active users named with ``@username`` in the text (case-insensitive)."""
+    names = mentioned_names(text)
+    if not names:
+        return []
+    query = Q()
+    for name in names:
+        query |= Q(username__iexact=name)
+    users = get_user_model().objects.filter(query, is_active=True, is_guest=False).order_by("pk")
+    found = {}
+    for user in users:
+        # Two accounts differing only in case: the exact spelling wins, else the older.
+        key = user.username.lower()
+        if key not in found or user.username == key:
+            found[key] = user
+    return list(found.values())
+
+
+def mention_urls(users: list) -> dict[str, str]:
+    return {user.username.lower(): user.get_absolute_url() for user in users}
+
+
+def notify_readers(
+    comment: Comment, mentioned: list, *, already: frozenset[int] = frozenset()
+) -> None:
+    """Tell the parent's author about a reply and anyone mentioned; email those who opted in.
+
+    Precondition: inside atomic(). Emails go out after the commit and a
+    failing mail server is logged, never raised: the post stands either way.
+    """
+    recipients: dict[int, str] = {}
+    parent_author_id = comment.parent.author_id if comment.parent_id else None
+    if parent_author_id and parent_author_id not in already:
+        recipients[parent_author_id] = Notification.Kind.REPLY
+    for user in mentioned:
+        if user.pk not in recipients and user.pk not in already:
+            recipients[user.pk] = Notification.Kind.MENTION
+    recipients.pop(comment.author_id, None)
+    people = {user.pk: user for user in mentioned}
+    if parent_author_id is not None:
+        people[parent_author_id] = comment.parent.author
+    for user_id in list(recipients):
+        # Imported guest authors have no inbox to read.
+        if people[user_id].is_guest:
+            recipients.pop(user_id)
+    if not recipients:
+        return
+    Notification.objects.bulk_create(
+        [
+            # Dated like the text they point at (an import's or the demo's past, or now).
+            Notification(
+                recipient_id=user_id,
+                comment=comment,
+                kind=kind,
+                created_at=comment.edited_at or comment.created_at,
+            )
+            for user_id, kind in recipients.items()
+        ],
+        ignore_conflicts=True,
+    )
+    emailed = sorted(pk for pk in recipients if people[pk].email_notifications)
+    if emailed:
+        transaction.on_commit(
+            partial(notify.send_notification_emails, comment_id=comment.pk, recipient_ids=emailed),
+            robust=True,
+        )
+
+
+def notifications_mark_read(*, user, notification_ids: list[int] | None = None) -> int:
+    """Mark some of a reader's notifications read (all of them when no ids are given)."""
+    unread = Notification.objects.filter(recipient=user, read_at=None)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=timezone.now())
+
+
+def email_notifications_set(*, user, enabled: bool) -> None:
+    get_user_model().objects.filter(pk=user.pk).update(email_notifications=enabled)
+    user.email_notifications = enabled

@@ -1,0 +1,116 @@
+"""Screening a new or edited comment: blocked and held words, links, new accounts.
+
+The word list is read on every post and changed rarely, so it is cached
+(shared cache) and forgotten whenever a moderator changes it
+(``word_rule_save`` / ``word_rule_delete``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from comments.models import AuditEntry, Comment, WordRule
+from comments.rules import require_permission
+from comments.services.status import audit
+
+_LINK = re.compile(r'<a href="https?:', re.I)
+
+
+def _rule_pattern(phrase: str) -> re.Pattern[str]:
+    words = [re.escape(word) for word in phrase.split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.I)
+
+
+def hold_reason(text: str, body_html: str, author, *, new: bool = True) -> str:
+    """Why a comment must wait for a moderator ("" when it needn't).
+
+    Raises ValidationError for a blocked word, whoever writes it. Staff and
+    moderators are not held. ``new=False`` (an edit) skips the new-account rule.
+    """
+    # Moderators are staff (admin needs it); is_staff avoids a permissions query per post.
+    trusted = author.is_staff or author.is_superuser
+    for rule in _word_rules():
+        if not _rule_pattern(rule.phrase).search(text):
+            continue
+        if rule.action == WordRule.Action.BLOCK:
+            raise ValidationError(
+                f"Your comment contains “{rule.phrase}”, which isn't allowed here. "
+                "Change it and try again."
+            )
+        if not trusted:
+            return f"Contains the held word “{rule.phrase}”."
+    if trusted:
+        return ""
+    links = len(_LINK.findall(body_html))
+    if links > settings.COMMENT_MAX_LINKS:
+        return f"Has {links} links (more than {settings.COMMENT_MAX_LINKS})."
+    first = settings.HOLD_FIRST_COMMENTS
+    if new and first and Comment.objects.filter(author=author).count() < first:
+        return f"One of a new account's first {first} comments."
+    return ""
+
+
+def _word_rules() -> list[WordRule]:
+    """The word list, from the shared cache (it is read on every post, changed rarely)."""
+    rules = cache.get(word_rules_cache_key())
+    if rules is None:
+        rules = list(WordRule.objects.order_by("action", "phrase"))
+        cache.set(word_rules_cache_key(), rules, 3600)
+    return rules
+
+
+def word_rules_cache_key() -> str:
+    return f"{settings.PAGE_CACHE_PREFIX}comments:word-rules"
+
+
+def word_rules_changed() -> None:
+    """Forget the cached word list, now and again once the change is committed.
+
+    Now, so the rest of this transaction screens with the new list; on commit,
+    so a post screened meanwhile in another transaction can't cache the old one.
+    """
+    cache.delete(word_rules_cache_key())
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(partial(cache.delete, word_rules_cache_key()), robust=True)
+
+
+def word_rule_save(*, rule: WordRule, actor, changes: str = "") -> WordRule:
+    """Add a word rule, or keep an edit to one; audited, and screened with at once.
+
+    A new rule records who added it. ``changes`` says what an edit changed,
+    for the audit log ("action: hold → block"); empty means nothing did.
+    """
+    adding = rule._state.adding
+    require_permission(actor, "comments.add_wordrule" if adding else "comments.change_wordrule")
+    with transaction.atomic():
+        if adding:
+            rule.created_by = actor
+        rule.save()
+        word_rules_changed()
+        if adding:
+            action = AuditEntry.Action.WORD_ADD
+            detail = f"“{rule.phrase}” ({rule.action})"
+        else:
+            action = AuditEntry.Action.WORD_CHANGE
+            detail = f"“{rule.phrase}” ({changes or 'no change'})"
+        audit(actor=actor, action=action, detail=detail[:300])
+    return rule
+
+
+def word_rule_delete(*, rule: WordRule, actor) -> None:
+    """Take a word rule off the list, audited; comments already held by it stay held."""
+    require_permission(actor, "comments.delete_wordrule")
+    with transaction.atomic():
+        audit(
+            actor=actor,
+            action=AuditEntry.Action.WORD_DELETE,
+            detail=f"“{rule.phrase}” ({rule.action})"[:300],
+        )
+        rule.delete()
+        word_rules_changed()

@@ -1,0 +1,133 @@
+"""A comment's status and what follows from it: the counters, the pin, the audit trail.
+
+Shared by the writers of ``comments.services``: every change of status goes
+through ``set_status``, which keeps the reply and descendant counts above the
+comment, the article's comment count and its pin right, and announces a
+comment that becomes published. Preconditions are in each docstring; all of
+them run inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import Case, F, FloatField, PositiveIntegerField, Value, When
+
+from articles.models import Article
+from comments import pagecache
+from comments.models import AuditEntry, Comment, CommentRevision, Notification
+from comments.ranking import best_score
+from comments.services.notifications import mentioned_users, notify_readers
+from comments.tree.locks import tree_lock
+from comments.tree.placement import up_from
+
+
+def published_count_changed(comment: Comment, delta: int, *, parent: Comment | None = None) -> None:
+    """Keep the parent's reply count and score and the ancestors' descendant counts.
+
+    Precondition: inside atomic(), holding the comment's tree lock. ``parent``
+    is the parent as read under that lock, when the caller has it.
+    """
+    if comment.parent_id is None:
+        return
+    if parent is None:
+        parent = Comment.objects.select_for_update().get(pk=comment.parent_id)
+    replies = max(parent.reply_count + delta, 0)
+    # Every ancestor, the parent included, in one statement; the parent's reply
+    # count and score with them.
+    Comment.objects.filter(pk__in=up_from(parent.pk)).update(
+        descendant_count=F("descendant_count") + delta,
+        reply_count=Case(
+            When(pk=parent.pk, then=Value(replies)),
+            default=F("reply_count"),
+            output_field=PositiveIntegerField(),
+        ),
+        best_score=Case(
+            When(
+                pk=parent.pk,
+                then=Value(
+                    best_score(
+                        likes=parent.like_count, replies=replies, created_at=parent.created_at
+                    )
+                ),
+            ),
+            default=F("best_score"),
+            output_field=FloatField(),
+        ),
+    )
+
+
+def article_count_changed(article_id: int, delta: int) -> int:
+    """Add ``delta`` to the article's count of published comments; returns the new count.
+
+    Precondition: inside atomic(), after the transaction's tree and comment
+    locks. Every writer takes the article's row lock last, so no two writers
+    can each hold what the other waits for.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE articles_article SET comment_count = comment_count + %s "
+            "WHERE id = %s RETURNING comment_count",
+            [delta, article_id],
+        )
+        return cursor.fetchone()[0]
+
+
+def audit(*, actor, action: str, comment: Comment | None = None, **fields) -> AuditEntry:
+    if comment is not None:
+        fields.setdefault("article_id", comment.article_id)
+        fields.setdefault("target_user_id", comment.author_id)
+        fields.setdefault("detail", f"Comment {comment.pk}: {comment.body[:200]}")
+    return AuditEntry.objects.create(actor=actor, action=action, comment=comment, **fields)
+
+
+def set_status(
+    comment: Comment, status: str, *, reason: str = "", counts: dict[int, int] | None = None
+) -> tuple[Comment, str]:
+    """Change the status under the tree lock, keeping the counters; returns (row, old status).
+
+    Precondition: inside atomic(). A comment that becomes published (approved,
+    or restored from the bin) is announced (replies, mentions) as if it had just
+    been posted, to whoever hasn't been told about it before. With ``counts``,
+    the change to its article's comment count is added there for the caller to
+    write once it holds every tree lock it needs (see ``article_count_changed``).
+    """
+    tree_lock(comment.tree_id)
+    current = Comment.objects.select_for_update().get(pk=comment.pk)
+    before = current.status
+    Comment.objects.filter(pk=current.pk).update(status=status, moderation_reason=reason)
+    current.status, current.moderation_reason = status, reason
+    pagecache.discussion_changed(current.article_id)
+    if (before == Comment.Status.PUBLISHED) != current.is_visible:
+        delta = +1 if current.is_visible else -1
+        published_count_changed(current, delta)
+        if counts is None:
+            article_count_changed(current.article_id, delta)
+        else:
+            counts[current.article_id] = counts.get(current.article_id, 0) + delta
+    if not current.is_visible:
+        # A thread must not lead with "[removed by a moderator]".
+        Article.objects.filter(pinned_comment=current).update(pinned_comment=None)
+    if before != Comment.Status.PUBLISHED and current.is_visible:
+        current.parent = Comment.objects.get(pk=current.parent_id) if current.parent_id else None
+        told = frozenset(
+            Notification.objects.filter(comment=current).values_list("recipient_id", flat=True)
+        )
+        notify_readers(current, mentioned_users(current.body), already=told)
+    comment.status, comment.moderation_reason = status, reason
+    return current, before
+
+
+def revision_keep(comment: Comment, *, replaced_at: datetime) -> CommentRevision:
+    """Keep the text a comment is about to lose (an edit, a moderator's spoiler) for moderators.
+
+    Precondition: inside atomic(), holding the comment's row lock, before its text changes.
+    """
+    return CommentRevision.objects.create(
+        comment=comment,
+        body=comment.body,
+        body_html=comment.body_html,
+        written_at=comment.edited_at or comment.created_at,
+        replaced_at=replaced_at,
+    )

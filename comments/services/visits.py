@@ -1,0 +1,98 @@
+"""What the site remembers of a signed-in reader's reading: visits and the chosen sort.
+
+Written on page views (the article view calls these before reading), so they
+are single statements that never take a tree lock. ``article_visit_set`` is
+the exception, for content that carries its own dates (the demo).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils import timezone
+
+from articles.models import Article
+from comments.models import ArticleVisit, Comment
+from comments.ranking import Sort
+from comments.rules import NEW_LIMIT
+
+# Page loads closer together than this are one visit: reloading or paging
+# through a discussion keeps highlighting what was new when the visit began.
+VISIT_GAP = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A signed-in reader's visit to an article, and what is new to them since the one before."""
+
+    previous: datetime | None  # when the visit before this one began (None: first visit)
+    new_count: int = 0  # published comments by others since then (at most NEW_LIMIT)
+    first_new_id: int | None = None  # the earliest of them
+
+
+def article_visit_record(*, user, article: Article) -> Visit:
+    """Note that a signed-in reader is reading an article; say what is new to them.
+
+    One statement: the visit upsert, and from its previous time the count of
+    newer comments by others and the earliest of them.
+    """
+    now = timezone.now()
+    visits = connection.ops.quote_name(ArticleVisit._meta.db_table)
+    comments = connection.ops.quote_name(Comment._meta.db_table)
+    newer = f"""
+        FROM {comments} c
+        WHERE c.article_id = %(article)s AND c.status = 'published'
+          AND c.author_id <> %(user)s AND c.created_at > v.previous_seen_at
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH v AS (
+                INSERT INTO {visits} AS v (user_id, article_id, last_seen_at, previous_seen_at)
+                VALUES (%(user)s, %(article)s, %(now)s, NULL)
+                ON CONFLICT (user_id, article_id) DO UPDATE SET
+                    previous_seen_at = CASE WHEN v.last_seen_at < %(now)s - %(gap)s
+                                            THEN v.last_seen_at ELSE v.previous_seen_at END,
+                    last_seen_at = EXCLUDED.last_seen_at
+                RETURNING previous_seen_at
+            )
+            SELECT v.previous_seen_at,
+                   (SELECT count(*) FROM (SELECT 1 {newer} LIMIT %(limit)s) n),
+                   (SELECT c.id {newer} ORDER BY c.created_at, c.id LIMIT 1)
+            FROM v
+            """,  # noqa: S608 - the table names are ours, every value a parameter
+            {
+                "user": user.pk,
+                "article": article.pk,
+                "now": now,
+                "gap": VISIT_GAP,
+                "limit": NEW_LIMIT,
+            },
+        )
+        previous, count, first = cursor.fetchone()
+    return Visit(previous=previous, new_count=count or 0, first_new_id=first)
+
+
+def article_visit_set(
+    *, user, article: Article, last_seen_at: datetime, previous_seen_at: datetime | None
+) -> None:
+    """Give a reader's visit to an article the times given, for content with its own dates.
+
+    ``article_visit_record`` stamps a visit "now"; demo content shows a reader
+    who last came by in the past, so that what was posted since is new to them.
+    """
+    ArticleVisit.objects.update_or_create(
+        user=user,
+        article=article,
+        defaults={"previous_seen_at": previous_seen_at, "last_seen_at": last_seen_at},
+    )
+
+
+def sort_remember(*, user, sort: Sort) -> None:
+    """Keep a signed-in reader's chosen sort for the pages whose URL names none."""
+    if user.is_authenticated and user.comment_sort != sort:
+        get_user_model().objects.filter(pk=user.pk).update(comment_sort=sort)
+        user.comment_sort = sort
