@@ -190,6 +190,29 @@ def report(lines: list[dict]) -> str:
             ],
         )
 
+    peers = [line for line in lines if line.get("bench") == "vs_peers" and "variant" in line]
+    if peers:
+        out += [
+            "**Beside django-comments-xtd** (the same discussions, measured in this run; "
+            "the peer's page is anonymous, uncached: its only kind)",
+            "",
+        ]
+        out += _table(
+            ["comments", "Trekboard page", "Trekboard ms (queries)", "xtd ms (queries)", "ratio"],
+            [
+                [
+                    f"{line['comments']:,}",
+                    line["variant"],
+                    f"{_ms(line['trekboard_ms'])} ({line['trekboard_queries']})",
+                    "not run"
+                    if line["peer_ms"] is None
+                    else f"{_ms(line['peer_ms'])} ({line['peer_queries']})",
+                    "" if line["ratio"] is None else f"{line['ratio']}x",
+                ]
+                for line in peers
+            ],
+        )
+
     verdicts = [line for line in lines if "target" in line]
     if verdicts:
         out += ["**Targets**", ""]

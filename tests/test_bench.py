@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from bench import article_page, explain, import_bench, load, reply, report
+from bench import article_page, explain, import_bench, load, reply, report, vs_peers
 
 
 def json_lines(capsys) -> list[dict]:
@@ -157,3 +157,60 @@ def test_wrk_output_is_read():
         "non_2xx": 4,
         "socket_errors": 3,
     }
+
+
+@pytest.mark.django_db
+def test_the_peers_discussion_is_loaded_as_the_peer_has_it(monkeypatch):
+    # The shared copy: the same ids, parents and texts the peer's harness generates.
+    monkeypatch.setattr(vs_peers, "XTD_WORK", vs_peers.PEERS / "no-such-work-dir")
+    items = json.loads((vs_peers.PEERS / "discussion_100.json").read_text(encoding="utf-8"))
+    article = vs_peers.load_discussion(100)
+
+    from comments.models import Comment
+    from tests.helpers import assert_trees_valid
+
+    stored = Comment.objects.for_article(article)
+    assert stored.count() == len(items) == 100
+    assert stored.filter(parent=None).count() == sum(1 for i in items if i["parent_id"] is None)
+    by_key = {c.source_key: c for c in stored.select_related("parent", "author")}
+    for item in items:
+        comment = by_key[f"peer-100:{item['id']}"]
+        assert comment.author.display_name == item["user"]
+        parent = comment.parent.source_key if comment.parent else None
+        assert parent == (f"peer-100:{item['parent_id']}" if item["parent_id"] else None)
+    assert_trees_valid()
+
+
+@pytest.mark.django_db
+def test_without_the_peer_harness_trekboard_is_measured_with_no_ratio(capsys, monkeypatch):
+    monkeypatch.setattr(vs_peers, "XTD", vs_peers.PEERS / "no-such-harness.sh")
+    monkeypatch.setattr(vs_peers, "XTD_WORK", vs_peers.PEERS / "no-such-work-dir")
+    vs_peers.run(sizes=[100], repeat=2, warmup=1, seed=1, budget_s=1)
+
+    lines = json_lines(capsys)
+    measured = benches(lines, "vs_peers")
+    assert {line["variant"] for line in measured} == {v.key for v in vs_peers.VARIANTS}
+    for line in measured:
+        assert line["trekboard_ms"] > 0
+        assert line["peer_ms"] is None
+        assert line["ratio"] is None
+    verdicts = targets(lines)
+    assert all(verdicts[name]["ok"] is None for name in verdicts)
+    assert len(verdicts) == len(vs_peers.GOALS)
+    assert "not run" in report.report(lines)
+
+
+def test_the_ratio_is_the_peers_time_over_trekboards():
+    line = vs_peers.compare(
+        100,
+        {"sort": "best", "user": "signed_in", "cache": "on", "median_ms": 20.0, "queries": 9},
+        {"render_ms_median": 250.0, "queries_per_render": 204},
+    )
+    assert (line["ratio"], line["peer_queries"], line["variant"]) == (
+        12.5,
+        204,
+        "best/signed_in/cache-on",
+    )
+    verdicts = vs_peers.check_goals([line])
+    assert verdicts[0]["ok"] is False
+    assert verdicts[0]["ratio"] == 12.5
