@@ -28,7 +28,6 @@ from the repository root::
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 import time
@@ -282,18 +281,8 @@ def run(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--sizes",
-        type=lambda value: [int(size) for size in value.split(",")],
-        default=list(SIZES),
-        help="comma-separated discussion sizes (default: 100,1000,10000,100000)",
-    )
-    parser.add_argument("--repeat", type=int, default=30, help="measured requests per variant")
-    parser.add_argument("--warmup", type=int, default=3, help="unmeasured requests first")
-    parser.add_argument("--seed", type=int, default=47)
-    parser.add_argument(
-        "--strict", action="store_true", help="exit 1 when a measured target is missed"
+    parser = common.sized_arguments(
+        __doc__, sizes=SIZES, repeat=30, warmup=3, measured="requests per variant"
     )
     parser.add_argument(
         "--show-queries",
@@ -301,19 +290,17 @@ def main() -> None:
         help="print each variant's SQL to stderr (its cold request's and a warm one's)",
     )
     args = parser.parse_args()
-
-    common.configure()
-    with common.throwaway_database("page"):
-        common.environment("article_page", sizes=args.sizes, repeat=args.repeat)
-        lines = run(
+    common.measure_on_throwaway_database(
+        "article_page",
+        args,
+        lambda: run(
             sizes=args.sizes,
             repeat=args.repeat,
             warmup=args.warmup,
             seed=args.seed,
             show_queries=args.show_queries,
-        )
-    if args.strict and any(line.get("ok") is False for line in lines):
-        sys.exit(1)
+        ),
+    )
 
 
 if __name__ == "__main__":

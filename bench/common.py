@@ -7,6 +7,7 @@ starts with an ``environment`` line saying what the figures were measured on.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from datetime import UTC, datetime
 from pathlib import Path
@@ -227,3 +228,39 @@ def generate_discussion(*, slug: str, comments: int, seed: int) -> object:
     call_command("generate_discussion", article=slug, comments=comments, seed=seed, verbosity=0)
     log(f"Generated {comments:,} comments on {slug} in {time.perf_counter() - began:.1f} s.")
     return Article.objects.get(slug=slug)
+
+
+def sized_arguments(
+    doc: str, *, sizes: tuple[int, ...], repeat: int, warmup: int, measured: str
+) -> argparse.ArgumentParser:
+    """The options of every bench run at several sizes (--sizes, --repeat, --warmup, --seed...).
+
+    ``doc`` is the script's docstring (its first paragraph describes it);
+    ``measured`` names what ``--repeat`` counts ("requests per variant").
+    """
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        type=lambda value: [int(size) for size in value.split(",")],
+        default=list(sizes),
+        help=f"comma-separated sizes (default: {','.join(str(size) for size in sizes)})",
+    )
+    parser.add_argument("--repeat", type=int, default=repeat, help=f"measured {measured}")
+    parser.add_argument("--warmup", type=int, default=warmup, help="unmeasured ones first")
+    parser.add_argument("--seed", type=int, default=47)
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 when a measured target is missed"
+    )
+    return parser
+
+
+def measure_on_throwaway_database(
+    script: str, args: argparse.Namespace, measure: Callable[[], list[dict]]
+) -> None:
+    """Run ``measure`` on a throwaway database, after the environment line; --strict exits 1."""
+    configure()
+    with throwaway_database(script):
+        environment(script, sizes=args.sizes, repeat=args.repeat)
+        lines = measure()
+    if args.strict and any(line.get("ok") is False for line in lines):
+        sys.exit(1)

@@ -23,7 +23,6 @@ that at 10. Run from the repository root::
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import sys
@@ -250,36 +249,24 @@ def run(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--sizes",
-        type=lambda value: [int(size) for size in value.split(",")],
-        default=list(SIZES),
-        help="comma-separated thread sizes (default: 10,1000,10000)",
-    )
-    parser.add_argument("--repeat", type=int, default=50, help="measured replies per size and mode")
-    parser.add_argument("--warmup", type=int, default=5, help="unmeasured replies first")
-    parser.add_argument("--seed", type=int, default=47)
-    parser.add_argument(
-        "--strict", action="store_true", help="exit 1 when a measured target is missed"
+    parser = common.sized_arguments(
+        __doc__, sizes=SIZES, repeat=50, warmup=5, measured="replies per size and mode"
     )
     parser.add_argument(
         "--show-queries", action="store_true", help="print one reply's SQL per mode to stderr"
     )
     args = parser.parse_args()
-
-    common.configure()
-    with common.throwaway_database("reply"):
-        common.environment("reply", sizes=args.sizes, repeat=args.repeat)
-        lines = run(
+    common.measure_on_throwaway_database(
+        "reply",
+        args,
+        lambda: run(
             sizes=args.sizes,
             repeat=args.repeat,
             warmup=args.warmup,
             seed=args.seed,
             show_queries=args.show_queries,
-        )
-    if args.strict and any(line.get("ok") is False for line in lines):
-        sys.exit(1)
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ Trekboard's figures alone, with no ratio. Run from the repository root::
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -207,39 +206,27 @@ def run(*, sizes: list[int], repeat: int, warmup: int, seed: int, budget_s: int)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--sizes",
-        type=lambda value: [int(size) for size in value.split(",")],
-        default=list(SIZES),
-        help="comma-separated sizes among the peers' 100, 1000, 5000 (default: 100,1000)",
+    parser = common.sized_arguments(
+        __doc__, sizes=SIZES, repeat=30, warmup=3, measured="requests per variant"
     )
-    parser.add_argument("--repeat", type=int, default=30, help="measured requests per variant")
-    parser.add_argument("--warmup", type=int, default=3, help="unmeasured requests first")
-    parser.add_argument("--seed", type=int, default=47)
     parser.add_argument(
         "--render-budget-s",
         type=int,
         default=60,
         help="the peer's cap on timed page renders per size (it takes at least 5)",
     )
-    parser.add_argument(
-        "--strict", action="store_true", help="exit 1 when a measured goal is missed"
-    )
     args = parser.parse_args()
-
-    common.configure()
-    with common.throwaway_database("peers"):
-        common.environment("vs_peers", sizes=args.sizes, repeat=args.repeat)
-        lines = run(
+    common.measure_on_throwaway_database(
+        "vs_peers",
+        args,
+        lambda: run(
             sizes=args.sizes,
             repeat=args.repeat,
             warmup=args.warmup,
             seed=args.seed,
             budget_s=args.render_budget_s,
-        )
-    if args.strict and any(line.get("ok") is False for line in lines):
-        sys.exit(1)
+        ),
+    )
 
 
 if __name__ == "__main__":

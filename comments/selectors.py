@@ -19,7 +19,7 @@ in ``comments.queues``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import ClassVar
 
@@ -296,27 +296,25 @@ def for_reader(
     return nodes
 
 
+def _liked_by(comment: Comment, user) -> bool:
+    """Whether ``user`` likes this one comment: a query for a signed-in reader."""
+    return bool(
+        user.is_authenticated and CommentLike.objects.filter(user=user, comment=comment).exists()
+    )
+
+
 def shown(
-    comment: Comment,
-    *,
-    user,
-    liked: bool | None = None,
-    fresh: bool = False,
-    since: datetime | None = None,
+    comment: Comment, *, user, liked: bool | None = None, fresh: bool = False
 ) -> ShownComment:
-    """One comment on its own (just posted or changed, a permalink's focus), as ``user`` sees it.
+    """One comment on its own (just posted or changed), as ``user`` sees it.
 
     Whether the reader liked it costs a query unless the caller knows
     (``liked``), the reader is anonymous, or it was written in this request
     (``fresh``: nobody has liked it yet).
     """
     if liked is None:
-        liked = bool(
-            user.is_authenticated
-            and not fresh
-            and CommentLike.objects.filter(user=user, comment=comment).exists()
-        )
-    return for_reader([ShownComment(comment, liked=liked)], user=user, since=since)[0]
+        liked = not fresh and _liked_by(comment, user)
+    return for_reader([ShownComment(comment, liked=liked)], user=user)[0]
 
 
 @dataclass(frozen=True)
@@ -402,8 +400,8 @@ class Discussion:
 
     The article page, the "Load more comments" and re-sort fragments (and the
     feeds and API to come) all start from this. ``comment_count``,
-    ``new_since`` and ``first_new_on_page`` belong to the discussion's head,
-    read only when ``head`` was asked for (None otherwise).
+    ``new_since`` belong to the discussion's head, read only when ``head``
+    was asked for (None otherwise).
     """
 
     article: Article
@@ -413,12 +411,17 @@ class Discussion:
     has_next: bool
     comment_count: int | None = None
     new_since: NewSince | None = None
-    first_new_on_page: bool = False
     sorts: ClassVar[type[Sort]] = Sort
 
     @property
     def next_page(self) -> int:
         return self.page + 1
+
+    @property
+    def first_new_on_page(self) -> bool:
+        """Whether "Jump to the first" new comment can stay on this page (else its permalink)."""
+        first = self.new_since.first if self.new_since is not None else None
+        return first is not None and any(node.pk == first.pk for node in walk(self.threads))
 
 
 def discussion(
@@ -439,29 +442,22 @@ def discussion(
     """
     loaded = thread_page(article=article, sort=sort, page=page, user=reader)
     for_reader(loaded.threads, user=reader, since=since)
-    if not head:
-        return Discussion(
-            article=article,
-            threads=loaded.threads,
-            sort=sort,
-            page=page,
-            has_next=loaded.has_next,
-        )
-    if visit is not None:
-        new = NewSince.from_visit(visit)
-    else:
-        new = new_since(article=article, user=reader, since=since)
-    count = loaded.comment_count
-    return Discussion(
+    without_head = Discussion(
         article=article,
         threads=loaded.threads,
         sort=sort,
         page=page,
         has_next=loaded.has_next,
+    )
+    if not head:
+        return without_head
+    count = loaded.comment_count
+    return replace(
+        without_head,
         comment_count=count if count is not None else comment_count(article=article),
-        new_since=new,
-        first_new_on_page=new.first is not None
-        and any(node.pk == new.first.pk for node in walk(loaded.threads)),
+        new_since=NewSince.from_visit(visit)
+        if visit is not None
+        else new_since(article=article, user=reader, since=since),
     )
 
 
@@ -512,9 +508,7 @@ def comment_context(*, comment: Comment, sort: Sort, user, offset: int = 0) -> C
         replies=replies.replies,
         more_replies=replies.more,
         next_offset=replies.offset,
-    )
-    focus.liked = bool(
-        user.is_authenticated and CommentLike.objects.filter(user=user, comment=comment).exists()
+        liked=_liked_by(comment, user),
     )
     for_reader([focus], user=user, since=since)
     return CommentContext(comment=focus, ancestors=ancestors, replies=replies)

@@ -77,28 +77,6 @@ class CommentAdmin(
     ordering = ("-created_at",)
     list_per_page = 50
     inlines = (CommentFlagInline, CommentRevisionInline, CommentAuditInline)
-    readonly_fields = (
-        "article",
-        "author_with_record",
-        "parent_comment",
-        "permalink",
-        "body",
-        "rendered",
-        "status",
-        "moderation_reason",
-        "is_editors_pick",
-        "pinned",
-        "created_at",
-        "edited_at",
-        "ip_address",
-        "like_count",
-        "reply_count",
-        "descendant_count",
-        "tree_id",
-        "lft",
-        "rght",
-        "level",
-    )
     fieldsets = (
         (
             "Comment",
@@ -125,6 +103,8 @@ class CommentAdmin(
             {"classes": ("collapse",), "fields": ("tree_id", "lft", "rght", "level")},
         ),
     )
+    # Every field shown is read-only, for everyone: changes are acts (the actions).
+    readonly_fields = tuple(name for _, options in fieldsets for name in options["fields"])
     actions = (
         "approve_comments",
         "remove_comments",

@@ -21,7 +21,6 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from articles.models import Article
 from comments import selectors
-from comments.display import ShownComment
 from comments.forms import CommentForm, FlagForm
 from comments.models import Comment
 from trekboard.addresses import client_address
@@ -43,9 +42,9 @@ def comment_url(comment: Comment) -> str:
     return f"{comment.article.get_absolute_url()}#comment-{comment.pk}"
 
 
-def reply_slot(comment: Comment | ShownComment) -> str:
+def reply_slot(pk: int) -> str:
     """Where a refusal about a comment goes with htmx: below it, so its text and buttons stay."""
-    return f"#reply-slot-{comment.pk}"
+    return f"#reply-slot-{pk}"
 
 
 def landing(
@@ -83,7 +82,7 @@ def refused(request: HttpRequest, error: PermissionDenied, comment: Comment) -> 
         "403.html",
         context,
         status=403,
-        target=reply_slot(comment),
+        target=reply_slot(comment.pk),
     )
 
 
@@ -95,7 +94,7 @@ def not_shown(request: HttpRequest, comment: Comment, message: str) -> HttpRespo
         "404.html",
         {"message": message},
         status=404,
-        target=reply_slot(comment),
+        target=reply_slot(comment.pk),
     )
 
 
@@ -155,6 +154,6 @@ def like_limited(request: HttpRequest, limited: Limited, pk: int) -> HttpRespons
         "429.html",
         {"message": limited.message},
         status=429,
-        target=f"#reply-slot-{pk}",
+        target=reply_slot(pk),
     )
     return with_retry_after(response, limited)
