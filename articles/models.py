@@ -103,7 +103,15 @@ class Article(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        # An article page asks for its own URL a dozen times (sort links, forms,
+        # "back to the first threads"): reversed once per slug it has had.
+        known = self.__dict__.get("_url")
+        if known is None or known[0] != self.slug:
+            known = self.__dict__["_url"] = (
+                self.slug,
+                reverse("articles:detail", kwargs={"slug": self.slug}),
+            )
+        return known[1]
 
     @property
     def is_published(self) -> bool:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import CharField, Count, IntegerField, QuerySet, Value
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
 
-from articles.models import Article, Tag
+from articles.models import Article, GalleryImage, Tag
+from trekboard.queries import execute_prepared, prefetched, row_instance
 
 
 def article_list(*, user, tag: Tag | None = None) -> QuerySet[Article]:
@@ -26,47 +29,114 @@ class StoryNav:
     previous: Article | None
 
 
-def story_nav(*, article: Article, related_limit: int = 3) -> StoryNav:
-    """Related, next and previous articles in one query (a UNION of the three reads).
+# What the article page shows of the article and its author (the raw ``body``
+# is the editor's; ``body_html`` is what readers get).
+_ARTICLE_DEFERRED = {"body", "source_key"}
+_AUTHOR_COLUMNS = ("id", "username", "first_name", "last_name")
+_RELATED_SHOWN = 3
 
-    The articles come back with just their title and slug: all a link needs.
-    ``article.tags`` should be prefetched.
+
+def _published(alias: str) -> str:
+    return f"{alias}.status = 'published' AND {alias}.published_at <= %(now)s"
+
+
+def _page_sql() -> tuple[list[str], str]:
+    """The article page's statement and the article columns it reads (built once per process)."""
+    global _PAGE_SQL
+    if _PAGE_SQL is None:
+        quote = connection.ops.quote_name
+        fields = [f for f in Article._meta.concrete_fields if f.name not in _ARTICLE_DEFERRED]
+        names = [f.attname for f in fields]
+        columns = ", ".join(f"a.{quote(f.column)}" for f in fields)
+        authors = ", ".join(f"u.{quote(name)}" for name in _AUTHOR_COLUMNS)
+        articles = quote(Article._meta.db_table)
+        users = quote(Article._meta.get_field("author").related_model._meta.db_table)
+        tags = quote(Tag._meta.db_table)
+        tagged = quote(Article.tags.through._meta.db_table)
+        gallery = quote(GalleryImage._meta.db_table)
+        link = "json_build_array(n.id, n.title, n.slug)"
+        sql = f"""
+            SELECT {columns}, {authors},
+              (SELECT coalesce(json_agg(json_build_array(t.id, t.name, t.slug)
+                                        ORDER BY t.name), '[]')
+                 FROM {tags} t JOIN {tagged} at ON at.tag_id = t.id WHERE at.article_id = a.id),
+              (SELECT coalesce(json_agg(json_build_array(g.id, g.image, g.caption,
+                                                         g.alt_text, g.position)
+                                        ORDER BY g.position, g.id), '[]')
+                 FROM {gallery} g WHERE g.article_id = a.id),
+              (SELECT coalesce(json_agg({link} ORDER BY n.shared DESC, n.published_at DESC,
+                                                        n.id DESC), '[]')
+                 FROM (SELECT n.id, n.title, n.slug, n.published_at, count(*) AS shared
+                         FROM {articles} n JOIN {tagged} nt ON nt.article_id = n.id
+                        WHERE nt.tag_id IN (SELECT tag_id FROM {tagged} WHERE article_id = a.id)
+                          AND n.id <> a.id AND {_published("n")}
+                        GROUP BY n.id
+                        ORDER BY shared DESC, n.published_at DESC, n.id DESC
+                        LIMIT {_RELATED_SHOWN}) n),
+              (SELECT {link} FROM {articles} n
+                WHERE {_published("n")} AND n.published_at > a.published_at
+                ORDER BY n.published_at, n.id LIMIT 1),
+              (SELECT {link} FROM {articles} n
+                WHERE {_published("n")} AND n.published_at < a.published_at
+                ORDER BY n.published_at DESC, n.id DESC LIMIT 1)
+            FROM {articles} a LEFT JOIN {users} u ON u.id = a.author_id
+            WHERE a.slug = %(slug)s AND (%(staff)s OR ({_published("a")}))
+        """  # noqa: S608 - names from the models; values are parameters
+        _PAGE_SQL = (names, sql)
+    return _PAGE_SQL
+
+
+_PAGE_SQL: tuple[list[str], str] | None = None
+
+
+def article_page(*, slug: str, user) -> tuple[Article, StoryNav] | None:
+    """The article a page shows, with its author, tags, gallery and story links, in one query.
+
+    None when there is no such article or ``user`` may not see it (drafts and
+    scheduled articles are for staff). The article comes with ``tags`` and
+    ``gallery`` as if prefetched, its author with what a byline needs.
     """
-    published = Article.objects.published()
-    columns = ("pk", "title", "slug", "shared", "nav")
-    parts = []
-    tag_ids = [tag.pk for tag in article.tags.all()]
-    if tag_ids:
-        parts.append(
-            published.filter(tags__in=tag_ids)
-            .exclude(pk=article.pk)
-            .values("pk", "title", "slug", "published_at")
-            .annotate(shared=Count("tags"), nav=Value("related", output_field=CharField()))
-            .order_by("-shared", "-published_at")
-            .values_list(*columns)[:related_limit]
+    names, sql = _page_sql()
+    with connection.cursor() as cursor:
+        execute_prepared(
+            cursor,
+            sql,
+            {"slug": slug, "now": timezone.now(), "staff": user.is_authenticated and user.is_staff},
         )
-    if article.published_at is not None:
-        for nav, lookup, order in (
-            ("next", "published_at__gt", ("published_at", "id")),
-            ("previous", "published_at__lt", ("-published_at", "-id")),
-        ):
-            parts.append(
-                published.filter(**{lookup: article.published_at})
-                .annotate(
-                    shared=Value(0, output_field=IntegerField()),
-                    nav=Value(nav, output_field=CharField()),
-                )
-                .order_by(*order)
-                .values_list(*columns)[:1]
-            )
-    if not parts:
-        return StoryNav(related=[], next=None, previous=None)
-    query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    found: dict[str, list[Article]] = {"related": [], "next": [], "previous": []}
-    for pk, title, slug, _shared, nav in query:
-        found[nav].append(Article(pk=pk, title=title, slug=slug))
-    return StoryNav(
-        related=found["related"],
-        next=found["next"][0] if found["next"] else None,
-        previous=found["previous"][0] if found["previous"] else None,
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    db = connection.alias
+    split = len(names)
+    article = row_instance(Article, db, names, row[:split])
+    author_values = row[split : split + len(_AUTHOR_COLUMNS)]
+    tags, gallery, related, next_link, previous_link = row[split + len(_AUTHOR_COLUMNS) :]
+    author_model = Article._meta.get_field("author").related_model
+    article._state.fields_cache["author"] = (
+        row_instance(author_model, db, _AUTHOR_COLUMNS, author_values)
+        if author_values[0] is not None
+        else None
     )
+    prefetched(
+        article, "tags", Tag, [row_instance(Tag, db, ("id", "name", "slug"), t) for t in tags]
+    )
+    image_names = ("id", "image", "caption", "alt_text", "position")
+    prefetched(
+        article,
+        "gallery",
+        GalleryImage,
+        [row_instance(GalleryImage, db, image_names, values) for values in gallery],
+    )
+    for image in article.gallery.all():
+        image.article_id = article.pk
+        image._state.fields_cache["article"] = article
+
+    def link(values) -> Article | None:
+        return Article(pk=values[0], title=values[1], slug=values[2]) if values else None
+
+    nav = StoryNav(
+        related=[link(values) for values in related],
+        next=link(next_link),
+        previous=link(previous_link),
+    )
+    return article, nav

@@ -2,15 +2,22 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
 from articles import selectors
-from articles.models import Article, Tag
-from comments import pagecache
+from articles.models import Tag
+from comments import (
+    overlay,
+    pagecache,
+    selectors as comment_selectors,
+    services as comment_services,
+)
 from comments.forms import CommentForm
-from comments.pages import discussion_context, discussion_for, pop_draft
+from comments.pages import discussion_context, discussion_for, int_param, pop_draft
+from comments.ranking import sort_from
 
 
 def _page(request: HttpRequest, queryset):
@@ -36,21 +43,80 @@ def article_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     cacheable = pagecache.eligible(request)
     if cacheable and (cached := pagecache.lookup(request, slug)) is not None:
         return cached
-    article = get_object_or_404(
-        Article.objects.visible_to(request.user)
-        .select_related("author")
-        .prefetch_related("tags", "gallery"),
-        slug=slug,
-    )
+    if overlay.eligible(request) and (personal := _personal_page(request, slug)) is not None:
+        return personal
+    found = selectors.article_page(slug=slug, user=request.user)
+    if found is None:
+        raise Http404("No such article.")
+    article, nav = found
     # Read the cache versions before the discussion, so a write committed in
     # between shows up under a newer version, never under these.
     versions = pagecache.Versions(article.pk) if cacheable and article.is_published else None
     context = discussion_context(discussion_for(request, article))
     context |= {
-        "nav": selectors.story_nav(article=article),
+        "nav": nav,
         "form": CommentForm(initial={"body": pop_draft(request, article)}),
     }
     response = render(request, "articles/article_detail.html", context)
     if versions is not None:
         versions.store(request, slug, response)
     return response
+
+
+def _personal_page(request: HttpRequest, slug: str) -> HttpResponse | None:
+    """A signed-in reader's page filled in from this process's drawing of it (comments.overlay).
+
+    None when their page must be rendered in full. The drawing is the page as
+    an anonymous reader gets it, drawn under the versions read first, as the
+    anonymous page cache does, so it is never older than the last write.
+    """
+    user = request.user
+    requested = sort_from(request.GET.get("sort"))
+    sort = requested or comment_selectors.sort_for(request_value=None, user=user)
+    page = int_param(request, "page", 1, minimum=1)
+    article_id = overlay.article_ids.get(slug)
+    versions = pagecache.Versions(article_id) if article_id is not None else None
+    key = (article_id, sort, page)
+    artifact = overlay.remembered(key, (versions.site, versions.discussion)) if versions else None
+    if artifact is None or artifact.article.slug != slug:
+        artifact = _drawing(request, slug, sort=sort, page=page, versions=versions)
+        if artifact is None:
+            return None
+    personal = overlay.personal(request=request, artifact=artifact)
+    if personal is None:
+        return None
+    # The writes a full render makes: the sort the URL chose, the visit.
+    if requested is not None:
+        comment_services.sort_remember(user=user, sort=requested)
+    visit = comment_services.article_visit_record(user=user, article=artifact.article)
+    html = artifact.fill(request, visit=visit, personal=personal | {"form": CommentForm()})
+    return overlay.respond(html)
+
+
+def _drawing(
+    request: HttpRequest, slug: str, *, sort, page: int, versions
+) -> overlay.Artifact | None:
+    """Draw the page as an anonymous reader sees it, with marks where a reader's parts go."""
+    drawing_request = overlay.anonymous(request)
+    found = selectors.article_page(slug=slug, user=drawing_request.user)
+    if found is None:  # unpublished (staff only) or no such article: the full render answers
+        return None
+    article, nav = found
+    if versions is None or versions.article_id != article.pk:
+        versions = pagecache.Versions(article.pk)  # read before the discussion, as above
+    marks = overlay.Marks()
+    discussion = comment_selectors.discussion(
+        article=article, reader=drawing_request.user, sort=sort, page=page
+    )
+    context = discussion_context(discussion) | {
+        "nav": nav,
+        "form": CommentForm(),
+        "overlay_marks": marks,
+    }
+    html = render_to_string("articles/article_detail.html", context, drawing_request)
+    artifact = overlay.Artifact.from_drawing(
+        html, marks, article=article, versions=(versions.site, versions.discussion)
+    )
+    overlay.article_ids[slug] = article.pk
+    overlay.remember((article.pk, sort, page), artifact)
+    return artifact

@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from comments.selectors import unread_notification_count
+from comments.inbox import unread_notification_count
 
 
 def notifications(request) -> dict:

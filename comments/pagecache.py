@@ -17,10 +17,12 @@ page stored under the current versions can't miss a committed write: the
 write's new version would be current instead. A hit reads the page and both
 current versions in one cache round trip (each process remembers which article
 a slug names; the page says which article it shows, so a slug that changed
-hands can't serve another article's page). The cache is Django's default one,
-shared by every process (Redis when ``REDIS_URL`` is set, else the database
-cache table). Pages also expire after ``ANONYMOUS_PAGE_SECONDS``, so "3 minutes
-ago" never goes much staler than that.
+hands can't serve another article's page). A miss reads both versions in one
+round trip (two when one has to be started, after a cache flush) and stores
+the page in one more. The cache is Django's default one, shared by every
+process (Redis when ``REDIS_URL`` is set, else the database cache table,
+``trekboard.cache``). Pages also expire after ``ANONYMOUS_PAGE_SECONDS``, so
+"3 minutes ago" never goes much staler than that.
 
 Pages are stored gzipped, as every browser asks for them, so a hit neither
 compresses nor reads through the page: it is compressed once, in pieces cut
@@ -87,6 +89,21 @@ def _slug_key(slug: str) -> str:
 
 def _discussion_key(article_id: int) -> str:
     return _prefixed(f"pagecache:discussion:{article_id}")
+
+
+def _added(versions: dict[str, str]) -> dict[str, str]:
+    """Add the versions the cache doesn't hold yet; the ones it holds afterwards.
+
+    One statement on the database cache (``get_or_add_many``); with Redis, an
+    ``add`` per key and one read. A version missing from the answer couldn't be
+    written: that page is then rendered but not kept.
+    """
+    get_or_add_many = getattr(cache, "get_or_add_many", None)
+    if get_or_add_many is not None:
+        return get_or_add_many(versions, None)
+    for key, value in versions.items():
+        cache.add(key, value, None)
+    return cache.get_many(list(versions))
 
 
 def _set_new_version(key: str) -> None:
@@ -270,10 +287,11 @@ class Versions:
         self.article_id = article_id
         keys = [_site_key(), _discussion_key(article_id)]
         found = cache.get_many(keys)
-        for key in keys:
-            if key not in found:  # the first page since a cache flush
-                cache.add(key, uuid.uuid4().hex, None)
-                found[key] = cache.get(key)
+        missing = [key for key in keys if key not in found]
+        if missing:  # the first page since a cache flush
+            # Added, not set: of two readers starting a version at once, both
+            # render under the one that was added first.
+            found.update(_added({key: uuid.uuid4().hex for key in missing}))
         self.site, self.discussion = found.get(keys[0]), found.get(keys[1])
 
     def store(self, request: HttpRequest, slug: str, response: HttpResponse) -> HttpResponse:

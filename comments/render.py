@@ -17,7 +17,7 @@ link to log in), so a thread rendered for them can be cached and shared.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from html import escape
@@ -42,12 +42,13 @@ def _pattern(name: str) -> str:
 
 
 class _Urls:
-    _cache: dict[str, str] = {}
+    """``URLS.detail``: the comment URL pattern of that name, reversed on first use."""
 
     def __getattr__(self, name: str) -> str:
-        if name not in self._cache:
-            self._cache[name] = _pattern(f"comments:{name}")
-        return self._cache[name]
+        # Called only until the attribute exists: from then on a plain lookup.
+        pattern = _pattern(f"comments:{name}")
+        setattr(self, name, pattern)
+        return pattern
 
 
 URLS = _Urls()
@@ -69,6 +70,15 @@ class RenderContext:
     now: datetime | None = None
     tz: object = None
     author_urls: dict | None = None
+    # Set when drawing the shared page signed-in readers' pages are made from
+    # (comments.overlay.Marks): each part that depends on the reader becomes a
+    # mark, and the row it depends on is kept with the marks.
+    marks: object = None
+    # What a page repeats for every comment, worked out once: a person's name and
+    # header (one author writes many of a page's comments), a comment's times.
+    people: dict = field(default_factory=dict)
+    times: dict = field(default_factory=dict)
+    escapes: dict = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -96,6 +106,59 @@ class RenderContext:
             author_urls={},
         )
 
+    def escaped(self, name: str) -> str:
+        """One of this context's strings, HTML-escaped (once per response)."""
+        found = self.escapes.get(name)
+        if found is None:
+            found = self.escapes[name] = escape(getattr(self, name))
+        return found
+
+    def person_of(self, comment) -> tuple[str, str]:
+        """``person`` of a comment's author, known by id: no author lookup once seen on the page."""
+        found = self.people.get(comment.author_id)
+        return found if found is not None else self.person(comment.author)
+
+    def person(self, author) -> tuple[str, str]:
+        """(escaped display name, the header's avatar, name and badges) of a comment's author."""
+        found = self.people.get(author.id)
+        if found is None:
+            name = escape(author.display_name)
+            parts = [avatar(author)]
+            if author.is_guest:
+                parts.append(
+                    f'<span class="comment__author">{name}</span> <span class="badge '
+                    'badge--guest" title="Imported from the old comment system; not an '
+                    'account">Guest</span>'
+                )
+            else:
+                parts.append(
+                    f'<a class="comment__author" href="{self.author_url(author)}">{name}</a>'
+                )
+            # The article's own author answering in its discussion, as WordPress marks them.
+            if author.id == getattr(self.article, "author_id", None):
+                parts.append(
+                    '<span class="badge badge--author" title="Author of the article">Author'
+                    '<span class="visually-hidden"> of the article</span></span>'
+                )
+            if author.is_staff:
+                parts.append(
+                    '<span class="badge badge--staff" title="Trekboard staff">Staff</span>'
+                )
+            found = self.people[author.id] = (name, "".join(parts))
+        return found
+
+    def when(self, value: datetime) -> tuple[str, str, str]:
+        """(ISO time, long date, "3 hours ago") of a moment, in the reader's time zone."""
+        found = self.times.get(value)
+        if found is None:
+            local = self.local(value)
+            found = self.times[value] = (
+                local.isoformat(),
+                _long_date(local),
+                ago(value, self.now, local),
+            )
+        return found
+
     def local(self, value: datetime) -> datetime:
         return value.astimezone(self.tz) if self.tz is not None else timezone.localtime(value)
 
@@ -104,11 +167,20 @@ class RenderContext:
         # reversed once per process, and the name quoted as reverse() quotes it.
         if self.author_urls is None:
             self.author_urls = {}
-        url = self.author_urls.get(author.pk)
+        url = self.author_urls.get(author.id)
         if url is None:
             name = quote(author.username, safe=RFC3986_SUBDELIMS + "/~:@")
-            url = self.author_urls[author.pk] = escape(_profile_pattern().format(username=name))
+            url = self.author_urls[author.id] = escape(_profile_pattern().format(username=name))
         return url
+
+
+@cache
+def _login_like_pattern() -> str:
+    """Where "log in to like" comes back to, quoted as a ``next`` value, with "{pk}" for the id."""
+    sentinel = str(_SENTINEL)
+    return quote(f"{URLS.detail.format(pk=sentinel)}#comment-{sentinel}", safe="/").replace(
+        sentinel, "{pk}"
+    )
 
 
 @cache
@@ -158,7 +230,7 @@ def ago(value: datetime | None, now: datetime | None = None, local: datetime | N
         return "just now"
     if seconds > 60 * 24 * 3600:
         local = local or timezone.localtime(value)
-        return f"{local:%b} {local.day}, {local:%Y}"
+        return f"{_MONTHS[local.month - 1][:3]} {local.day}, {local.year}"
     if seconds >= 30 * 24 * 3600:
         return f"{timesince(value, now, depth=1)} ago"
     for size, singular, plural in _UNITS:
@@ -180,11 +252,17 @@ def avatar(person, size: str = "") -> str:
     )
 
 
-def _who(node: ShownComment) -> str:
+def _name(node: ShownComment, ctx: RenderContext | None) -> str:
+    if ctx is not None:
+        return ctx.person_of(node.comment)[0]
+    return escape(node.comment.author.display_name)
+
+
+def _who(node: ShownComment, ctx: RenderContext | None = None) -> str:
     """Whose comment this is, as a screen reader hears it in the comment's controls (escaped)."""
     comment = node.comment
     if node.shows_text:
-        return f"comment by {escape(comment.author.display_name)}"
+        return f"comment by {_name(node, ctx)}"
     if comment.is_deleted:
         return "deleted comment"
     if comment.status in (Comment.Status.REMOVED, Comment.Status.SPAM):
@@ -192,7 +270,7 @@ def _who(node: ShownComment) -> str:
     return "unavailable comment"
 
 
-def fold(node: ShownComment) -> str:
+def fold(node: ShownComment, ctx: RenderContext | None = None) -> str:
     """The <summary> that folds a comment and its replies away: a control with no links inside.
 
     The header line with the author's and the permalink's links sits next to
@@ -202,15 +280,13 @@ def fold(node: ShownComment) -> str:
     """
     comment = node.comment
     if node.shows_text:
-        label = (
-            f'<span class="visually-hidden">Comment by </span>{escape(comment.author.display_name)}'
-        )
+        label = f'<span class="visually-hidden">Comment by </span>{_name(node, ctx)}'
     else:
-        label = _who(node).capitalize()
+        label = _who(node, ctx).capitalize()
     below = comment.descendant_count
     note = f"{below} {_plural(below, 'reply', 'replies')} hidden" if below else "collapsed"
     return (
-        f'<summary class="comment__fold-toggle" id="comment-fold-{comment.pk}">'
+        f'<summary class="comment__fold-toggle" id="comment-fold-{comment.id}">'
         '<span class="comment__fold-icon" aria-hidden="true"></span>'
         f'<span class="comment__fold-label">{label}</span>'
         f'<span class="comment__folded-note">{note}</span></summary>'
@@ -220,45 +296,28 @@ def fold(node: ShownComment) -> str:
 def meta(node: ShownComment, ctx: RenderContext, *, oob: bool = False) -> str:
     """The header line: who, when, badges; "[deleted]" and the like when the text is hidden."""
     comment = node.comment
-    pk = comment.pk
+    pk = comment.id
     parts = [
         f'<header class="comment__meta" id="comment-meta-{pk}"',
         ' hx-swap-oob="true">' if oob else ">",
     ]
     if node.shows_text:
-        author = comment.author
-        name = escape(author.display_name)
-        parts.append(avatar(author))
-        if author.is_guest:
-            parts.append(
-                f'<span class="comment__author">{name}</span> <span class="badge badge--guest" '
-                'title="Imported from the old comment system; not an account">Guest</span>'
-            )
-        else:
-            parts.append(f'<a class="comment__author" href="{ctx.author_url(author)}">{name}</a>')
-        # The article's own author answering in its discussion, as WordPress marks them.
-        if author.pk == getattr(ctx.article, "author_id", None):
-            parts.append(
-                '<span class="badge badge--author" title="Author of the article">Author'
-                '<span class="visually-hidden"> of the article</span></span>'
-            )
-        if author.is_staff:
-            parts.append('<span class="badge badge--staff" title="Trekboard staff">Staff</span>')
-        created = ctx.local(comment.created_at)
+        parts.append(ctx.person_of(comment)[1])
+        iso, long_date, since = ctx.when(comment.created_at)
         parts.append(
             f'<a class="comment__time" href="{URLS.detail.format(pk=pk)}">'
-            f'<time datetime="{created.isoformat()}" title="{_long_date(created)}">'
-            f"{ago(comment.created_at, ctx.now, created)}</time></a>"
+            f'<time datetime="{iso}" title="{long_date}">{since}</time></a>'
         )
         if comment.edited_at:
-            edited = ctx.local(comment.edited_at)
+            iso, long_date, since = ctx.when(comment.edited_at)
             parts.append(
-                f'<span class="comment__edited" title="Edited {_long_date(edited)}">· edited '
-                f'<time datetime="{edited.isoformat()}">'
-                f"{ago(comment.edited_at, ctx.now, edited)}</time></span>"
+                f'<span class="comment__edited" title="Edited {long_date}">· edited '
+                f'<time datetime="{iso}">{since}</time></span>'
             )
-        if node.is_unseen:
-            parts.append('<span class="badge badge--new">New</span>')
+        if ctx.marks is not None:
+            parts.append(ctx.marks.mark("new", pk))
+        elif node.is_unseen:
+            parts.append(NEW_BADGE)
         if pk == ctx.pinned_id:
             parts.append(
                 '<span class="badge badge--pinned" title="Pinned by the moderators">Pinned</span>'
@@ -280,31 +339,49 @@ def meta(node: ShownComment, ctx: RenderContext, *, oob: bool = False) -> str:
     return "".join(parts)
 
 
+NEW_BADGE = '<span class="badge badge--new">New</span>'
+UNSEEN_CLASS = "comment--unseen"
+
+
 def like(node: ShownComment, ctx: RenderContext, *, next_url: str = "") -> str:
-    pk = node.comment.pk
-    count = node.comment.like_count
-    if node.is_own or not ctx.accepts_comments:
-        title = "Likes on your comment" if node.is_own else "Likes"
+    return like_control(
+        node.comment.id,
+        node.comment.like_count,
+        ctx,
+        own=node.is_own,
+        liked=node.liked,
+        next_url=next_url,
+    )
+
+
+def like_control(
+    pk: int, count: int, ctx: RenderContext, *, own: bool, liked: bool, next_url: str = ""
+) -> str:
+    """The heart: a form for a signed-in reader, a link to log in, or the count on one's own."""
+    if own or not ctx.accepts_comments:
+        title = "Likes on your comment" if own else "Likes"
         return (
             f'<span class="like like--own" id="like-{pk}" title="{title}">♥ '
             f'<span class="like__count">{count}</span>'
             f'<span class="visually-hidden"> like{"" if count == 1 else "s"}</span></span>'
         )
     if ctx.csrf_token is None:
-        back = quote(f"{URLS.detail.format(pk=pk)}#comment-{pk}", safe="/")
+        back = _login_like_pattern().format(pk=pk)
         return (
             f'<a class="like like--anonymous" id="like-{pk}" href="{ctx.login_url}?next={back}" '
             f'title="Log in to like this comment">♥ <span class="like__count">{count}</span>'
             f'<span class="visually-hidden"> like{"" if count == 1 else "s"}</span></a>'
         )
-    liked = node.liked
     url = URLS.like.format(pk=pk)
-    next_value = escape(next_url or ctx.next_url or f"{ctx.return_path}#comment-{pk}")
+    if next_url or ctx.next_url:
+        next_value = escape(next_url or ctx.next_url)
+    else:  # the page itself: escaped once per page, the comment's id is digits
+        next_value = f"{ctx.escaped('return_path')}#comment-{pk}"
     return "".join(
         [
             f'<form class="like" id="like-{pk}" method="post" action="{url}" hx-post="{url}" '
             'hx-target="this" hx-swap="outerHTML">',
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(ctx.csrf_token)}">',
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{ctx.escaped("csrf_token")}">',
             f'<input type="hidden" name="next" value="{next_value}">',
             f'<button type="submit" class="like__button{" is-liked" if liked else ""}" '
             f'aria-pressed="{"true" if liked else "false"}" '
@@ -320,15 +397,15 @@ def like(node: ShownComment, ctx: RenderContext, *, next_url: str = "") -> str:
 def content(node: ShownComment, ctx: RenderContext) -> str:
     """The text, the actions row and the slot reply and flag forms open into."""
     comment = node.comment
-    pk = comment.pk
-    actions = [like(node, ctx)]
+    pk = comment.id
+    actions = [ctx.marks.mark("like", pk) if ctx.marks is not None else like(node, ctx)]
     # Screen readers list links out of context: each action names its comment
     # ("Flag comment by Lily Tran"), the visible word first (WCAG 2.5.3).
-    who = _who(node)
-    when = f"{who}, {ago(comment.created_at, ctx.now)}" if comment.created_at else who
+    who = _who(node, ctx)
+    when = f"{who}, {ctx.when(comment.created_at)[2]}" if comment.created_at else who
     if ctx.accepts_comments and comment.is_visible:
         reply = URLS.reply.format(pk=pk)
-        name = escape(comment.author.display_name)
+        name = _name(node, ctx)
         actions.append(
             f'<a class="comment__action" href="{reply}" hx-get="{reply}" '
             f'hx-target="#reply-slot-{pk}" hx-swap="innerHTML" aria-label="Reply to {name}">'
@@ -383,13 +460,16 @@ def comment(node: ShownComment, ctx: RenderContext, out: list[str] | None = None
     """One comment and, nested inside it, the replies linked under it (``node.replies``)."""
     out = [] if out is None else out
     row = node.comment
-    pk = row.pk
+    pk = row.id
     shows_text = node.shows_text
     classes = ["comment"]
     if node.is_new:
         classes.append("comment--new")
-    if node.is_unseen:
-        classes.append("comment--unseen")
+    if ctx.marks is not None:
+        classes[-1] += ctx.marks.mark("unseen", pk)
+        ctx.marks.rows[pk] = row
+    elif node.is_unseen:
+        classes.append(UNSEEN_CLASS)
     if not shows_text:
         classes.append("comment--hidden")
     if row.is_pending:
@@ -402,7 +482,7 @@ def comment(node: ShownComment, ctx: RenderContext, out: list[str] | None = None
         f'<article class="{" ".join(classes)}" id="comment-{pk}" data-depth="{row.level}">'
         '<details class="comment__fold" open>'
     )
-    out.append(fold(node))
+    out.append(fold(node, ctx))
     out.append(meta(node, ctx))
     if shows_text:
         out.append(content(node, ctx))

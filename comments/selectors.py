@@ -29,9 +29,10 @@ from django.db.models import Count, QuerySet, Sum
 
 from articles.models import Article
 from comments.display import ShownComment, walk
-from comments.models import ArticleVisit, Comment, CommentFlag, CommentLike, Notification
+from comments.models import ArticleVisit, Comment, CommentFlag, CommentLike
 from comments.ranking import DEFAULT_SORT, Sort, order_sql, sort_from
 from comments.rules import NEW_LIMIT, can_delete, can_edit, shows_text
+from trekboard.queries import execute_prepared, row_instance
 
 # Shown on a page: published, or a placeholder that still holds published
 # replies, or the reader's own comment awaiting moderation. A withdrawn or
@@ -213,7 +214,7 @@ def _load(
         "count_article": count_article,
     }
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        execute_prepared(cursor, sql, values)
         rows = cursor.fetchall()
     published_count = rows[0][3] if rows else (0 if count_article is not None else None)
     has_more = any(row[2] == -1 for row in rows)
@@ -226,14 +227,21 @@ def _load(
             published_count=published_count,
         )
     author_model = Comment._meta.get_field("author").related_model
-    author_field = Comment._meta.get_field("author")
     split = 5 + len(comment_names)
     by_id: dict[int, ShownComment] = {}
     meta: dict[int, tuple[int | None, int, int]] = {}
     db = connection.alias
+    authors: dict[int, object] = {}  # one model per person, however many comments they wrote
     for row in rows:
-        comment = Comment.from_db(db, comment_names, row[5:split])
-        author_field.set_cached_value(comment, author_model.from_db(db, author_names, row[split:]))
+        comment = row_instance(Comment, db, comment_names, row[5:split])
+        # As MPTTModel.__init__ would: the parent it was read with, for a later save().
+        comment._mptt_cached_fields = {"parent": comment.parent_id}
+        author = authors.get(comment.author_id)
+        if author is None:
+            author = authors[comment.author_id] = row_instance(
+                author_model, db, author_names, row[split:]
+            )
+        comment._state.fields_cache["author"] = author
         by_id[comment.pk] = ShownComment(comment, liked=row[4])
         meta[comment.pk] = (row[0], row[1], row[2])
     first_total = None
@@ -283,6 +291,9 @@ def for_reader(
     ``since``: the reader's previous visit; comments by others after it are unseen.
     """
     signed_in = user.is_authenticated
+    # request.user is a lazy proxy: every attribute read below would go through
+    # it, a few hundred times a page. Ask the user it wraps.
+    user = getattr(user, "_wrapped", user)
     for node in walk(nodes):
         comment = node.comment
         own = signed_in and comment.author_id == user.pk
@@ -557,20 +568,3 @@ def author_stats(*, user) -> AuthorStats:
         .aggregate(comments=Count("pk"), likes=Sum("like_count"))
     )
     return AuthorStats(comments=totals["comments"], likes_received=totals["likes"] or 0)
-
-
-def unread_notification_count(*, user) -> int:
-    return inbox(user=user).filter(read_at=None).count()
-
-
-def inbox(*, user) -> QuerySet[Notification]:
-    """A reader's notifications, newest first; ones about withdrawn or removed comments drop out."""
-    return (
-        Notification.objects.filter(
-            recipient=user,
-            comment__status=Comment.Status.PUBLISHED,
-            comment__article__in=Article.objects.visible_to(user),
-        )
-        .select_related("comment__author", "comment__article")
-        .order_by("-created_at", "-pk")
-    )

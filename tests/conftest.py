@@ -147,6 +147,21 @@ def superuser(db) -> User:
     return UserFactory(is_staff=True, is_superuser=True)
 
 
+@pytest.fixture
+def database_cache(settings, db) -> dict:
+    """The default set-up's shared cache, the database's cache table, whatever ``REDIS_URL`` says.
+
+    With ``REDIS_URL`` set the migrations make no cache table, so it is made
+    here (in the test's transaction: rolled back with it).
+    """
+    from django.core.management import call_command
+
+    backend = {"BACKEND": "trekboard.cache.PostgresDatabaseCache", "LOCATION": "trekboard_cache"}
+    settings.CACHES = {"default": backend}
+    call_command("createcachetable", verbosity=0)
+    return backend
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limit_counters(settings) -> None:
     """Every test counts rate limits from zero, under a cache key prefix of its own.

@@ -4,16 +4,16 @@ Each action is counted twice: per account (the signed-in reader, or for a login
 the username typed) and per IP address. The counters live in the default cache,
 the one every process shares (Redis, or the database cache table), through
 django-ratelimit's ``get_usage``: fixed windows, one cache key per window, added
-then incremented. Redis increments atomically; the database cache reads and
-writes, so two requests at the same instant can count once, which loosens a
-limit by a request at most and never refuses one wrongly.
+then incremented. Both increment atomically: Redis itself, and the database
+cache (``trekboard.cache``) by writing the count back only if it is still the
+one it read, so two requests at the same instant both count.
 
 When the shared cache can't count (Redis is down), each process counts in its
 own memory instead, so limits still hold; see ``local_usage``.
 
 django-ratelimit is used as a library, not as an installed app: its system check
-refuses the database cache for that non-atomic increment, and the database
-cache is our deliberate default when ``REDIS_URL`` is unset.
+refuses Django's database cache for its non-atomic increment, and knows nothing
+of ours, the deliberate default when ``REDIS_URL`` is unset.
 
 A refusal is a 429 with ``Retry-After`` that says how long to wait. A view can
 answer it its own way (``respond=``): the comment and flag forms come back with

@@ -148,6 +148,10 @@ DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
 # serialization failure runs again this many times in all, after a jittered
 # pause growing from DB_RETRY_PAUSE seconds (trekboard/middleware.py).
 DB_RETRY_ATTEMPTS = env.int("DB_RETRY_ATTEMPTS", default=5)
+# The article page's two big reads are prepared once per connection
+# (trekboard/queries.py). Turn off behind a pooler that hands each transaction
+# another server connection (PgBouncer's transaction mode).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DB_RETRY_PAUSE = 0.05
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -167,7 +171,8 @@ if env.str("REDIS_URL", default=""):
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            # Django's DatabaseCache in one statement per call (trekboard/cache.py).
+            "BACKEND": "trekboard.cache.PostgresDatabaseCache",
             "LOCATION": "trekboard_cache",
         }
     }

@@ -23,9 +23,10 @@ from comments.models import Comment, CommentQuerySet, Notification
 from comments.rules import check_can_comment, comment_body_errors, ensure_can_edit, ensure_own
 from comments.sanitize import normalize, sanitize_comment
 from comments.services.notifications import mention_urls, mentioned_users, notify_readers
-from comments.services.screening import hold_reason
+from comments.services.screening import hold_reason, word_rules_column, word_rules_from
 from comments.services.status import (
     article_count_changed,
+    published_comment_insert,
     published_count_changed,
     revision_keep,
     set_status,
@@ -66,7 +67,8 @@ def comment_create(
     text = normalize(body)
     mentioned = mentioned_users(text)
     body_html = sanitize_comment(text, mentions=mention_urls(mentioned))
-    held_because = hold_reason(text, body_html, author) if screen else ""
+    # A reply is screened with the word list read along with its parent, below.
+    held_because = hold_reason(text, body_html, author) if screen and parent is None else ""
     with transaction.atomic():
         if parent is None:
             new_tree_lock()
@@ -74,8 +76,8 @@ def comment_create(
             tree_lock(parent.tree_id)
             # Re-read under the lock: a respread may have moved the parent's
             # edges since it was fetched, and the reply is placed from them.
-            # ... and, in the same query, the reply this one would repeat and
-            # the parent's last edge (see last_edge).
+            # ... and, in the same query, the reply this one would repeat, the
+            # parent's last edge (see last_edge) and the word list.
             repeat = _repeats(author=author, text=text).filter(parent=OuterRef("pk"))
             try:
                 parent = (
@@ -86,6 +88,7 @@ def comment_create(
                         last_edge=Subquery(
                             inside(OuterRef("tree_id"), OuterRef("lft"), OuterRef("rght"))[:1]
                         ),
+                        word_rules=word_rules_column(),
                     )
                     .get(pk=parent.pk)
                 )
@@ -93,6 +96,9 @@ def comment_create(
                 raise ValidationError("The comment you replied to no longer exists.") from None
             if parent.status != Comment.Status.PUBLISHED:
                 raise ValidationError("That comment can't take replies any more.")
+            if screen:
+                rules = word_rules_from(parent.word_rules)
+                held_because = hold_reason(text, body_html, author, rules=rules)
         if created_at is None:
             if parent is None:
                 earlier = _repeats(author=author, text=text).filter(parent=None, article=article)
@@ -114,13 +120,14 @@ def comment_create(
             moderation_reason=held_because,
         )
         place(comment, parent)
-        comment.save()  # mptt leaves edges it finds set alone
+        if comment.is_visible:
+            # The row, its ancestors' counters and the article's count, in one statement.
+            article.comment_count = published_comment_insert(comment, parent=parent)
+        else:
+            comment.save()  # mptt leaves edges it finds set alone
         comment.resubmitted = False
         pagecache.discussion_changed(article.pk)
         if comment.is_visible:
-            if parent is not None:
-                published_count_changed(comment, +1, parent=parent)
-            article.comment_count = article_count_changed(article.pk, +1)
             notify_readers(comment, mentioned)
     return comment
 

@@ -2,7 +2,10 @@
 
 The word list is read on every post and changed rarely, so it is cached
 (shared cache) and forgotten whenever a moderator changes it
-(``word_rule_save`` / ``word_rule_delete``).
+(``word_rule_save`` / ``word_rule_delete``). A reply reads it from the table
+instead, as a column of the query that reads its parent under the thread's
+lock (``word_rules_column``): a query it runs anyway, where the cache would
+cost one more on the database cache.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from functools import partial
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import JSONField
+from django.db.models.expressions import RawSQL
 
 from comments.models import AuditEntry, Comment, WordRule
 from comments.rules import require_permission
@@ -27,15 +32,19 @@ def _rule_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.I)
 
 
-def hold_reason(text: str, body_html: str, author, *, new: bool = True) -> str:
+def hold_reason(
+    text: str, body_html: str, author, *, new: bool = True, rules: list[WordRule] | None = None
+) -> str:
     """Why a comment must wait for a moderator ("" when it needn't).
 
     Raises ValidationError for a blocked word, whoever writes it. Staff and
     moderators are not held. ``new=False`` (an edit) skips the new-account rule.
+    ``rules``: the word list when the caller read it (``word_rules_from``), else
+    it comes from the cache.
     """
     # Moderators are staff (admin needs it); is_staff avoids a permissions query per post.
     trusted = author.is_staff or author.is_superuser
-    for rule in _word_rules():
+    for rule in _word_rules() if rules is None else rules:
         if not _rule_pattern(rule.phrase).search(text):
             continue
         if rule.action == WordRule.Action.BLOCK:
@@ -63,6 +72,25 @@ def _word_rules() -> list[WordRule]:
         rules = list(WordRule.objects.order_by("action", "phrase"))
         cache.set(word_rules_cache_key(), rules, 3600)
     return rules
+
+
+def word_rules_column() -> RawSQL:
+    """The word list as a column of another query, in ``_word_rules``' order.
+
+    Read it with ``word_rules_from``.
+    """
+    table = connection.ops.quote_name(WordRule._meta.db_table)
+    return RawSQL(  # noqa: S611 - our own table, no parameters
+        "SELECT coalesce(jsonb_agg(jsonb_build_array(phrase, action) ORDER BY action, phrase), "  # noqa: S608
+        f"'[]') FROM {table}",
+        (),
+        output_field=JSONField(),
+    )
+
+
+def word_rules_from(column: list[list[str]]) -> list[WordRule]:
+    """The rules a ``word_rules_column`` holds."""
+    return [WordRule(phrase=phrase, action=action) for phrase, action in column]
 
 
 def word_rules_cache_key() -> str:

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db import connection
 from django.db.models import Case, F, FloatField, PositiveIntegerField, Value, When
+from django.db.models.sql import InsertQuery
 
 from articles.models import Article
 from comments import pagecache
@@ -56,6 +57,64 @@ def published_count_changed(comment: Comment, delta: int, *, parent: Comment | N
             output_field=FloatField(),
         ),
     )
+
+
+def published_comment_insert(comment: Comment, *, parent: Comment | None) -> int:
+    """Insert a published comment and count it, in one statement; the article's new count.
+
+    What ``comment.save()``, ``published_count_changed(comment, +1, parent=parent)``
+    and ``article_count_changed(comment.article_id, +1)`` write one after the
+    other, in one round trip: the row, its ancestors' counters (the parent's
+    reply count and score with them) and the article's count. Precondition:
+    inside atomic(), holding the lock ``place`` needs, with ``comment`` placed
+    and, for a reply, ``parent`` read and row-locked under it.
+    """
+    comments = connection.ops.quote_name(Comment._meta.db_table)
+    articles = connection.ops.quote_name(Article._meta.db_table)
+    insert, params = _insert_returning_pk(comment)
+    sql = f"WITH new AS ({insert})"
+    after_ancestors = ""
+    if parent is not None:
+        replies = parent.reply_count + 1
+        score = best_score(likes=parent.like_count, replies=replies, created_at=parent.created_at)
+        ancestors = up_from(parent.pk)
+        sql += f""",
+            counted AS (
+                UPDATE {comments} SET
+                    descendant_count = descendant_count + 1,
+                    reply_count = CASE WHEN id = %s THEN %s ELSE reply_count END,
+                    best_score = CASE WHEN id = %s THEN %s ELSE best_score END
+                WHERE id IN ({ancestors.sql})
+                RETURNING id
+            )"""  # noqa: S608 - our own table, and parameters
+        params = (*params, parent.pk, replies, parent.pk, score, *ancestors.params)
+        # Comment rows before the article's row, the order every writer takes
+        # them in: the article's row is reached only once this is known.
+        after_ancestors = "AND (SELECT count(*) FROM counted) >= 0"
+    sql += f"""
+        UPDATE {articles} SET comment_count = comment_count + 1 FROM new
+        WHERE {articles}.id = %s {after_ancestors}
+        RETURNING new.id, {articles}.comment_count
+    """  # noqa: S608 - our own table, and parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*params, comment.article_id))
+        comment.pk, count = cursor.fetchone()
+    comment._state.adding, comment._state.db = False, connection.alias
+    return count
+
+
+def _insert_returning_pk(obj) -> tuple[str, tuple]:
+    """The INSERT ... RETURNING id that ``obj.save()`` would run, to go in a larger statement."""
+    meta = obj._meta
+    query = InsertQuery(type(obj))
+    query.insert_values(
+        [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated],
+        [obj],
+    )
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [meta.pk]
+    [(sql, params)] = compiler.as_sql()
+    return sql, tuple(params)
 
 
 def article_count_changed(article_id: int, delta: int) -> int:

@@ -60,6 +60,7 @@ def _render_context(context) -> render.RenderContext:
             base_level=context.get("base_level") or 0,
             next_url=context.get("next") or "",
         )
+        cached.marks = context.get("overlay_marks")
         context.render_context["comment_render_context"] = cached
     return cached
 

@@ -12,13 +12,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from comments import notify, selectors, services
+from comments import notify, services
+from comments.inbox import inbox as reader_inbox
 
 
 @require_safe
 @login_required
 def inbox_view(request: HttpRequest) -> HttpResponse:
-    notifications = selectors.inbox(user=request.user)
+    notifications = reader_inbox(user=request.user)
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
     return render(request, "comments/inbox.html", {"page_obj": page})
 
@@ -33,7 +34,7 @@ def inbox_mark_read_view(request: HttpRequest) -> HttpResponse:
     ]
     services.notifications_mark_read(user=request.user, notification_ids=ids or None)
     if request.htmx and ids:
-        notification = selectors.inbox(user=request.user).filter(pk__in=ids).first()
+        notification = reader_inbox(user=request.user).filter(pk__in=ids).first()
         if notification is not None:
             return render(
                 request,
@@ -49,7 +50,7 @@ def inbox_mark_read_view(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def notification_open_view(request: HttpRequest, pk: int) -> HttpResponse:
-    notification = get_object_or_404(selectors.inbox(user=request.user), pk=pk)
+    notification = get_object_or_404(reader_inbox(user=request.user), pk=pk)
     services.notifications_mark_read(user=request.user, notification_ids=[notification.pk])
     comment = notification.comment
     return redirect(f"{comment.get_absolute_url()}#comment-{comment.pk}")

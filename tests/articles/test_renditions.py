@@ -17,6 +17,7 @@ from articles import renditions
 from articles.models import Article, GalleryImage
 from articles.renditions import image_set, make_renditions, rendition_name
 from articles.services import article_save
+from tests.comments.test_paging import ARTICLE_PAGE_QUERIES_ANONYMOUS
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -152,7 +153,7 @@ def test_images_cost_the_article_page_no_queries(client, settings, django_assert
         GalleryImage.objects.create(
             article=article, image=default_storage.save("g.jpg", _image(800, 450))
         )
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(ARTICLE_PAGE_QUERIES_ANONYMOUS):
             response = client.get(article.get_absolute_url())
         assert ".w400.jpg 400w" in response.content.decode()
 

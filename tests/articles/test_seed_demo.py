@@ -14,7 +14,7 @@ from django.db.models import F, Max
 from accounts.models import User
 from articles.demo.stories import LEAD_SLUG
 from articles.models import Article, GalleryImage, Tag
-from comments import selectors
+from comments import inbox, selectors
 from comments.models import (
     ArticleVisit,
     AuditEntry,
@@ -162,9 +162,9 @@ def test_demo_readers_like_flag_edit_and_delete(lead):
 
 def test_editor_logs_in_to_new_comments_and_notifications(client, lead):
     editor = User.objects.get(username="editor")
-    unread = selectors.unread_notification_count(user=editor)
+    unread = inbox.unread_notification_count(user=editor)
     assert unread >= 3
-    kinds = set(selectors.inbox(user=editor).filter(read_at=None).values_list("kind", flat=True))
+    kinds = set(inbox.inbox(user=editor).filter(read_at=None).values_list("kind", flat=True))
     assert kinds == {Notification.Kind.REPLY, Notification.Kind.MENTION}
     # What they read on their last visit is marked read.
     assert Notification.objects.filter(recipient=editor).exclude(read_at=None).exists()

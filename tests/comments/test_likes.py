@@ -21,12 +21,13 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 # The article page, whatever the discussion holds. Anonymous (rendered, not from
-# the page cache): the article, its tags, its gallery, the page of comments with
-# their authors and the count (one query), related/next/previous (one). Signed
-# in adds the session, the user, the visit (one statement that also counts
-# what is new) and the bell; the reader's likes come with the comments.
-ARTICLE_PAGE_QUERIES_ANONYMOUS = 5
-ARTICLE_PAGE_QUERIES_SIGNED_IN = 9
+# the page cache): the article with its author, tags, gallery and related/next/
+# previous links (one query), the page of comments with their authors and the
+# count (one). Signed in adds the session, the user, the visit (one statement
+# that also counts what is new) and the bell; the reader's likes come with the
+# comments.
+ARTICLE_PAGE_QUERIES_ANONYMOUS = 2
+ARTICLE_PAGE_QUERIES_SIGNED_IN = 6
 
 
 def like_url(comment: Comment) -> str:

@@ -101,6 +101,42 @@ def test_bell_shows_the_unread_count(client_logged_in, user, article):
     assert 'aria-label="Notifications: 2 unread"' in html
 
 
+@pytest.mark.parametrize("staff", [False, True])
+def test_the_bell_counts_what_the_inbox_lists_unread(client, article, staff):
+    """The bell's own query and the inbox agree: hidden comments and drafts drop out of both."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles.models import Article
+    from comments import inbox
+    from tests.factories import ArticleFactory
+
+    reader = UserFactory(is_staff=staff)
+    draft, scheduled = ArticleFactory(), ArticleFactory()
+    mine = {}
+    for where in (article, draft, scheduled):
+        mine[where] = CommentFactory(article=where, author=reader)
+        CommentFactory(article=where, parent=mine[where])
+        CommentFactory(article=where, parent=mine[where])
+    removed = CommentFactory(article=article, parent=mine[article])
+    Comment.objects.filter(pk=removed.pk).update(status=Comment.Status.REMOVED)
+    read = Notification.objects.filter(recipient=reader).order_by("pk").first()
+    Notification.objects.filter(pk=read.pk).update(read_at=timezone.now())
+    # Unpublished after the discussion: a draft again, or moved to tomorrow.
+    Article.objects.filter(pk=draft.pk).update(status=Article.Status.DRAFT)
+    Article.objects.filter(pk=scheduled.pk).update(published_at=timezone.now() + timedelta(days=1))
+
+    expected = inbox.inbox(user=reader).filter(read_at=None).count()
+    client.force_login(reader)
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert inbox.unread_notification_count(user=reader) == expected
+    assert bell_count(html) == expected
+    # Staff see drafts and scheduled articles, so their notifications too.
+    assert expected == (5 if staff else 1)
+
+
 def test_anonymous_readers_have_no_bell(client, article):
     html = client.get(article.get_absolute_url()).content.decode()
     assert 'id="bell"' not in html

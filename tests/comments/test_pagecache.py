@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.services import article_save
-from comments import services
+from comments import pagecache, services
 from comments.models import Comment
 from tests.factories import CommentFactory, UserFactory
 
@@ -89,6 +89,58 @@ def test_every_write_shows_on_the_next_anonymous_request(client, article, modera
     assert get(Client(), article)[1] == "hit"
 
 
+def page_cache_statements(captured) -> list[str]:
+    """The page cache's statements on the database cache, by their first word."""
+    return [q["sql"].split(None, 1)[0] for q in captured if "pagecache:" in q["sql"]]
+
+
+@pytest.mark.parametrize("on_the_database", [True, False], ids=["database-cache", "locmem"])
+def test_versions_are_read_in_one_round_trip_and_started_in_one_more(
+    settings, request, article, on_the_database
+):
+    if on_the_database:
+        request.getfixturevalue("database_cache")
+    else:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+    def versions() -> tuple[tuple[str, str], list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            read = pagecache.Versions(article.pk)
+        return (read.site, read.discussion), page_cache_statements(captured)
+
+    first, sql = versions()  # after a flush: none yet
+    assert sql == (["SELECT", "INSERT"] if on_the_database else [])
+    assert None not in first
+    again, sql = versions()
+    assert (again, sql) == (first, ["SELECT"] if on_the_database else [])
+    pagecache.discussion_changed(article.pk)
+    after, sql = versions()
+    assert after[0] == first[0]
+    assert after[1] not in (first[1], None)
+    assert sql == (["SELECT"] if on_the_database else [])
+
+
+@pytest.mark.usefixtures("database_cache")
+def test_on_the_database_cache_a_hit_is_one_statement_and_a_miss_at_most_three(article):
+    CommentFactory(article=article, body="Fascinating.")
+
+    def fetch() -> tuple[str, str | None, list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            html, state = get(Client(), article)
+        return html, state, page_cache_statements(captured)
+
+    # First: the slug's article (new to this process), the versions, the page stored.
+    assert fetch()[1:] == ("miss", ["SELECT", "SELECT", "INSERT"])
+    # The page with both versions, one read.
+    assert fetch()[1:] == ("hit", ["SELECT"])
+    CommentFactory(article=article, body="Another view.")
+    # The stale page and versions, the versions again, the page stored.
+    html, state, sql = fetch()
+    assert (state, sql) == ("miss", ["SELECT", "SELECT", "INSERT"])
+    assert "Another view." in html
+    assert fetch()[1:] == ("hit", ["SELECT"])
+
+
 def test_an_edited_article_shows_at_once(client, article):
     get(client, article)
     article.title = "A title fixed after publication"
@@ -117,7 +169,8 @@ def test_signed_in_readers_and_readers_with_a_draft_get_their_own_page(client, a
     get(Client(), article)
     client.force_login(user)
     response = client.get(article.get_absolute_url())
-    assert "X-Page-Cache" not in response
+    # Their own page: drawn from the shared drawing (comments.overlay), never the shared page.
+    assert response.headers.get("X-Page-Cache") == "personal"
     assert f"as {user.display_name}" in response.content.decode()  # the form knows who posts
 
     drafter = Client()

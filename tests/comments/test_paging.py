@@ -18,10 +18,11 @@ pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
-# Same budget as tests/comments/test_likes.py: the article, tags, gallery, the
-# page of comments (one query, with the count), related/next/previous (one).
-# Uncached: these tests turn the anonymous page cache off to count the render.
-ARTICLE_PAGE_QUERIES_ANONYMOUS = 5
+# Same budget as tests/comments/test_likes.py: the article with its tags,
+# gallery and related/next/previous links (one query), the page of comments
+# with the count (one). Uncached: these tests turn the anonymous page cache off
+# to count the render.
+ARTICLE_PAGE_QUERIES_ANONYMOUS = 2
 # A "Load more comments" fragment: the article and the page of comments.
 THREAD_PAGE_FRAGMENT_QUERIES = 2
 # An "N more replies" fragment: the parent (with article and author) and the

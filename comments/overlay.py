@@ -1,0 +1,248 @@
+"""Signed-in readers' article pages, made from one shared drawing of the page plus their own parts.
+
+Rendering a discussion costs about the same for every reader: rows, markup,
+the article around it. Yet a signed-in reader's page differs from the
+anonymous one in a few known places only: their header (name, bell, log out),
+the ``<body>``'s htmx token, the comment form, "N new since your last visit",
+and, per comment, the heart (a form with their like, instead of a link to log
+in) and the "New" class and badge. So the page is drawn once per discussion
+version (``Artifact``: the anonymous page with a mark at each of those places,
+kept in this process) and each reader's request fills the marks: a few
+microseconds a comment instead of the whole render, from a query for their
+likes and the bell and the visit they record anyway.
+
+Nothing of a reader goes into the drawing: it is rendered for an anonymous
+request (``AnonymousUser``, no token anywhere), so the same drawing serves any
+reader, and it lives in this process's memory, never in the shared cache.
+
+Pages this can't make exactly are rendered in full as before (``eligible``
+and ``Artifact.fill`` say which): staff (drafts, admin links), a reader with
+messages or a logged-out draft waiting, one whose own comments are on the page
+(edit and delete links, their pending comments, which only they see), htmx
+fragments. tests/comments/test_overlay.py checks that a filled page is the
+page the full render makes for the same reader, byte for byte.
+
+Versions: the drawing is kept under the page cache's versions of the site and
+of the discussion (``comments.pagecache.Versions``), read before the database,
+so a write committed after the drawing moves the version and the next request
+draws again; as for the anonymous page cache, nothing stale is served.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.template import RequestContext
+
+from comments import render
+from comments.inbox import unread_count_sql
+from comments.models import Comment, CommentLike
+from comments.pages import draft_key
+from comments.selectors import NewSince
+from trekboard.queries import execute_prepared
+
+# Drawings kept per process: a few hundred KB each (the page's markup).
+KEPT = 32
+
+
+class Marks:
+    """The marks one drawing puts where a reader's own parts go, and what filling them needs."""
+
+    def __init__(self) -> None:
+        # Unguessable, so no comment's text can contain a mark.
+        self.nonce = secrets.token_hex(8)
+        self.pattern = re.compile(rf"\x02{self.nonce}:(\w+):(\d*)\x03")
+        self.rows: dict[int, Comment] = {}  # the comments drawn, by id
+        self.parts: dict[str, tuple[object, object]] = {}  # page part: (nodelist, template)
+
+    def mark(self, kind: str, pk: int | str = "") -> str:
+        return f"\x02{self.nonce}:{kind}:{pk}\x03"
+
+
+@dataclass
+class Artifact:
+    """One drawing of an article page: markup between the marks, and what the marks stand for."""
+
+    article: object
+    versions: tuple[str, str]
+    pieces: list[str]  # the markup around the marks: one more than slots
+    slots: list[tuple[str, int | None]]
+    rows: dict[int, Comment]
+    parts: dict[str, tuple[object, object]]
+    authors: frozenset[int] = field(default_factory=frozenset)
+    drawn_at: float = field(default_factory=time.monotonic)
+
+    @classmethod
+    def from_drawing(
+        cls, html: str, marks: Marks, *, article, versions: tuple[str, str]
+    ) -> Artifact:
+        split = marks.pattern.split(html)
+        pieces, slots = split[0::3], list(zip(split[1::3], split[2::3], strict=True))
+        return cls(
+            article=article,
+            versions=versions,
+            pieces=pieces,
+            slots=[(kind, int(pk) if pk else None) for kind, pk in slots],
+            rows=marks.rows,
+            parts=marks.parts,
+            authors=frozenset(row.author_id for row in marks.rows.values()),
+        )
+
+    def fill(self, request: HttpRequest, *, visit, personal: dict) -> str:
+        """The page as the full render would draw it for ``request.user``."""
+        since: datetime | None = visit.previous
+        liked: set[int] = personal["liked"]
+        ctx = render.RenderContext.build(
+            article=self.article, request=request, sort="best", base_level=0
+        )
+        new_since = NewSince.from_visit(visit)
+        first_new = new_since.first.pk if new_since.first is not None else None
+        parts = self._parts(
+            request,
+            {
+                "article": self.article,
+                "discussion": SimpleNamespace(
+                    new_since=new_since, first_new_on_page=first_new in self.rows
+                ),
+                "form": personal["form"],
+                "parent": None,
+                "unread_notifications": personal["unread"],
+            },
+        )
+        out = [self.pieces[0]]
+        for (kind, pk), piece in zip(self.slots, self.pieces[1:], strict=True):
+            if pk is None:
+                out.append(parts[kind])
+            else:
+                row = self.rows[pk]
+                unseen = bool(since and row.is_visible and row.created_at > since)
+                if kind == "unseen":
+                    out.append(f" {render.UNSEEN_CLASS}" if unseen else "")
+                elif kind == "new":
+                    out.append(render.NEW_BADGE if unseen else "")
+                else:  # like: the reader's own comments are never drawn here
+                    out.append(
+                        render.like_control(pk, row.like_count, ctx, own=False, liked=pk in liked)
+                    )
+            out.append(piece)
+        return "".join(out)
+
+    def _parts(self, request: HttpRequest, values: dict) -> dict[str, str]:
+        if not self.parts:
+            return {}
+        template = next(iter(self.parts.values()))[1]
+        context = RequestContext(request)
+        with context.bind_template(template):
+            # Above the context processors' values (the bell's count is known already).
+            context.update(values)
+            return {name: nodelist.render(context) for name, (nodelist, _) in self.parts.items()}
+
+
+# (article id, sort, page) -> the latest drawing of that page in this process.
+_drawings: OrderedDict[tuple, Artifact] = OrderedDict()
+# Which article a slug names, as this process last drew it.
+article_ids: dict[str, int] = {}
+
+
+def remembered(key: tuple, versions: tuple[str, str]) -> Artifact | None:
+    """The drawing of this page, if it was drawn under these versions and isn't too old.
+
+    Too old: "3 minutes ago" and the like were worked out when it was drawn, so
+    a drawing lives no longer than an anonymous reader's cached page does.
+    """
+    found = _drawings.get(key)
+    if (
+        found is None
+        or None in versions  # the shared cache is down: nothing is known current
+        or found.versions != versions
+        or time.monotonic() - found.drawn_at > settings.ANONYMOUS_PAGE_SECONDS
+    ):
+        return None
+    _drawings.move_to_end(key)
+    return found
+
+
+def remember(key: tuple, artifact: Artifact) -> None:
+    if None in artifact.versions:
+        return
+    _drawings[key] = artifact
+    _drawings.move_to_end(key)
+    while len(_drawings) > KEPT:
+        _drawings.popitem(last=False)
+
+
+def eligible(request: HttpRequest) -> bool:
+    """A signed-in reader's plain page load, with nothing of theirs waiting to be shown."""
+    user = request.user
+    return (
+        settings.ANONYMOUS_PAGE_SECONDS > 0
+        and request.method in ("GET", "HEAD")
+        and not getattr(request, "htmx", False)
+        and user.is_authenticated
+        and not user.is_staff
+        and "messages" not in request.COOKIES
+        and "_messages" not in request.session
+    )
+
+
+def anonymous(request: HttpRequest) -> HttpRequest:
+    """The same request as an anonymous reader makes it: what the drawing is rendered for."""
+    drawing = copy.copy(request)
+    drawing.user = AnonymousUser()
+    return drawing
+
+
+def personal(*, request: HttpRequest, artifact: Artifact) -> dict | None:
+    """What the reader's parts need, in one query; None when their page must be rendered in full.
+
+    Their likes among the drawn comments, whether they have comments in the
+    discussion only they see (awaiting moderation, drawn for them alone), and
+    the bell's count.
+    """
+    user = request.user
+    if user.pk in artifact.authors or draft_key(artifact.article, None) in request.session:
+        return None
+    quote = connection.ops.quote_name
+    bell, params = unread_count_sql(user=user)
+    sql = f"""
+        SELECT
+          (SELECT coalesce(array_agg(l.comment_id), '{{}}')
+             FROM {quote(CommentLike._meta.db_table)} l
+            WHERE l.user_id = %(user)s AND l.comment_id = ANY(%(drawn)s)),
+          EXISTS (SELECT 1 FROM {quote(Comment._meta.db_table)} c
+                   WHERE c.article_id = %(article)s AND c.author_id = %(user)s
+                     AND c.status = %(pending)s),
+          {bell}
+    """  # noqa: S608 - table names from the models; values are parameters
+    with connection.cursor() as cursor:
+        execute_prepared(
+            cursor,
+            sql,
+            params
+            | {
+                "drawn": list(artifact.rows),
+                "article": artifact.article.pk,
+                "pending": Comment.Status.PENDING.value,
+            },
+        )
+        liked, pending_own, unread = cursor.fetchone()
+    if pending_own:
+        return None
+    return {"liked": set(liked), "unread": unread}
+
+
+def respond(html: str) -> HttpResponse:
+    response = HttpResponse(html)
+    response["X-Page-Cache"] = "personal"
+    return response
