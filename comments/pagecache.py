@@ -17,9 +17,10 @@ page stored under the current versions can't miss a committed write: the
 write's new version would be current instead. A hit reads the page and both
 current versions in one cache round trip (each process remembers which article
 a slug names; the page says which article it shows, so a slug that changed
-hands can't serve another article's page). A miss reads both versions in one
-round trip (two when one has to be started, after a cache flush) and stores
-the page in one more. The cache is Django's default one, shared by every
+hands can't serve another article's page), or only the two versions when this
+process holds the page already (its last 64 pages, kept as stored). A miss
+reads both versions in one round trip (two when one has to be started, after
+a cache flush) and stores the page in one more. The cache is Django's default one, shared by every
 process (Redis when ``REDIS_URL`` is set, else the database cache table,
 ``trekboard.cache``). Pages also expire after ``ANONYMOUS_PAGE_SECONDS``, so
 "3 minutes ago" never goes much staler than that.
@@ -46,8 +47,10 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+import time
 import uuid
 import zlib
+from collections import OrderedDict
 from functools import partial
 from typing import NamedTuple
 
@@ -191,6 +194,7 @@ class StoredPage(NamedTuple):
     crc: int  # of the page with the placeholder for each token
     columns: tuple[int, ...]  # how a token's difference from the placeholder moves the CRC
     size: int  # the page's length, uncompressed
+    stored_at: float  # time.time() when it was rendered
 
     @classmethod
     def compress(
@@ -213,7 +217,16 @@ class StoredPage(NamedTuple):
             after -= CSRF_TOKEN_LENGTH
             columns = [mine ^ theirs for mine, theirs in zip(columns, _shift(after), strict=True)]
         pieces[0] = _GZIP_HEADER + pieces[0]
-        return cls(article_id, site, discussion, tuple(pieces), crc, tuple(columns), len(html))
+        return cls(
+            article_id,
+            site,
+            discussion,
+            tuple(pieces),
+            crc,
+            tuple(columns),
+            len(html),
+            time.time(),
+        )
 
     def gzip(self, token: bytes) -> bytes:
         """The page with ``token`` in place, as a gzip member."""
@@ -227,7 +240,7 @@ class StoredPage(NamedTuple):
 
 def _page_key(request: HttpRequest) -> str:
     path = hashlib.sha1(request.get_full_path().encode()).hexdigest()  # noqa: S324 (a key)
-    return _prefixed(f"pagecache:page:v2:{path}")  # v2: a StoredPage, gzipped
+    return _prefixed(f"pagecache:page:v3:{path}")  # v3: a StoredPage with its time
 
 
 # Which article a slug names, as this process last saw it (a few bytes per article).
@@ -255,6 +268,25 @@ def _serve(request: HttpRequest, response: HttpResponse, page: StoredPage, state
     return response
 
 
+# The pages this process served last. A page it holds needs only its two
+# versions from the shared cache, not its 40-50 KB again: a hit then costs
+# what the trivial view does, give or take the page's bytes.
+_kept_pages: OrderedDict[str, StoredPage] = OrderedDict()
+_PAGES_KEPT = 64
+
+
+def _current(page: StoredPage | None, article_id: int, found: dict, keys) -> bool:
+    site_key, discussion_key = keys
+    return (
+        page is not None
+        and page.article_id == article_id
+        and page.site == found.get(site_key)
+        and page.discussion == found.get(discussion_key)
+        # As the shared cache would have expired it: "3 minutes ago" goes no staler.
+        and time.time() - page.stored_at < settings.ANONYMOUS_PAGE_SECONDS
+    )
+
+
 def lookup(request: HttpRequest, slug: str) -> HttpResponse | None:
     """The cached page for this request, if it is current; one cache round trip."""
     article_id = _article_ids.get(slug)
@@ -263,21 +295,27 @@ def lookup(request: HttpRequest, slug: str) -> HttpResponse | None:
         if article_id is None:
             return None
         _remember(slug, article_id)
-    site_key, discussion_key, page_key = (
-        _site_key(),
-        _discussion_key(article_id),
-        _page_key(request),
-    )
-    found = cache.get_many([site_key, discussion_key, page_key])
+    versions = (_site_key(), _discussion_key(article_id))
+    page_key = _page_key(request)
+    kept = _kept_pages.get(page_key)
+    if kept is not None:
+        if _current(kept, article_id, cache.get_many(versions), versions):
+            _kept_pages.move_to_end(page_key)
+            return _serve(request, HttpResponse(), kept, "hit")
+        del _kept_pages[page_key]  # another process may have stored a newer one
+    found = cache.get_many([*versions, page_key])
     page = found.get(page_key)
-    if (
-        page is None
-        or page.article_id != article_id
-        or page.site != found.get(site_key)
-        or page.discussion != found.get(discussion_key)
-    ):
+    if not _current(page, article_id, found, versions):
         return None
+    _keep(page_key, page)
     return _serve(request, HttpResponse(), page, "hit")
+
+
+def _keep(page_key: str, page: StoredPage) -> None:
+    _kept_pages[page_key] = page
+    _kept_pages.move_to_end(page_key)
+    while len(_kept_pages) > _PAGES_KEPT:
+        _kept_pages.popitem(last=False)
 
 
 class Versions:
@@ -315,4 +353,5 @@ class Versions:
             settings.ANONYMOUS_PAGE_SECONDS,
         )
         _remember(slug, self.article_id)
+        _keep(_page_key(request), page)
         return _serve(request, response, page, "miss")

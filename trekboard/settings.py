@@ -174,6 +174,9 @@ else:
             # Django's DatabaseCache in one statement per call (trekboard/cache.py).
             "BACKEND": "trekboard.cache.PostgresDatabaseCache",
             "LOCATION": "trekboard_cache",
+            # Django's default (300) would cull a busy site's sessions and pages
+            # all day; rows are a few KB (a cached page about 50 KB).
+            "OPTIONS": {"MAX_ENTRIES": env.int("DATABASE_CACHE_MAX_ENTRIES", default=50_000)},
         }
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.db import connection
@@ -121,7 +122,7 @@ def test_versions_are_read_in_one_round_trip_and_started_in_one_more(
 
 
 @pytest.mark.usefixtures("database_cache")
-def test_on_the_database_cache_a_hit_is_one_statement_and_a_miss_at_most_three(article):
+def test_on_the_database_cache_a_hit_is_one_statement_and_a_miss_at_most_four(article):
     CommentFactory(article=article, body="Fascinating.")
 
     def fetch() -> tuple[str, str | None, list[str]]:
@@ -131,12 +132,14 @@ def test_on_the_database_cache_a_hit_is_one_statement_and_a_miss_at_most_three(a
 
     # First: the slug's article (new to this process), the versions, the page stored.
     assert fetch()[1:] == ("miss", ["SELECT", "SELECT", "INSERT"])
-    # The page with both versions, one read.
+    # Both versions, one read (this process holds the page itself).
     assert fetch()[1:] == ("hit", ["SELECT"])
     CommentFactory(article=article, body="Another view.")
-    # The stale page and versions, the versions again, the page stored.
+    # The versions (the page held here is stale), the shared page with the
+    # versions (another process may have stored a newer one), the versions
+    # again, the page stored.
     html, state, sql = fetch()
-    assert (state, sql) == ("miss", ["SELECT", "SELECT", "INSERT"])
+    assert (state, sql) == ("miss", ["SELECT", "SELECT", "SELECT", "INSERT"])
     assert "Another view." in html
     assert fetch()[1:] == ("hit", ["SELECT"])
 
@@ -251,3 +254,14 @@ def test_signed_in_readers_htmx_posts_use_the_pages_token(article, user):
     assert response.status_code == 200
     comment.refresh_from_db()
     assert comment.status == Comment.Status.DELETED
+
+
+def test_a_page_held_by_this_process_expires_as_the_shared_one_does(article, settings, monkeypatch):
+    settings.ANONYMOUS_PAGE_SECONDS = 60
+    CommentFactory(article=article, body="Posted just now")
+    assert get(Client(), article)[1] == "miss"
+    assert get(Client(), article)[1] == "hit"
+    later = time.time() + 61
+    monkeypatch.setattr(pagecache.time, "time", lambda: later)
+    # Nothing was written, but "just now" would be a minute stale: drawn again.
+    assert get(Client(), article)[1] == "miss"
