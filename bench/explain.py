@@ -11,7 +11,11 @@ parameters, for an anonymous reader (every cache swapped for DummyCache, so the
 page is rendered, not served from a cache) and a signed-in one, in the Best
 and Newest sorts, and explains each distinct SELECT (``WITH`` queries too; one
 that writes, like the visit upsert, is explained in a transaction rolled back
-afterwards, as EXPLAIN ANALYZE runs the statement).
+afterwards, as EXPLAIN ANALYZE runs the statement). The page's prepared
+statements (``DATABASE_PREPARED_STATEMENTS``) are sent as plain SQL here, so
+each is explained with its parameters. A signed-in reader's page is filled in
+from the drawing made on the warm-up request (``comments/overlay.py``): its
+recorded statements are the reader's own (likes and bell, the visit).
 
 Output: one JSON line per query (``plan`` holds the plan's lines; ``hot``: it
 reads the comment tables, which grow with the discussions), then the target
@@ -148,7 +152,10 @@ def collect(article, reader) -> list[dict]:
         url = article.get_absolute_url() + ("" if sort == "best" else f"?sort={sort}")
         anonymous = user == "anonymous"
         caches = override_settings(CACHES=dict.fromkeys(settings.CACHES, dummy))
-        with caches if anonymous else nullcontext():
+        # The statements as written, not as EXECUTE of a statement prepared
+        # earlier on the connection (which EXPLAIN can't be given with its SQL).
+        plain = override_settings(DATABASE_PREPARED_STATEMENTS=False)
+        with plain, caches if anonymous else nullcontext():
             client = Client()
             if not anonymous:
                 get_user_model().objects.filter(pk=reader.pk).update(comment_sort="best")

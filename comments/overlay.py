@@ -76,7 +76,7 @@ class Artifact:
 
     article: object
     versions: tuple[str, str]
-    pieces: list[str]  # the markup around the marks: one more than slots
+    pieces: list[bytes]  # the markup around the marks, UTF-8: one more than slots
     slots: list[tuple[str, int | None]]
     rows: dict[int, Comment]
     parts: dict[str, tuple[object, object]]
@@ -88,7 +88,10 @@ class Artifact:
         cls, html: str, marks: Marks, *, article, versions: tuple[str, str]
     ) -> Artifact:
         split = marks.pattern.split(html)
-        pieces, slots = split[0::3], list(zip(split[1::3], split[2::3], strict=True))
+        # Kept encoded: a reader's page is then joined as bytes, not built as a
+        # 450 KB string and encoded again (a fifth of the time it took).
+        pieces = [piece.encode() for piece in split[0::3]]
+        slots = list(zip(split[1::3], split[2::3], strict=True))
         return cls(
             article=article,
             versions=versions,
@@ -99,7 +102,7 @@ class Artifact:
             authors=frozenset(row.author_id for row in marks.rows.values()),
         )
 
-    def fill(self, request: HttpRequest, *, visit, personal: dict) -> str:
+    def fill(self, request: HttpRequest, *, visit, personal: dict) -> bytes:
         """The page as the full render would draw it for ``request.user``."""
         since: datetime | None = visit.previous
         liked: set[int] = personal["liked"]
@@ -120,23 +123,25 @@ class Artifact:
                 "unread_notifications": personal["unread"],
             },
         )
+        unseen_class, new_badge = f" {render.UNSEEN_CLASS}".encode(), render.NEW_BADGE.encode()
         out = [self.pieces[0]]
         for (kind, pk), piece in zip(self.slots, self.pieces[1:], strict=True):
             if pk is None:
-                out.append(parts[kind])
+                out.append(parts[kind].encode())
             else:
                 row = self.rows[pk]
                 unseen = bool(since and row.is_visible and row.created_at > since)
                 if kind == "unseen":
-                    out.append(f" {render.UNSEEN_CLASS}" if unseen else "")
+                    out.append(unseen_class if unseen else b"")
                 elif kind == "new":
-                    out.append(render.NEW_BADGE if unseen else "")
+                    out.append(new_badge if unseen else b"")
                 else:  # like: the reader's own comments are never drawn here
-                    out.append(
-                        render.like_control(pk, row.like_count, ctx, own=False, liked=pk in liked)
+                    control = render.like_control(
+                        pk, row.like_count, ctx, own=False, liked=pk in liked
                     )
+                    out.append(control.encode())
             out.append(piece)
-        return "".join(out)
+        return b"".join(out)
 
     def _parts(self, request: HttpRequest, values: dict) -> dict[str, str]:
         if not self.parts:
@@ -242,7 +247,7 @@ def personal(*, request: HttpRequest, artifact: Artifact) -> dict | None:
     return {"liked": set(liked), "unread": unread}
 
 
-def respond(html: str) -> HttpResponse:
+def respond(html: bytes) -> HttpResponse:
     response = HttpResponse(html)
     response["X-Page-Cache"] = "personal"
     return response
