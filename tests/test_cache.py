@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 from types import SimpleNamespace
 
@@ -14,6 +13,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django_ratelimit import core as ratelimit_core
 
+from tests.helpers import run_at_once
 from trekboard import ratelimits
 from trekboard.cache import PostgresDatabaseCache
 
@@ -146,11 +146,7 @@ def test_concurrent_increments_all_count():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=increment) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(increment, 4)
     try:
         assert errors == []
         assert cache.get("hits") == 100

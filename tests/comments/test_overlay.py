@@ -17,7 +17,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import Client
 from django.utils import timezone
 
-from comments import services
+from comments import overlay, services
 from comments.models import ArticleVisit, Comment
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
@@ -127,6 +127,12 @@ def test_two_readers_never_see_each_others_parts(discussion, client):
     assert second_name in second_html
     for name in (first_name, second_name):
         assert name not in anonymous
+    # The drawing both pages were filled in from holds nothing of either reader.
+    drawing = b"".join(overlay._drawings[(article.pk, "best", 1)].pieces).decode()
+    for name in (first_name, second_name):
+        assert name not in drawing
+    assert "csrfmiddlewaretoken" not in drawing
+    assert "X-CSRFToken" not in drawing
     assert "You liked this" not in anonymous
     assert 'class="like" ' not in anonymous
 

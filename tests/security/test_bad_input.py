@@ -24,7 +24,7 @@ from articles.models import Article
 from comments.models import Comment
 from comments.services import DOUBLE_SUBMIT_WINDOW, comment_create, comment_status_set
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
-from tests.helpers import assert_trees_valid
+from tests.helpers import assert_trees_valid, run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -536,11 +536,7 @@ def test_racing_double_submits_make_one_comment(settings) -> None:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_at_once(post, 2)
     assert len(results) == 2
     assert len(set(results)) == 1
     assert Comment.objects.filter(body="Red alert").count() == 1
