@@ -117,6 +117,5 @@ def _drawing(
     artifact = overlay.Artifact.from_drawing(
         html, marks, article=article, versions=(versions.site, versions.discussion)
     )
-    overlay.article_ids[slug] = article.pk
-    overlay.remember((article.pk, sort, page), artifact)
+    overlay.remember(slug, (article.pk, sort, page), artifact)
     return artifact

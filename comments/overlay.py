@@ -33,6 +33,7 @@ from __future__ import annotations
 import copy
 import re
 import secrets
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -156,8 +157,11 @@ class Artifact:
 
 # (article id, sort, page) -> the latest drawing of that page in this process.
 _drawings: OrderedDict[tuple, Artifact] = OrderedDict()
+# gunicorn's workers are single-threaded; runserver and threaded servers aren't.
+_drawings_lock = threading.Lock()
 # Which article a slug names, as this process last drew it.
 article_ids: dict[str, int] = {}
+_ARTICLE_IDS_KEPT = 10_000
 
 
 def remembered(key: tuple, versions: tuple[str, str]) -> Artifact | None:
@@ -166,25 +170,30 @@ def remembered(key: tuple, versions: tuple[str, str]) -> Artifact | None:
     Too old: "3 minutes ago" and the like were worked out when it was drawn, so
     a drawing lives no longer than an anonymous reader's cached page does.
     """
-    found = _drawings.get(key)
-    if (
-        found is None
-        or None in versions  # the shared cache is down: nothing is known current
-        or found.versions != versions
-        or time.monotonic() - found.drawn_at > settings.ANONYMOUS_PAGE_SECONDS
-    ):
-        return None
-    _drawings.move_to_end(key)
-    return found
+    with _drawings_lock:
+        found = _drawings.get(key)
+        if (
+            found is None
+            or None in versions  # the shared cache is down: nothing is known current
+            or found.versions != versions
+            or time.monotonic() - found.drawn_at > settings.ANONYMOUS_PAGE_SECONDS
+        ):
+            return None
+        _drawings.move_to_end(key)
+        return found
 
 
-def remember(key: tuple, artifact: Artifact) -> None:
+def remember(slug: str, key: tuple, artifact: Artifact) -> None:
     if None in artifact.versions:
         return
-    _drawings[key] = artifact
-    _drawings.move_to_end(key)
-    while len(_drawings) > KEPT:
-        _drawings.popitem(last=False)
+    with _drawings_lock:
+        if len(article_ids) >= _ARTICLE_IDS_KEPT:
+            article_ids.clear()
+        article_ids[slug] = artifact.article.pk
+        _drawings[key] = artifact
+        _drawings.move_to_end(key)
+        while len(_drawings) > KEPT:
+            _drawings.popitem(last=False)
 
 
 def eligible(request: HttpRequest) -> bool:

@@ -47,6 +47,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+import threading
 import time
 import uuid
 import zlib
@@ -272,6 +273,7 @@ def _serve(request: HttpRequest, response: HttpResponse, page: StoredPage, state
 # versions from the shared cache, not its 40-50 KB again: a hit then costs
 # what the trivial view does, give or take the page's bytes.
 _kept_pages: OrderedDict[str, StoredPage] = OrderedDict()
+_kept_lock = threading.Lock()
 _PAGES_KEPT = 64
 
 
@@ -300,9 +302,8 @@ def lookup(request: HttpRequest, slug: str) -> HttpResponse | None:
     kept = _kept_pages.get(page_key)
     if kept is not None:
         if _current(kept, article_id, cache.get_many(versions), versions):
-            _kept_pages.move_to_end(page_key)
             return _serve(request, HttpResponse(), kept, "hit")
-        del _kept_pages[page_key]  # another process may have stored a newer one
+        _kept_pages.pop(page_key, None)  # another process may have stored a newer one
     found = cache.get_many([*versions, page_key])
     page = found.get(page_key)
     if not _current(page, article_id, found, versions):
@@ -312,10 +313,13 @@ def lookup(request: HttpRequest, slug: str) -> HttpResponse | None:
 
 
 def _keep(page_key: str, page: StoredPage) -> None:
-    _kept_pages[page_key] = page
-    _kept_pages.move_to_end(page_key)
-    while len(_kept_pages) > _PAGES_KEPT:
-        _kept_pages.popitem(last=False)
+    # The oldest stored goes first; gunicorn's workers are single-threaded, and
+    # under a threaded server the lock keeps the order's bookkeeping whole.
+    with _kept_lock:
+        _kept_pages[page_key] = page
+        _kept_pages.move_to_end(page_key)
+        while len(_kept_pages) > _PAGES_KEPT:
+            _kept_pages.popitem(last=False)
 
 
 class Versions:
