@@ -77,7 +77,10 @@ def _reader(article, roots, *, likes: list[Comment]) -> Client:
     return client
 
 
-@pytest.mark.parametrize("query", ["", "?sort=newest", "?sort=oldest&page=1", "?utm_source=x"])
+@pytest.mark.parametrize(
+    "query",
+    ["", "?sort=newest", "?sort=oldest&page=1", "?utm_source=x", "?page=abc&sort=%3Cscript%3E"],
+)
 def test_the_filled_page_is_the_full_render(discussion, settings, query):
     article, roots = discussion
     client = _reader(article, roots, likes=[roots[0], roots[3]])
@@ -192,3 +195,14 @@ def test_a_filled_page_costs_five_queries_at_most(discussion, settings, django_a
         html, served = _page(client, article.get_absolute_url())
     assert served == "personal"
     assert "You liked this" in html
+
+
+def test_a_banned_readers_page_is_their_full_render(discussion, settings):
+    article, roots = discussion
+    client = _reader(article, roots, likes=[roots[0]])
+    reader = client.get("/").wsgi_request.user
+    reader.banned = True
+    reader.save(update_fields=["banned"])
+    html, served = _page(client, article.get_absolute_url())
+    assert served == "personal"
+    assert html == _full_render(client, article.get_absolute_url(), settings)
