@@ -88,18 +88,29 @@ def execute_prepared(cursor, sql: str, params: dict) -> None:
         cursor.execute(sql, params)
         return
     statement = _statement(sql)
-    prepared = _prepared_on(cursor.db)
-    if statement.name in prepared:
+    known = _prepared_on(cursor.db)
+    state = known.get(statement.name)
+    if state is _UNSURE:
+        # A first run failed (a timeout, a cancelled query): PostgreSQL may have
+        # kept the statement all the same, and preparing it twice is an error.
+        cursor.execute(_IS_PREPARED, [statement.name])
+        state = known[statement.name] = _PREPARED if cursor.fetchone()[0] else None
+    if state is _PREPARED:
         cursor.execute(statement.execute, params)
         return
+    known[statement.name] = _UNSURE
     cursor.execute(f"{statement.prepare}; {statement.execute}", params)
-    prepared.add(statement.name)
+    known[statement.name] = _PREPARED
 
 
-def _prepared_on(wrapper) -> set[str]:
-    """The statements prepared on this connection (forgotten when it is replaced)."""
+_PREPARED, _UNSURE = "prepared", "unsure"
+_IS_PREPARED = "SELECT EXISTS (SELECT 1 FROM pg_prepared_statements WHERE name = %s)"
+
+
+def _prepared_on(wrapper) -> dict[str, str]:
+    """What this connection knows of its prepared statements (forgotten when it is replaced)."""
     raw = wrapper.connection
     known = wrapper.__dict__.get("_trekboard_prepared")
     if known is None or known[0] is not raw:
-        known = wrapper.__dict__["_trekboard_prepared"] = (raw, set())
+        known = wrapper.__dict__["_trekboard_prepared"] = (raw, {})
     return known[1]

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -109,3 +109,30 @@ def test_the_same_page_with_or_without_prepared_statements(
         sum("PREPARE " in sql for sql in sqls) for sqls in (first_sql, again_sql, renewed_sql)
     ]
     assert prepares == ([2, 0, 2] if prepared else [0, 0, 0])
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_a_first_run_that_failed_leaves_the_page_working(client, settings, transactional_db, kept):
+    """A statement whose first run failed may or may not be prepared: the next page finds out."""
+    from trekboard.queries import _prepared_on
+
+    settings.DATABASE_PREPARED_STATEMENTS = True
+    settings.ANONYMOUS_PAGE_SECONDS = 0
+    article = ArticleFactory(title="After a timeout")
+    url = article.get_absolute_url()
+    connection.close()
+    client.get(url)  # prepares both statements
+    known = _prepared_on(connections["default"])
+    assert sorted(known.values()) == ["prepared", "prepared"]
+    for name in list(known):
+        known[name] = "unsure"  # as a run cut short leaves it
+        if not kept:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DEALLOCATE {name}")
+
+    html, sqls = _page_sql(client, url)
+
+    assert "After a timeout" in html
+    assert sum("pg_prepared_statements" in sql for sql in sqls) == 2
+    assert sum("PREPARE " in sql for sql in sqls) == (0 if kept else 2)
+    assert sorted(known.values()) == ["prepared", "prepared"]
