@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Case, F, FloatField, PositiveIntegerField, Value, When
 from django.db.models.sql import InsertQuery
 
 from articles.models import Article
@@ -34,29 +33,30 @@ def published_count_changed(comment: Comment, delta: int, *, parent: Comment | N
         return
     if parent is None:
         parent = Comment.objects.select_for_update().get(pk=comment.parent_id)
+    sql, params = _ancestors_counted(parent, delta)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _ancestors_counted(parent: Comment, delta: int) -> tuple[str, tuple]:
+    """The UPDATE of ``parent`` and every ancestor for ``delta`` published comments below.
+
+    One statement: the ancestors' descendant counts, and the parent's reply
+    count and score with them. Run alone (``published_count_changed``) or
+    inside the insert of a new reply (``published_comment_insert``).
+    """
+    comments = connection.ops.quote_name(Comment._meta.db_table)
     replies = max(parent.reply_count + delta, 0)
-    # Every ancestor, the parent included, in one statement; the parent's reply
-    # count and score with them.
-    Comment.objects.filter(pk__in=up_from(parent.pk)).update(
-        descendant_count=F("descendant_count") + delta,
-        reply_count=Case(
-            When(pk=parent.pk, then=Value(replies)),
-            default=F("reply_count"),
-            output_field=PositiveIntegerField(),
-        ),
-        best_score=Case(
-            When(
-                pk=parent.pk,
-                then=Value(
-                    best_score(
-                        likes=parent.like_count, replies=replies, created_at=parent.created_at
-                    )
-                ),
-            ),
-            default=F("best_score"),
-            output_field=FloatField(),
-        ),
-    )
+    score = best_score(likes=parent.like_count, replies=replies, created_at=parent.created_at)
+    ancestors = up_from(parent.pk)
+    sql = f"""
+        UPDATE {comments} SET
+            descendant_count = descendant_count + %s,
+            reply_count = CASE WHEN id = %s THEN %s ELSE reply_count END,
+            best_score = CASE WHEN id = %s THEN %s ELSE best_score END
+        WHERE id IN ({ancestors.sql})
+    """  # noqa: S608 - our own table, and parameters
+    return sql, (delta, parent.pk, replies, parent.pk, score, *ancestors.params)
 
 
 def published_comment_insert(comment: Comment, *, parent: Comment | None) -> int:
@@ -69,25 +69,14 @@ def published_comment_insert(comment: Comment, *, parent: Comment | None) -> int
     inside atomic(), holding the lock ``place`` needs, with ``comment`` placed
     and, for a reply, ``parent`` read and row-locked under it.
     """
-    comments = connection.ops.quote_name(Comment._meta.db_table)
     articles = connection.ops.quote_name(Article._meta.db_table)
     insert, params = _insert_returning_pk(comment)
     sql = f"WITH new AS ({insert})"
     after_ancestors = ""
     if parent is not None:
-        replies = parent.reply_count + 1
-        score = best_score(likes=parent.like_count, replies=replies, created_at=parent.created_at)
-        ancestors = up_from(parent.pk)
-        sql += f""",
-            counted AS (
-                UPDATE {comments} SET
-                    descendant_count = descendant_count + 1,
-                    reply_count = CASE WHEN id = %s THEN %s ELSE reply_count END,
-                    best_score = CASE WHEN id = %s THEN %s ELSE best_score END
-                WHERE id IN ({ancestors.sql})
-                RETURNING id
-            )"""  # noqa: S608 - our own table, and parameters
-        params = (*params, parent.pk, replies, parent.pk, score, *ancestors.params)
+        counted, counted_params = _ancestors_counted(parent, +1)
+        sql += f", counted AS ({counted} RETURNING id)"
+        params = (*params, *counted_params)
         # Comment rows before the article's row, the order every writer takes
         # them in: the article's row is reached only once this is known.
         after_ancestors = "AND (SELECT count(*) FROM counted) >= 0"
