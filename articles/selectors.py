@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -40,53 +41,48 @@ def _published(alias: str) -> str:
     return f"{alias}.status = 'published' AND {alias}.published_at <= %(now)s"
 
 
+@cache
 def _page_sql() -> tuple[list[str], str]:
     """The article page's statement and the article columns it reads (built once per process)."""
-    global _PAGE_SQL
-    if _PAGE_SQL is None:
-        quote = connection.ops.quote_name
-        fields = [f for f in Article._meta.concrete_fields if f.name not in _ARTICLE_DEFERRED]
-        names = [f.attname for f in fields]
-        columns = ", ".join(f"a.{quote(f.column)}" for f in fields)
-        authors = ", ".join(f"u.{quote(name)}" for name in _AUTHOR_COLUMNS)
-        articles = quote(Article._meta.db_table)
-        users = quote(Article._meta.get_field("author").related_model._meta.db_table)
-        tags = quote(Tag._meta.db_table)
-        tagged = quote(Article.tags.through._meta.db_table)
-        gallery = quote(GalleryImage._meta.db_table)
-        link = "json_build_array(n.id, n.title, n.slug)"
-        sql = f"""
-            SELECT {columns}, {authors},
-              (SELECT coalesce(json_agg(json_build_array(t.id, t.name, t.slug)
-                                        ORDER BY t.name), '[]')
-                 FROM {tags} t JOIN {tagged} at ON at.tag_id = t.id WHERE at.article_id = a.id),
-              (SELECT coalesce(json_agg(json_build_array(g.id, g.image, g.caption,
-                                                         g.alt_text, g.position)
-                                        ORDER BY g.position, g.id), '[]')
-                 FROM {gallery} g WHERE g.article_id = a.id),
-              (SELECT coalesce(json_agg({link} ORDER BY n.shared DESC, n.published_at DESC,
-                                                        n.id DESC), '[]')
-                 FROM (SELECT n.id, n.title, n.slug, n.published_at, count(*) AS shared
-                         FROM {articles} n JOIN {tagged} nt ON nt.article_id = n.id
-                        WHERE nt.tag_id IN (SELECT tag_id FROM {tagged} WHERE article_id = a.id)
-                          AND n.id <> a.id AND {_published("n")}
-                        GROUP BY n.id
-                        ORDER BY shared DESC, n.published_at DESC, n.id DESC
-                        LIMIT {_RELATED_SHOWN}) n),
-              (SELECT {link} FROM {articles} n
-                WHERE {_published("n")} AND n.published_at > a.published_at
-                ORDER BY n.published_at, n.id LIMIT 1),
-              (SELECT {link} FROM {articles} n
-                WHERE {_published("n")} AND n.published_at < a.published_at
-                ORDER BY n.published_at DESC, n.id DESC LIMIT 1)
-            FROM {articles} a LEFT JOIN {users} u ON u.id = a.author_id
-            WHERE a.slug = %(slug)s AND (%(staff)s OR ({_published("a")}))
-        """  # noqa: S608 - names from the models; values are parameters
-        _PAGE_SQL = (names, sql)
-    return _PAGE_SQL
-
-
-_PAGE_SQL: tuple[list[str], str] | None = None
+    quote = connection.ops.quote_name
+    fields = [f for f in Article._meta.concrete_fields if f.name not in _ARTICLE_DEFERRED]
+    names = [f.attname for f in fields]
+    columns = ", ".join(f"a.{quote(f.column)}" for f in fields)
+    authors = ", ".join(f"u.{quote(name)}" for name in _AUTHOR_COLUMNS)
+    articles = quote(Article._meta.db_table)
+    users = quote(Article._meta.get_field("author").related_model._meta.db_table)
+    tags = quote(Tag._meta.db_table)
+    tagged = quote(Article.tags.through._meta.db_table)
+    gallery = quote(GalleryImage._meta.db_table)
+    link = "json_build_array(n.id, n.title, n.slug)"
+    sql = f"""
+        SELECT {columns}, {authors},
+          (SELECT coalesce(json_agg(json_build_array(t.id, t.name, t.slug)
+                                    ORDER BY t.name), '[]')
+             FROM {tags} t JOIN {tagged} at ON at.tag_id = t.id WHERE at.article_id = a.id),
+          (SELECT coalesce(json_agg(json_build_array(g.id, g.image, g.caption,
+                                                     g.alt_text, g.position)
+                                    ORDER BY g.position, g.id), '[]')
+             FROM {gallery} g WHERE g.article_id = a.id),
+          (SELECT coalesce(json_agg({link} ORDER BY n.shared DESC, n.published_at DESC,
+                                                    n.id DESC), '[]')
+             FROM (SELECT n.id, n.title, n.slug, n.published_at, count(*) AS shared
+                     FROM {articles} n JOIN {tagged} nt ON nt.article_id = n.id
+                    WHERE nt.tag_id IN (SELECT tag_id FROM {tagged} WHERE article_id = a.id)
+                      AND n.id <> a.id AND {_published("n")}
+                    GROUP BY n.id
+                    ORDER BY shared DESC, n.published_at DESC, n.id DESC
+                    LIMIT {_RELATED_SHOWN}) n),
+          (SELECT {link} FROM {articles} n
+            WHERE {_published("n")} AND n.published_at > a.published_at
+            ORDER BY n.published_at, n.id LIMIT 1),
+          (SELECT {link} FROM {articles} n
+            WHERE {_published("n")} AND n.published_at < a.published_at
+            ORDER BY n.published_at DESC, n.id DESC LIMIT 1)
+        FROM {articles} a LEFT JOIN {users} u ON u.id = a.author_id
+        WHERE a.slug = %(slug)s AND (%(staff)s OR ({_published("a")}))
+    """  # noqa: S608 - names from the models; values are parameters
+    return names, sql
 
 
 def article_page(*, slug: str, user) -> tuple[Article, StoryNav] | None:

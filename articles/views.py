@@ -16,8 +16,7 @@ from comments import (
     services as comment_services,
 )
 from comments.forms import CommentForm
-from comments.pages import discussion_context, discussion_for, int_param, pop_draft
-from comments.ranking import sort_from
+from comments.pages import discussion_context, discussion_for, pop_draft, requested_page
 
 
 def _page(request: HttpRequest, queryset):
@@ -52,15 +51,16 @@ def article_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     # Read the cache versions before the discussion, so a write committed in
     # between shows up under a newer version, never under these.
     versions = pagecache.Versions(article.pk) if cacheable and article.is_published else None
-    context = discussion_context(discussion_for(request, article))
-    context |= {
-        "nav": nav,
-        "form": CommentForm(initial={"body": pop_draft(request, article)}),
-    }
-    response = render(request, "articles/article_detail.html", context)
+    discussion = discussion_for(request, article)
+    form = CommentForm(initial={"body": pop_draft(request, article)})
+    response = render(request, "articles/article_detail.html", _context(discussion, nav, form))
     if versions is not None:
         versions.store(request, slug, response)
     return response
+
+
+def _context(discussion, nav, form: CommentForm) -> dict:
+    return discussion_context(discussion) | {"nav": nav, "form": form}
 
 
 def _personal_page(request: HttpRequest, slug: str) -> HttpResponse | None:
@@ -70,11 +70,8 @@ def _personal_page(request: HttpRequest, slug: str) -> HttpResponse | None:
     an anonymous reader gets it, drawn under the versions read first, as the
     anonymous page cache does, so it is never older than the last write.
     """
-    user = request.user
-    requested = sort_from(request.GET.get("sort"))
-    sort = requested or comment_selectors.sort_for(request_value=None, user=user)
-    page = int_param(request, "page", 1, minimum=1)
-    article_id = overlay.article_ids.get(slug)
+    sort, page = requested_page(request)
+    article_id = pagecache.known_article(slug)
     versions = pagecache.Versions(article_id) if article_id is not None else None
     key = (article_id, sort, page)
     artifact = overlay.remembered(key, (versions.site, versions.discussion)) if versions else None
@@ -85,12 +82,11 @@ def _personal_page(request: HttpRequest, slug: str) -> HttpResponse | None:
     personal = overlay.personal(request=request, artifact=artifact)
     if personal is None:
         return None
-    # The writes a full render makes: the sort the URL chose, the visit.
-    if requested is not None:
-        comment_services.sort_remember(user=user, sort=requested)
-    visit = comment_services.article_visit_record(user=user, article=artifact.article)
-    html = artifact.fill(request, visit=visit, personal=personal | {"form": CommentForm()})
-    return overlay.respond(html)
+    # The visit a full render records (requested_page remembered the sort).
+    visit = comment_services.article_visit_record(user=request.user, article=artifact.article)
+    return overlay.respond(
+        artifact.fill(request, visit=visit, personal=personal, form=CommentForm())
+    )
 
 
 def _drawing(
@@ -108,11 +104,7 @@ def _drawing(
     discussion = comment_selectors.discussion(
         article=article, reader=drawing_request.user, sort=sort, page=page
     )
-    context = discussion_context(discussion) | {
-        "nav": nav,
-        "form": CommentForm(),
-        "overlay_marks": marks,
-    }
+    context = _context(discussion, nav, CommentForm()) | {"overlay_marks": marks}
     html = render_to_string("articles/article_detail.html", context, drawing_request)
     artifact = overlay.Artifact.from_drawing(
         html, marks, article=article, versions=(versions.site, versions.discussion)

@@ -46,10 +46,11 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.template import RequestContext
 
-from comments import render
+from comments import pagecache, render
 from comments.inbox import unread_count_sql
 from comments.models import Comment, CommentLike
 from comments.pages import draft_key
+from comments.rules import is_unseen
 from comments.selectors import NewSince
 from trekboard.queries import execute_prepared
 
@@ -103,7 +104,7 @@ class Artifact:
             authors=frozenset(row.author_id for row in marks.rows.values()),
         )
 
-    def fill(self, request: HttpRequest, *, visit, personal: dict) -> bytes:
+    def fill(self, request: HttpRequest, *, visit, personal: dict, form) -> bytes:
         """The page as the full render would draw it for ``request.user``."""
         since: datetime | None = visit.previous
         liked: set[int] = personal["liked"]
@@ -119,7 +120,7 @@ class Artifact:
                 "discussion": SimpleNamespace(
                     new_since=new_since, first_new_on_page=first_new in self.rows
                 ),
-                "form": personal["form"],
+                "form": form,
                 "parent": None,
                 "unread_notifications": personal["unread"],
             },
@@ -131,7 +132,7 @@ class Artifact:
                 out.append(parts[kind].encode())
             else:
                 row = self.rows[pk]
-                unseen = bool(since and row.is_visible and row.created_at > since)
+                unseen = is_unseen(row, since=since, own=False)  # own: never drawn here
                 if kind == "unseen":
                     out.append(unseen_class if unseen else b"")
                 elif kind == "new":
@@ -159,9 +160,6 @@ class Artifact:
 _drawings: OrderedDict[tuple, Artifact] = OrderedDict()
 # gunicorn's workers are single-threaded; runserver and threaded servers aren't.
 _drawings_lock = threading.Lock()
-# Which article a slug names, as this process last drew it.
-article_ids: dict[str, int] = {}
-_ARTICLE_IDS_KEPT = 10_000
 
 
 def remembered(key: tuple, versions: tuple[str, str]) -> Artifact | None:
@@ -186,10 +184,8 @@ def remembered(key: tuple, versions: tuple[str, str]) -> Artifact | None:
 def remember(slug: str, key: tuple, artifact: Artifact) -> None:
     if None in artifact.versions:
         return
+    pagecache.remember_article(slug, artifact.article.pk)
     with _drawings_lock:
-        if len(article_ids) >= _ARTICLE_IDS_KEPT:
-            article_ids.clear()
-        article_ids[slug] = artifact.article.pk
         _drawings[key] = artifact
         _drawings.move_to_end(key)
         while len(_drawings) > KEPT:

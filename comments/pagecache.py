@@ -249,7 +249,12 @@ _article_ids: dict[str, int] = {}
 _ARTICLE_IDS_KEPT = 10_000
 
 
-def _remember(slug: str, article_id: int) -> None:
+def known_article(slug: str) -> int | None:
+    """The article this process last saw ``slug`` name, if any (no cache read)."""
+    return _article_ids.get(slug)
+
+
+def remember_article(slug: str, article_id: int) -> None:
     if len(_article_ids) >= _ARTICLE_IDS_KEPT:
         _article_ids.clear()
     _article_ids[slug] = article_id
@@ -296,7 +301,7 @@ def lookup(request: HttpRequest, slug: str) -> HttpResponse | None:
         article_id = cache.get(_slug_key(slug))
         if article_id is None:
             return None
-        _remember(slug, article_id)
+        remember_article(slug, article_id)
     versions = (_site_key(), _discussion_key(article_id))
     page_key = _page_key(request)
     kept = _kept_pages.get(page_key)
@@ -356,6 +361,6 @@ class Versions:
             {_slug_key(slug): self.article_id, _page_key(request): page},
             settings.ANONYMOUS_PAGE_SECONDS,
         )
-        _remember(slug, self.article_id)
+        remember_article(slug, self.article_id)
         _keep(_page_key(request), page)
         return _serve(request, response, page, "miss")

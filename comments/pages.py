@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from articles.models import Article
 from comments import selectors, services
 from comments.models import Comment
-from comments.ranking import sort_from
+from comments.ranking import Sort, sort_from
 
 DRAFT_KEY = "comment_draft:{article}:{parent}"
 
@@ -39,6 +39,19 @@ def int_param(request: HttpRequest, name: str, default: int, *, minimum: int) ->
     return value if minimum <= value <= 1_000_000 else default
 
 
+def requested_page(request: HttpRequest) -> tuple[Sort, int]:
+    """The sort and page of a discussion this request asks for.
+
+    A sort the URL names is remembered for a signed-in reader, for the pages
+    whose URL names none (a write, as every page load that chooses one makes).
+    """
+    requested = sort_from(request.GET.get("sort"))
+    if requested is not None:
+        services.sort_remember(user=request.user, sort=requested)
+    sort = selectors.sort_for(request_value=request.GET.get("sort"), user=request.user)
+    return sort, int_param(request, "page", 1, minimum=1)
+
+
 def discussion_for(request: HttpRequest, article: Article) -> selectors.Discussion:
     """The page of the article's discussion this request asks for, as its reader sees it.
 
@@ -49,11 +62,7 @@ def discussion_for(request: HttpRequest, article: Article) -> selectors.Discussi
     page, and with every page loaded without JavaScript.
     """
     user = request.user
-    requested = sort_from(request.GET.get("sort"))
-    if requested is not None:
-        services.sort_remember(user=user, sort=requested)
-    sort = selectors.sort_for(request_value=request.GET.get("sort"), user=user)
-    page = int_param(request, "page", 1, minimum=1)
+    sort, page = requested_page(request)
     visit = None
     if request.htmx:
         since = selectors.previous_visit(user=user, article=article)

@@ -69,7 +69,6 @@ class RenderContext:
     login_url: str = ""
     now: datetime | None = None
     tz: object = None
-    author_urls: dict | None = None
     # Set when drawing the shared page signed-in readers' pages are made from
     # (comments.overlay.Marks): each part that depends on the reader becomes a
     # mark, and the row it depends on is kept with the marks.
@@ -103,7 +102,6 @@ class RenderContext:
             login_url=resolve_url(settings.LOGIN_URL),
             now=timezone.now(),
             tz=timezone.get_current_timezone(),
-            author_urls={},
         )
 
     def escaped(self, name: str) -> str:
@@ -165,13 +163,9 @@ class RenderContext:
     def author_url(self, author) -> str:
         # reverse() per author was the renderer's biggest cost: the pattern is
         # reversed once per process, and the name quoted as reverse() quotes it.
-        if self.author_urls is None:
-            self.author_urls = {}
-        url = self.author_urls.get(author.id)
-        if url is None:
-            name = quote(author.username, safe=RFC3986_SUBDELIMS + "/~:@")
-            url = self.author_urls[author.id] = escape(_profile_pattern().format(username=name))
-        return url
+        # (Once per author and page: ``person`` keeps what it makes.)
+        name = quote(author.username, safe=RFC3986_SUBDELIMS + "/~:@")
+        return escape(_profile_pattern().format(username=name))
 
 
 @cache
@@ -252,13 +246,11 @@ def avatar(person, size: str = "") -> str:
     )
 
 
-def _name(node: ShownComment, ctx: RenderContext | None) -> str:
-    if ctx is not None:
-        return ctx.person_of(node.comment)[0]
-    return escape(node.comment.author.display_name)
+def _name(node: ShownComment, ctx: RenderContext) -> str:
+    return ctx.person_of(node.comment)[0]
 
 
-def _who(node: ShownComment, ctx: RenderContext | None = None) -> str:
+def _who(node: ShownComment, ctx: RenderContext) -> str:
     """Whose comment this is, as a screen reader hears it in the comment's controls (escaped)."""
     comment = node.comment
     if node.shows_text:
@@ -270,7 +262,7 @@ def _who(node: ShownComment, ctx: RenderContext | None = None) -> str:
     return "unavailable comment"
 
 
-def fold(node: ShownComment, ctx: RenderContext | None = None) -> str:
+def fold(node: ShownComment, ctx: RenderContext) -> str:
     """The <summary> that folds a comment and its replies away: a control with no links inside.
 
     The header line with the author's and the permalink's links sits next to

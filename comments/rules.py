@@ -129,6 +129,11 @@ def require_permission(actor, permission: str) -> None:
 NEW_LIMIT = 1000
 
 
+def is_unseen(comment: Comment, *, since: datetime | None, own: bool) -> bool:
+    """Marked "New": published by someone else since the reader's previous visit (``since``)."""
+    return bool(since and not own and comment.is_visible and comment.created_at > since)
+
+
 def shows_text(comment: Comment, *, user) -> bool:
     """Whether ``user`` may read ``comment``'s words: the one rule for every page.
 

@@ -31,7 +31,7 @@ from articles.models import Article
 from comments.display import ShownComment, walk
 from comments.models import ArticleVisit, Comment, CommentFlag, CommentLike
 from comments.ranking import DEFAULT_SORT, Sort, order_sql, sort_from
-from comments.rules import NEW_LIMIT, can_delete, can_edit, shows_text
+from comments.rules import NEW_LIMIT, can_delete, can_edit, is_unseen, shows_text
 from trekboard.queries import execute_prepared, row_instance
 
 # Shown on a page: published, or a placeholder that still holds published
@@ -301,9 +301,7 @@ def for_reader(
         node.shows_text = shows_text(comment, user=user)
         node.editable = can_edit(comment, user)
         node.deletable = can_delete(comment, user)
-        node.is_unseen = bool(
-            since and not own and comment.is_visible and comment.created_at > since
-        )
+        node.is_unseen = is_unseen(comment, since=since, own=own)
     return nodes
 
 
