@@ -375,7 +375,10 @@ def like_control(
             'hx-target="this" hx-swap="outerHTML">',
             f'<input type="hidden" name="csrfmiddlewaretoken" value="{ctx.escaped("csrf_token")}">',
             f'<input type="hidden" name="next" value="{next_value}">',
-            f'<button type="submit" class="like__button{" is-liked" if liked else ""}" '
+            # The id lets htmx give the new button back the focus the old one had,
+            # so a keyboard reader can like and take it back without losing their place.
+            f'<button type="submit" id="like-button-{pk}" '
+            f'class="like__button{" is-liked" if liked else ""}" '
             f'aria-pressed="{"true" if liked else "false"}" '
             f'title="{"Take back your like" if liked else "Like this comment"}">',
             f'<span aria-hidden="true">♥</span> <span class="like__count">{count}</span>'

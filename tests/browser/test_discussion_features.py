@@ -91,6 +91,22 @@ def test_like_and_unlike_someone_elses_comment(any_page, live_server, log_in, ar
     expect(own_like.get_by_role("button")).to_have_count(0)
 
 
+def test_a_keyboard_reader_keeps_their_place_on_the_heart(page, live_server, log_in, article, user):
+    theirs = CommentFactory(article=article, body="Worth a like from the keyboard")
+    log_in(page, user)
+    page.goto(_url(live_server, article.get_absolute_url()))
+    button = page.locator(f"#like-{theirs.pk}").get_by_role("button")
+
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(button).to_have_attribute("aria-pressed", "true")
+    # The form was swapped for a new one: focus is on its button, not lost to <body>.
+    expect(button).to_be_focused()
+    page.keyboard.press("Space")
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(button).to_be_focused()
+
+
 # --- Collapse -------------------------------------------------------------------
 
 
