@@ -102,6 +102,9 @@ def test_a_keyboard_reader_keeps_their_place_on_the_heart(page, live_server, log
     expect(button).to_have_attribute("aria-pressed", "true")
     # The form was swapped for a new one: focus is on its button, not lost to <body>.
     expect(button).to_be_focused()
+    # htmx takes the new form on when the swap settles; a key pressed before
+    # that would submit it as a plain form (a page load), as without JavaScript.
+    page.wait_for_function("!document.querySelector('.htmx-added, .htmx-settling')")
     page.keyboard.press("Space")
     expect(button).to_have_attribute("aria-pressed", "false")
     expect(button).to_be_focused()
