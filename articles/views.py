@@ -13,7 +13,6 @@ from comments import (
     overlay,
     pagecache,
     selectors as comment_selectors,
-    services as comment_services,
 )
 from comments.forms import CommentForm
 from comments.pages import discussion_context, discussion_for, pop_draft, requested_page
@@ -79,14 +78,11 @@ def _personal_page(request: HttpRequest, slug: str) -> HttpResponse | None:
         artifact = _drawing(request, slug, sort=sort, page=page, versions=versions)
         if artifact is None:
             return None
+    # Records the visit a full render records (requested_page remembered the sort).
     personal = overlay.personal(request=request, artifact=artifact)
     if personal is None:
         return None
-    # The visit a full render records (requested_page remembered the sort).
-    visit = comment_services.article_visit_record(user=request.user, article=artifact.article)
-    return overlay.respond(
-        artifact.fill(request, visit=visit, personal=personal, form=CommentForm())
-    )
+    return overlay.respond(artifact.fill(request, personal=personal, form=CommentForm()))
 
 
 def _drawing(

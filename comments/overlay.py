@@ -8,8 +8,8 @@ and, per comment, the heart (a form with their like, instead of a link to log
 in) and the "New" class and badge. So the page is drawn once per discussion
 version (``Artifact``: the anonymous page with a mark at each of those places,
 kept in this process) and each reader's request fills the marks: a few
-microseconds a comment instead of the whole render, from a query for their
-likes and the bell and the visit they record anyway.
+microseconds a comment instead of the whole render, from the statement that
+records their visit, which also reads their likes and the bell.
 
 Nothing of a reader goes into the drawing: it is rendered for an anonymous
 request (``AnonymousUser``, no token anywhere), so the same drawing serves any
@@ -36,7 +36,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -46,13 +46,12 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.template import RequestContext
 
-from comments import pagecache, render
+from comments import pagecache, render, services
 from comments.inbox import unread_count_sql
 from comments.models import Comment, CommentLike
 from comments.pages import draft_key
 from comments.rules import is_unseen
 from comments.selectors import NewSince
-from trekboard.queries import execute_prepared
 
 # Drawings kept per process: a few hundred KB each (the page's markup).
 KEPT = 32
@@ -84,6 +83,13 @@ class Artifact:
     parts: dict[str, tuple[object, object]]
     authors: frozenset[int] = field(default_factory=frozenset)
     drawn_at: float = field(default_factory=time.monotonic)
+    # Filled in as readers come, with _TOKEN where each response's CSRF token
+    # goes: the hearts per page address (their "next" value), {path: {pk:
+    # (not liked, liked)}}, each a (before, after) pair; and each reader's
+    # parts (header, form...), by everything of theirs that draws them.
+    # Readers' parts never leave this process, as the drawing itself.
+    hearts: dict[str, dict[int, tuple]] = field(default_factory=dict)
+    readers_parts: dict[tuple, dict[str, bytes]] = field(default_factory=dict)
 
     @classmethod
     def from_drawing(
@@ -104,13 +110,15 @@ class Artifact:
             authors=frozenset(row.author_id for row in marks.rows.values()),
         )
 
-    def fill(self, request: HttpRequest, *, visit, personal: dict, form) -> bytes:
+    def fill(self, request: HttpRequest, *, personal: dict, form) -> bytes:
         """The page as the full render would draw it for ``request.user``."""
+        visit = personal["visit"]
         since: datetime | None = visit.previous
         liked: set[int] = personal["liked"]
         ctx = render.RenderContext.build(
             article=self.article, request=request, sort="best", base_level=0
         )
+        token = ctx.escaped("csrf_token").encode()
         new_since = NewSince.from_visit(visit)
         first_new = new_since.first.pk if new_since.first is not None else None
         parts = self._parts(
@@ -124,36 +132,96 @@ class Artifact:
                 "parent": None,
                 "unread_notifications": personal["unread"],
             },
+            reader=(personal["unread"], new_since.count, first_new),
         )
+        hearts = self._hearts(ctx)
         unseen_class, new_badge = f" {render.UNSEEN_CLASS}".encode(), render.NEW_BADGE.encode()
+        # own=False: the reader's own comments are never drawn here.
+        unseen = (
+            {pk for pk, row in self.rows.items() if is_unseen(row, since=since, own=False)}
+            if since is not None
+            else ()
+        )
         out = [self.pieces[0]]
+        append, extend = out.append, out.extend
         for (kind, pk), piece in zip(self.slots, self.pieces[1:], strict=True):
             if pk is None:
-                out.append(parts[kind].encode())
-            else:
-                row = self.rows[pk]
-                unseen = is_unseen(row, since=since, own=False)  # own: never drawn here
-                if kind == "unseen":
-                    out.append(unseen_class if unseen else b"")
-                elif kind == "new":
-                    out.append(new_badge if unseen else b"")
-                else:  # like: the reader's own comments are never drawn here
-                    control = render.like_control(
-                        pk, row.like_count, ctx, own=False, liked=pk in liked
-                    )
-                    out.append(control.encode())
-            out.append(piece)
+                extend(_with_token(parts[kind], token))
+            elif kind == "unseen":
+                append(unseen_class if pk in unseen else b"")
+            elif kind == "new":
+                append(new_badge if pk in unseen else b"")
+            else:  # like
+                heart = hearts[pk][pk in liked]
+                if len(heart) == 2:
+                    extend((heart[0], token, heart[1]))
+                else:  # comments closed: a count, no form
+                    append(heart[0])
+            append(piece)
         return b"".join(out)
 
-    def _parts(self, request: HttpRequest, values: dict) -> dict[str, str]:
+    def _hearts(self, ctx: render.RenderContext) -> dict[int, tuple]:
+        """Each drawn comment's heart for a signed-in reader, liked and not, around the token."""
+        found = self.hearts.get(ctx.return_path)
+        if found is None:
+            drawn = replace(ctx, csrf_token=_TOKEN.decode(), escapes={})
+            found = {}
+            for kind, pk in self.slots:
+                if kind == "like":
+                    count = self.rows[pk].like_count
+                    found[pk] = tuple(
+                        _split(render.like_control(pk, count, drawn, own=False, liked=liked))
+                        for liked in (False, True)
+                    )
+            _keep(self.hearts, ctx.return_path, found, most=HEARTS_KEPT)
+        return found
+
+    def _parts(self, request: HttpRequest, values: dict, *, reader: tuple) -> dict[str, list]:
+        """The reader's own parts of the page, each split around the response's token."""
         if not self.parts:
             return {}
-        template = next(iter(self.parts.values()))[1]
-        context = RequestContext(request)
-        with context.bind_template(template):
-            # Above the context processors' values (the bell's count is known already).
-            context.update(values)
-            return {name: nodelist.render(context) for name, (nodelist, _) in self.parts.items()}
+        user = request.user
+        # Every column of the reader's row: a change to any (a new name) draws afresh.
+        key = (*reader, repr([getattr(user, f.attname) for f in user._meta.concrete_fields]))
+        found = self.readers_parts.get(key)
+        if found is None:
+            template = next(iter(self.parts.values()))[1]
+            context = RequestContext(request)
+            with context.bind_template(template):
+                # Above the context processors' values (the bell's count is known already).
+                context.update(values | {"csrf_token": _TOKEN.decode()})
+                found = {
+                    name: nodelist.render(context).encode().split(_TOKEN)
+                    for name, (nodelist, _) in self.parts.items()
+                }
+            _keep(self.readers_parts, key, found, most=READERS_KEPT)
+        return found
+
+
+# Where a response's CSRF token goes in what a drawing keeps; unguessable, so
+# no reader's text (a display name) can contain it.
+_TOKEN = f"csrf{secrets.token_hex(16)}".encode()
+HEARTS_KEPT = 4  # page addresses per drawing: the page, with or without ?sort=...
+READERS_KEPT = 256  # readers' parts per drawing, a few KB each
+
+
+def _split(markup: str) -> tuple[bytes, ...]:
+    """(before, after) the token, or (markup,) when it holds none."""
+    return tuple(markup.encode().split(_TOKEN))
+
+
+def _with_token(split: list[bytes], token: bytes) -> list[bytes]:
+    out = [split[0]]
+    for piece in split[1:]:
+        out += (token, piece)
+    return out
+
+
+def _keep(kept: dict, key, value, *, most: int) -> None:
+    with _drawings_lock:
+        kept[key] = value
+        while len(kept) > most:
+            kept.pop(next(iter(kept)))
 
 
 # (article id, sort, page) -> the latest drawing of that page in this process.
@@ -214,19 +282,20 @@ def anonymous(request: HttpRequest) -> HttpRequest:
 
 
 def personal(*, request: HttpRequest, artifact: Artifact) -> dict | None:
-    """What the reader's parts need, in one query; None when their page must be rendered in full.
+    """The reader's visit and what their parts need, in one statement; None for the full render.
 
-    Their likes among the drawn comments, whether they have comments in the
-    discussion only they see (awaiting moderation, drawn for them alone), and
-    the bell's count.
+    The visit they record anyway (``services.article_visit_record``), and in
+    the same round trip their likes among the drawn comments, whether they
+    have comments in the discussion only they see (awaiting moderation, drawn
+    for them alone), and the bell's count. When it is None the full render
+    records the visit again, which changes nothing within the visit gap.
     """
     user = request.user
     if user.pk in artifact.authors or draft_key(artifact.article, None) in request.session:
         return None
     quote = connection.ops.quote_name
     bell, params = unread_count_sql(user=user)
-    sql = f"""
-        SELECT
+    columns = f"""
           (SELECT coalesce(array_agg(l.comment_id), '{{}}')
              FROM {quote(CommentLike._meta.db_table)} l
             WHERE l.user_id = %(user)s AND l.comment_id = ANY(%(drawn)s)),
@@ -235,21 +304,18 @@ def personal(*, request: HttpRequest, artifact: Artifact) -> dict | None:
                      AND c.status = %(pending)s),
           {bell}
     """  # noqa: S608 - table names from the models; values are parameters
-    with connection.cursor() as cursor:
-        execute_prepared(
-            cursor,
-            sql,
-            params
-            | {
-                "drawn": list(artifact.rows),
-                "article": artifact.article.pk,
-                "pending": Comment.Status.PENDING.value,
-            },
-        )
-        liked, pending_own, unread = cursor.fetchone()
+    visit = services.article_visit_record(
+        user=user,
+        article=artifact.article,
+        also=(
+            columns,
+            params | {"drawn": list(artifact.rows), "pending": Comment.Status.PENDING.value},
+        ),
+    )
+    liked, pending_own, unread = visit.also
     if pending_own:
         return None
-    return {"liked": set(liked), "unread": unread}
+    return {"liked": set(liked), "unread": unread, "visit": visit}
 
 
 def respond(html: bytes) -> HttpResponse:

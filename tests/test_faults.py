@@ -261,6 +261,49 @@ def test_database_outage_answers_503_and_recovers_without_restart() -> None:
     assert_trees_valid()
 
 
+@pytest.mark.django_db
+def test_a_connection_the_server_dropped_is_replaced_and_a_live_one_costs_no_query() -> None:
+    """trekboard.database: the health check polls the socket; SELECT 1 only when it is readable."""
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    try:
+        other.ensure_connection()
+        pid = other.connection.get_backend_pid()
+
+        class NoQueries:  # the psycopg2 connection, refusing cursors: no round trip allowed
+            def __init__(self, real):
+                self.real = real
+                self.closed = real.closed
+
+            def fileno(self):
+                return self.real.fileno()
+
+            def cursor(self, *args, **kwargs):
+                raise AssertionError("the health check of a live connection ran a query")
+
+        real = other.connection
+        other.connection = NoQueries(real)
+        assert other.is_usable()
+        other.connection = real
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        deadline = time.monotonic() + 5
+        while other.is_usable() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not other.is_usable()
+        # What Django does at the start of the next request: the dead one is
+        # closed and the request's first query connects afresh.
+        other.health_check_done = False
+        other.close_if_health_check_failed()
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            assert cursor.fetchone()[0] != pid
+    finally:
+        other.close()
+
+
 # --- Redis unreachable ---------------------------------------------------------
 
 

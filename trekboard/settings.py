@@ -139,6 +139,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int(
 )
 # A connection that died (the database restarted, the network dropped) is
 # noticed at the start of the next request and replaced: no restart needed.
+# trekboard.database is Django's backend with a check that polls the socket
+# instead of a SELECT 1 per request.
+DATABASES["default"]["ENGINE"] = "trekboard.database"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # An unreachable database must fail a request in seconds (the 503 page), not hang it.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault(

@@ -18,6 +18,7 @@ from articles.models import Article
 from comments.models import ArticleVisit, Comment
 from comments.ranking import Sort
 from comments.rules import NEW_LIMIT
+from trekboard.queries import execute_prepared
 
 # Page loads closer together than this are one visit: reloading or paging
 # through a discussion keeps highlighting what was new when the visit began.
@@ -31,15 +32,21 @@ class Visit:
     previous: datetime | None  # when the visit before this one began (None: first visit)
     new_count: int = 0  # published comments by others since then (at most NEW_LIMIT)
     first_new_id: int | None = None  # the earliest of them
+    also: tuple = ()  # the values of the caller's ``also`` columns
 
 
-def article_visit_record(*, user, article: Article) -> Visit:
+def article_visit_record(*, user, article: Article, also: tuple[str, dict] | None = None) -> Visit:
     """Note that a signed-in reader is reading an article; say what is new to them.
 
     One statement: the visit upsert, and from its previous time the count of
-    newer comments by others and the earliest of them.
+    newer comments by others and the earliest of them. ``also`` adds columns
+    to that statement (their SQL and parameters; ``user``, ``article`` and
+    ``now`` are this one's), for a caller that needs other small reads of the
+    same reader and article in the same round trip (the signed-in page made
+    from its drawing, comments.overlay); their values come back in ``Visit.also``.
     """
     now = timezone.now()
+    extra_sql, extra_params = also or ("", {})
     visits = connection.ops.quote_name(ArticleVisit._meta.db_table)
     comments = connection.ops.quote_name(Comment._meta.db_table)
     newer = f"""
@@ -48,13 +55,14 @@ def article_visit_record(*, user, article: Article) -> Visit:
           AND c.author_id <> %(user)s AND c.created_at > v.previous_seen_at
     """
     with connection.cursor() as cursor:
-        cursor.execute(
+        execute_prepared(
+            cursor,
             f"""
             WITH v AS (
                 INSERT INTO {visits} AS v (user_id, article_id, last_seen_at, previous_seen_at)
                 VALUES (%(user)s, %(article)s, %(now)s, NULL)
                 ON CONFLICT (user_id, article_id) DO UPDATE SET
-                    previous_seen_at = CASE WHEN v.last_seen_at < %(now)s - %(gap)s
+                    previous_seen_at = CASE WHEN v.last_seen_at < %(visit_began)s
                                             THEN v.last_seen_at ELSE v.previous_seen_at END,
                     last_seen_at = EXCLUDED.last_seen_at
                 RETURNING previous_seen_at
@@ -62,18 +70,20 @@ def article_visit_record(*, user, article: Article) -> Visit:
             SELECT v.previous_seen_at,
                    (SELECT count(*) FROM (SELECT 1 {newer} LIMIT %(limit)s) n),
                    (SELECT c.id {newer} ORDER BY c.created_at, c.id LIMIT 1)
+                   {", " + extra_sql if extra_sql else ""}
             FROM v
             """,  # noqa: S608 - the table names are ours, every value a parameter
-            {
+            extra_params
+            | {
                 "user": user.pk,
                 "article": article.pk,
                 "now": now,
-                "gap": VISIT_GAP,
+                "visit_began": now - VISIT_GAP,  # seen since: the same visit
                 "limit": NEW_LIMIT,
             },
         )
-        previous, count, first = cursor.fetchone()
-    return Visit(previous=previous, new_count=count or 0, first_new_id=first)
+        previous, count, first, *extra = cursor.fetchone()
+    return Visit(previous=previous, new_count=count or 0, first_new_id=first, also=tuple(extra))
 
 
 def article_visit_set(
