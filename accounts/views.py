@@ -82,7 +82,7 @@ def signup_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "registration/signup_confirm.html", {"problem": outcome.problem}, status=400
         )
-    login(request, outcome.user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, outcome.user, backend="accounts.backends.UserBackend")
     messages.success(request, f"Welcome, {outcome.user.username}. Your account is ready.")
     next_url = outcome.next_url
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):

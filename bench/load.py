@@ -86,8 +86,8 @@ def request_headers(cookie: str = "") -> dict[str, str]:
     return {"Accept-Encoding": ACCEPT_ENCODING} | ({"Cookie": cookie} if cookie else {})
 
 
-def fetch(url: str, *, cookie: str = "") -> tuple[int, int, str]:
-    """One GET as a browser makes it; its status, body size as sent and content encoding."""
+def fetch(url: str, *, cookie: str = "") -> tuple[int, int, str, str | None]:
+    """One GET as a browser makes it: status, body size as sent, content encoding, X-Page-Cache."""
     match = re.match(r"http://([^/:]+):(\d+)(/.*)", url)
     host, port, path = match.group(1), int(match.group(2)), match.group(3)
     connection = http.client.HTTPConnection(host, port, timeout=30)
@@ -95,7 +95,8 @@ def fetch(url: str, *, cookie: str = "") -> tuple[int, int, str]:
         connection.request("GET", path, headers=request_headers(cookie))
         response = connection.getresponse()
         encoding = response.getheader("Content-Encoding", "identity")
-        return response.status, len(response.read()), encoding
+        served = response.getheader("X-Page-Cache")
+        return response.status, len(response.read()), encoding, served
     finally:
         connection.close()
 
@@ -254,7 +255,7 @@ def load(
     for page, path, user, cookie_header in cases:
         url = base + path
         for _ in range(warmup):  # every worker renders (and the cache holds) the page first
-            status, size, encoding = fetch(url, cookie=cookie_header)
+            status, size, encoding, served = fetch(url, cookie=cookie_header)
             if status != 200:
                 raise RuntimeError(f"GET {url} answered {status}, not 200.")
         common.log(f"Loading {page} ({user}) for {seconds:g} s…")
@@ -281,6 +282,9 @@ def load(
             "accept_encoding": ACCEPT_ENCODING,
             "content_encoding": encoding,
             "bytes": size,
+            # How the page was made (comments/pagecache.py, comments/overlay.py): "hit",
+            # "personal", or rendered in full (null).
+            "x_cache": served,
             **figures,
         }
         lines.append(common.emit(line))

@@ -30,6 +30,7 @@ draws again; as for the anonymous page cache, nothing stale is served.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import re
 import secrets
@@ -38,6 +39,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from operator import itemgetter
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -84,12 +86,14 @@ class Artifact:
     authors: frozenset[int] = field(default_factory=frozenset)
     drawn_at: float = field(default_factory=time.monotonic)
     # Filled in as readers come, with _TOKEN where each response's CSRF token
-    # goes: the hearts per page address (their "next" value), {path: {pk:
-    # (not liked, liked)}}, each a (before, after) pair; and each reader's
-    # parts (header, form...), by everything of theirs that draws them.
-    # Readers' parts never leave this process, as the drawing itself.
-    hearts: dict[str, dict[int, tuple]] = field(default_factory=dict)
+    # goes: the page laid out per address (the hearts' "next" value), and each
+    # reader's parts (header, form...), by everything of theirs that draws
+    # them. Like the drawing itself, they never leave this process.
+    layouts: dict[str, _Layout] = field(default_factory=dict)
     readers_parts: dict[tuple, dict[str, bytes]] = field(default_factory=dict)
+    # (created_at, id) of every drawn comment, oldest first: only those after
+    # a reader's previous visit are asked whether they are new to them.
+    times: list[tuple[datetime, int]] = field(default_factory=list)
 
     @classmethod
     def from_drawing(
@@ -108,17 +112,20 @@ class Artifact:
             rows=marks.rows,
             parts=marks.parts,
             authors=frozenset(row.author_id for row in marks.rows.values()),
+            times=sorted((row.created_at, pk) for pk, row in marks.rows.items()),
         )
 
     def fill(self, request: HttpRequest, *, personal: dict, form) -> bytes:
-        """The page as the full render would draw it for ``request.user``."""
+        """The page as the full render would draw it for ``request.user``.
+
+        A copy of the page's layout (every heart not liked, nothing new), with
+        the reader's parts, liked hearts and new comments put in its slots.
+        """
         visit = personal["visit"]
         since: datetime | None = visit.previous
-        liked: set[int] = personal["liked"]
         ctx = render.RenderContext.build(
             article=self.article, request=request, sort="best", base_level=0
         )
-        token = ctx.escaped("csrf_token").encode()
         new_since = NewSince.from_visit(visit)
         first_new = new_since.first.pk if new_since.first is not None else None
         parts = self._parts(
@@ -134,50 +141,61 @@ class Artifact:
             },
             reader=(personal["unread"], new_since.count, first_new),
         )
-        hearts = self._hearts(ctx)
-        unseen_class, new_badge = f" {render.UNSEEN_CLASS}".encode(), render.NEW_BADGE.encode()
-        # own=False: the reader's own comments are never drawn here.
-        unseen = (
-            {pk for pk, row in self.rows.items() if is_unseen(row, since=since, own=False)}
-            if since is not None
-            else ()
-        )
-        out = [self.pieces[0]]
-        append, extend = out.append, out.extend
-        for (kind, pk), piece in zip(self.slots, self.pieces[1:], strict=True):
-            if pk is None:
-                extend(_with_token(parts[kind], token))
-            elif kind == "unseen":
-                append(unseen_class if pk in unseen else b"")
-            elif kind == "new":
-                append(new_badge if pk in unseen else b"")
-            else:  # like
-                heart = hearts[pk][pk in liked]
-                if len(heart) == 2:
-                    extend((heart[0], token, heart[1]))
-                else:  # comments closed: a count, no form
-                    append(heart[0])
-            append(piece)
+        token = ctx.escaped("csrf_token").encode()
+        layout = self._layout(ctx)
+        out = layout.base.copy()
+        for index in layout.tokens:
+            out[index] = token
+        for name, index in layout.parts.items():
+            out[index] = parts[name].replace(_TOKEN, token)
+        for pk in personal["liked"]:
+            for index, value in layout.hearts.get(pk, ()):
+                out[index] = value
+        if since is not None:
+            later = bisect.bisect_right(self.times, since, key=itemgetter(0))
+            for _, pk in self.times[later:]:
+                # own=False: the reader's own comments are never drawn here.
+                if is_unseen(self.rows[pk], since=since, own=False):
+                    for index, value in layout.marks.get(pk, ()):
+                        out[index] = value
         return b"".join(out)
 
-    def _hearts(self, ctx: render.RenderContext) -> dict[int, tuple]:
-        """Each drawn comment's heart for a signed-in reader, liked and not, around the token."""
-        found = self.hearts.get(ctx.return_path)
+    def _layout(self, ctx: render.RenderContext) -> _Layout:
+        """The page for this address (the hearts' "next"): every heart not liked, nothing new."""
+        found = self.layouts.get(ctx.return_path)
         if found is None:
             drawn = replace(ctx, csrf_token=_TOKEN.decode(), escapes={})
-            found = {}
-            for kind, pk in self.slots:
-                if kind == "like":
+            found = _Layout(base=[self.pieces[0]])
+            for (kind, pk), piece in zip(self.slots, self.pieces[1:], strict=True):
+                index = len(found.base)
+                if pk is None:
+                    found.parts[kind] = index
+                    found.base.append(b"")
+                elif kind == "like":
                     count = self.rows[pk].like_count
-                    found[pk] = tuple(
-                        _split(render.like_control(pk, count, drawn, own=False, liked=liked))
+                    heart, liked = (
+                        render.like_control(pk, count, drawn, own=False, liked=liked)
+                        .encode()
+                        .split(_TOKEN)
                         for liked in (False, True)
                     )
-            _keep(self.hearts, ctx.return_path, found, most=HEARTS_KEPT)
+                    # (before, after) the token; a closed discussion's count has none.
+                    indexes = range(index, index + 2 * len(liked), 2)
+                    found.hearts[pk] = list(zip(indexes, liked, strict=True))
+                    found.base.append(heart[0])
+                    if len(heart) == 2:
+                        found.tokens.append(len(found.base))
+                        found.base += (b"", heart[1])
+                else:  # the class and the badge a new comment has
+                    value = UNSEEN_CLASS if kind == "unseen" else NEW_BADGE
+                    found.marks.setdefault(pk, []).append((index, value))
+                    found.base.append(b"")
+                found.base.append(piece)
+            _keep(self.layouts, ctx.return_path, found, most=LAYOUTS_KEPT)
         return found
 
-    def _parts(self, request: HttpRequest, values: dict, *, reader: tuple) -> dict[str, list]:
-        """The reader's own parts of the page, each split around the response's token."""
+    def _parts(self, request: HttpRequest, values: dict, *, reader: tuple) -> dict[str, bytes]:
+        """The reader's own parts of the page, with _TOKEN for the response's token."""
         if not self.parts:
             return {}
         user = request.user
@@ -191,30 +209,33 @@ class Artifact:
                 # Above the context processors' values (the bell's count is known already).
                 context.update(values | {"csrf_token": _TOKEN.decode()})
                 found = {
-                    name: nodelist.render(context).encode().split(_TOKEN)
+                    name: nodelist.render(context).encode()
                     for name, (nodelist, _) in self.parts.items()
                 }
             _keep(self.readers_parts, key, found, most=READERS_KEPT)
         return found
 
 
+@dataclass
+class _Layout:
+    """A drawing's page for one address, as pieces to copy and fill in."""
+
+    base: list[bytes]
+    parts: dict[str, int] = field(default_factory=dict)  # part: its index in base
+    tokens: list[int] = field(default_factory=list)  # where the response's token goes
+    # id: where its heart's markup goes, and the markup when the reader likes it.
+    hearts: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict)
+    # id: where its "unseen" class and "new" badge go, and what goes there.
+    marks: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict)
+
+
 # Where a response's CSRF token goes in what a drawing keeps; unguessable, so
 # no reader's text (a display name) can contain it.
 _TOKEN = f"csrf{secrets.token_hex(16)}".encode()
-HEARTS_KEPT = 4  # page addresses per drawing: the page, with or without ?sort=...
+UNSEEN_CLASS = f" {render.UNSEEN_CLASS}".encode()
+NEW_BADGE = render.NEW_BADGE.encode()
+LAYOUTS_KEPT = 4  # page addresses per drawing: the page, with or without ?sort=...
 READERS_KEPT = 256  # readers' parts per drawing, a few KB each
-
-
-def _split(markup: str) -> tuple[bytes, ...]:
-    """(before, after) the token, or (markup,) when it holds none."""
-    return tuple(markup.encode().split(_TOKEN))
-
-
-def _with_token(split: list[bytes], token: bytes) -> list[bytes]:
-    out = [split[0]]
-    for piece in split[1:]:
-        out += (token, piece)
-    return out
 
 
 def _keep(kept: dict, key, value, *, most: int) -> None:

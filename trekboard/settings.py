@@ -206,7 +206,8 @@ LOGOUT_REDIRECT_URL = "articles:list"
 # AxesStandaloneBackend first: it refuses a locked-out login before the password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, loading the signed-in reader with a prepared statement.
+    "accounts.backends.UserBackend",
 ]
 
 # Login throttling (django-axes)
