@@ -23,6 +23,10 @@ from trekboard.queries import execute_prepared
 # Page loads closer together than this are one visit: reloading or paging
 # through a discussion keeps highlighting what was new when the visit began.
 VISIT_GAP = timedelta(minutes=30)
+# A visit's last page load is written again only once this long has passed: a
+# reader paging or reloading reads their visit rather than rewriting its row
+# each time, and the gap above moves by at most this much.
+VISIT_RESTAMP = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,9 @@ class Visit:
 def article_visit_record(*, user, article: Article, also: tuple[str, dict] | None = None) -> Visit:
     """Note that a signed-in reader is reading an article; say what is new to them.
 
-    One statement: the visit upsert, and from its previous time the count of
-    newer comments by others and the earliest of them. ``also`` adds columns
+    One statement: the visit upsert (a read only, within ``VISIT_RESTAMP`` of
+    the last one written), and from its previous time the count of newer
+    comments by others and the earliest of them. ``also`` adds columns
     to that statement (their SQL and parameters; ``user``, ``article`` and
     ``now`` are this one's), for a caller that needs other small reads of the
     same reader and article in the same round trip (the signed-in page made
@@ -58,14 +63,24 @@ def article_visit_record(*, user, article: Article, also: tuple[str, dict] | Non
         execute_prepared(
             cursor,
             f"""
-            WITH v AS (
+            WITH seen AS (
+                SELECT last_seen_at, previous_seen_at FROM {visits}
+                WHERE user_id = %(user)s AND article_id = %(article)s
+            ),
+            stamped AS (
                 INSERT INTO {visits} AS v (user_id, article_id, last_seen_at, previous_seen_at)
-                VALUES (%(user)s, %(article)s, %(now)s, NULL)
+                SELECT %(user)s, %(article)s, %(now)s::timestamptz, NULL
+                WHERE NOT EXISTS (SELECT 1 FROM seen WHERE last_seen_at >= %(stamped_after)s)
                 ON CONFLICT (user_id, article_id) DO UPDATE SET
                     previous_seen_at = CASE WHEN v.last_seen_at < %(visit_began)s
                                             THEN v.last_seen_at ELSE v.previous_seen_at END,
                     last_seen_at = EXCLUDED.last_seen_at
                 RETURNING previous_seen_at
+            ),
+            v AS (
+                SELECT previous_seen_at FROM stamped
+                UNION ALL
+                SELECT previous_seen_at FROM seen WHERE NOT EXISTS (SELECT 1 FROM stamped)
             )
             SELECT v.previous_seen_at,
                    (SELECT count(*) FROM (SELECT 1 {newer} LIMIT %(limit)s) n),
@@ -79,6 +94,7 @@ def article_visit_record(*, user, article: Article, also: tuple[str, dict] | Non
                 "article": article.pk,
                 "now": now,
                 "visit_began": now - VISIT_GAP,  # seen since: the same visit
+                "stamped_after": now - VISIT_RESTAMP,
                 "limit": NEW_LIMIT,
             },
         )

@@ -215,6 +215,32 @@ def test_article_visit_record_returns_the_previous_visit(user, article):
     assert visit.last_seen_at > earlier
 
 
+def test_reloads_within_a_minute_read_the_visit_without_rewriting_it(user, article):
+    """VISIT_RESTAMP: the row is written again only once a minute has passed."""
+    services.article_visit_record(user=user, article=article)
+    stamped = ArticleVisit.objects.get(user=user, article=article).last_seen_at
+    for _ in range(3):
+        assert services.article_visit_record(user=user, article=article).previous is None
+    assert ArticleVisit.objects.get(user=user, article=article).last_seen_at == stamped
+
+    a_while_ago = ago(minutes=2)
+    ArticleVisit.objects.filter(user=user).update(last_seen_at=a_while_ago)
+    assert services.article_visit_record(user=user, article=article).previous is None
+    visit = ArticleVisit.objects.get(user=user, article=article)
+    assert visit.last_seen_at > a_while_ago  # stamped again, and still the same visit
+    assert visit.previous_seen_at is None
+
+    # Someone else's comment since the previous visit is new to them on a fresh read too.
+    left = ago(hours=2)
+    ArticleVisit.objects.filter(user=user).update(last_seen_at=left, previous_seen_at=None)
+    newer = CommentFactory(article=article)
+    first = services.article_visit_record(user=user, article=article)
+    again = services.article_visit_record(user=user, article=article)  # read, not written
+    assert first.previous == again.previous == left
+    assert (first.new_count, first.first_new_id) == (again.new_count, again.first_new_id)
+    assert (again.new_count, again.first_new_id) == (1, newer.pk)
+
+
 def test_signed_in_page_view_records_the_visit(client_logged_in, user, article):
     client_logged_in.get(article.get_absolute_url())
     visit = ArticleVisit.objects.get(user=user, article=article)
