@@ -16,6 +16,7 @@ from comments import (
 )
 from comments.forms import CommentForm
 from comments.pages import discussion_context, discussion_for, pop_draft, requested_page
+from comments.render import Splice
 
 
 def _page(request: HttpRequest, queryset):
@@ -52,7 +53,10 @@ def article_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     versions = pagecache.Versions(article.pk) if cacheable and article.is_published else None
     discussion = discussion_for(request, article)
     form = CommentForm(initial={"body": pop_draft(request, article)})
-    response = render(request, "articles/article_detail.html", _context(discussion, nav, form))
+    splice = Splice()
+    context = _context(discussion, nav, form) | {"threads_splice": splice}
+    response = render(request, "articles/article_detail.html", context)
+    response.content = splice.into(response.content)
     if versions is not None:
         versions.store(request, slug, response)
     return response

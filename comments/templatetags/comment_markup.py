@@ -68,7 +68,9 @@ def _render_context(context) -> render.RenderContext:
 # comments.render escapes everything a person wrote except the sanitized body_html.
 @register.simple_tag(takes_context=True)
 def comment_threads(context, nodes) -> str:
-    return mark_safe(render.threads(nodes, _render_context(context)))  # noqa: S308
+    markup = render.threads(nodes, _render_context(context))
+    splice = context.get("threads_splice")  # the view puts them in the page's bytes
+    return mark_safe(markup if splice is None else splice.keep(markup))  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)
