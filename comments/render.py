@@ -122,29 +122,9 @@ class RenderContext:
         """(escaped display name, the header's avatar, name and badges) of a comment's author."""
         found = self.people.get(author.id)
         if found is None:
-            name = escape(author.display_name)
-            parts = [avatar(author)]
-            if author.is_guest:
-                parts.append(
-                    f'<span class="comment__author">{name}</span> <span class="badge '
-                    'badge--guest" title="Imported from the old comment system; not an '
-                    'account">Guest</span>'
-                )
-            else:
-                parts.append(
-                    f'<a class="comment__author" href="{self.author_url(author)}">{name}</a>'
-                )
             # The article's own author answering in its discussion, as WordPress marks them.
-            if author.id == getattr(self.article, "author_id", None):
-                parts.append(
-                    '<span class="badge badge--author" title="Author of the article">Author'
-                    '<span class="visually-hidden"> of the article</span></span>'
-                )
-            if author.is_staff:
-                parts.append(
-                    '<span class="badge badge--staff" title="Trekboard staff">Staff</span>'
-                )
-            found = self.people[author.id] = (name, "".join(parts))
+            wrote_article = author.id == getattr(self.article, "author_id", None)
+            found = self.people[author.id] = _person(author, wrote_article)
         return found
 
     def when(self, value: datetime) -> tuple[str, str, str]:
@@ -162,12 +142,56 @@ class RenderContext:
     def local(self, value: datetime) -> datetime:
         return value.astimezone(self.tz) if self.tz is not None else timezone.localtime(value)
 
-    def author_url(self, author) -> str:
-        # reverse() per author was the renderer's biggest cost: the pattern is
-        # reversed once per process, and the name quoted as reverse() quotes it.
-        # (Once per author and page: ``person`` keeps what it makes.)
-        name = quote(author.username, safe=RFC3986_SUBDELIMS + "/~:@")
-        return escape(_profile_pattern().format(username=name))
+
+# An author's header, by everything it is made of: the same few hundred people
+# write most of a site's comments, on every page. Bounded; cleared when full.
+_people: dict[tuple, tuple[str, str]] = {}
+_PEOPLE_KEPT = 10_000
+
+
+def _person(author, wrote_article: bool) -> tuple[str, str]:
+    """``RenderContext.person``, worked out once per process for each set of its values."""
+    key = (
+        author.id,
+        author.username,
+        author.first_name,
+        author.last_name,
+        author.is_guest,
+        author.is_staff,
+        wrote_article,
+    )
+    found = _people.get(key)
+    if found is not None:
+        return found
+    name = escape(author.display_name)
+    parts = [avatar(author)]
+    if author.is_guest:
+        parts.append(
+            f'<span class="comment__author">{name}</span> <span class="badge '
+            'badge--guest" title="Imported from the old comment system; not an '
+            'account">Guest</span>'
+        )
+    else:
+        parts.append(f'<a class="comment__author" href="{author_url(author)}">{name}</a>')
+    if wrote_article:
+        parts.append(
+            '<span class="badge badge--author" title="Author of the article">Author'
+            '<span class="visually-hidden"> of the article</span></span>'
+        )
+    if author.is_staff:
+        parts.append('<span class="badge badge--staff" title="Trekboard staff">Staff</span>')
+    if len(_people) >= _PEOPLE_KEPT:
+        _people.clear()
+    found = _people[key] = (name, "".join(parts))
+    return found
+
+
+def author_url(author) -> str:
+    """The author's profile URL, escaped for an attribute."""
+    # reverse() per author was the renderer's biggest cost: the pattern is
+    # reversed once per process, and the name quoted as reverse() quotes it.
+    name = quote(author.username, safe=RFC3986_SUBDELIMS + "/~:@")
+    return escape(_profile_pattern().format(username=name))
 
 
 @cache

@@ -228,6 +228,10 @@ def _load(
         )
     author_model = Comment._meta.get_field("author").related_model
     split = 5 + len(comment_names)
+    # Read off the row, not the model: a foreign key's attribute is a descriptor.
+    id_at, author_at, parent_at = (
+        5 + comment_names.index(name) for name in ("id", "author_id", "parent_id")
+    )
     by_id: dict[int, ShownComment] = {}
     meta: dict[int, tuple[int | None, int, int]] = {}
     db = connection.alias
@@ -235,15 +239,16 @@ def _load(
     for row in rows:
         comment = row_instance(Comment, db, comment_names, row[5:split])
         # As MPTTModel.__init__ would: the parent it was read with, for a later save().
-        comment._mptt_cached_fields = {"parent": comment.parent_id}
-        author = authors.get(comment.author_id)
+        comment._mptt_cached_fields = {"parent": row[parent_at]}
+        author = authors.get(row[author_at])
         if author is None:
-            author = authors[comment.author_id] = row_instance(
+            author = authors[row[author_at]] = row_instance(
                 author_model, db, author_names, row[split:]
             )
-        comment._state.fields_cache["author"] = author
-        by_id[comment.pk] = ShownComment(comment, liked=row[4])
-        meta[comment.pk] = (row[0], row[1], row[2])
+        comment._state.fields_cache = {"author": author}
+        pk = row[id_at]
+        by_id[pk] = ShownComment(comment, liked=row[4])
+        meta[pk] = (row[0], row[1], row[2])
     first_total = None
 
     children: dict[int, list[tuple[int, ShownComment]]] = {}

@@ -63,3 +63,23 @@ def test_a_spoiler_in_a_spoiler_or_a_link_gets_no_control_of_its_own():
     )
     assert html.count("<input") == 1
     assert html.endswith('<a href="https://x.org"><span class="spoiler">d</span></a></p>')
+
+
+def test_an_authors_header_follows_their_name_staff_flag_and_the_articles_author(article):
+    """The process keeps each author's header by every value it is made of, never stale."""
+    author = UserFactory(first_name="Lily", last_name="Tran", username="lily")
+    comment = CommentFactory(article=article, author=author)
+    assert ">Lily Tran</a>" in _html(comment)
+
+    author.first_name, author.is_staff = "Lilian", True
+    author.save(update_fields=["first_name", "is_staff"])
+    comment.refresh_from_db()
+    html = _html(comment)
+    assert ">Lilian Tran</a>" in html
+    assert "badge--staff" in html
+    assert "badge--author" not in html
+
+    article.author = author
+    article.save(update_fields=["author"])
+    comment.refresh_from_db()
+    assert "badge--author" in _html(comment)
