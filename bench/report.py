@@ -203,16 +203,25 @@ def report(lines: list[dict]) -> str:
     if peers:
         out += [
             "**Beside django-comments-xtd** (the same discussions, measured in this run; "
-            "the peer's page is anonymous, uncached: its only kind)",
+            "the peer's page is anonymous, uncached: its only kind; Trekboard's time is the "
+            "mean of its medians measured before and after the peer)",
             "",
         ]
         out += _table(
-            ["comments", "Trekboard page", "Trekboard ms (queries)", "xtd ms (queries)", "ratio"],
+            [
+                "comments",
+                "Trekboard page",
+                "Trekboard ms (queries)",
+                "before / after",
+                "xtd ms (queries)",
+                "ratio",
+            ],
             [
                 [
                     f"{line['comments']:,}",
                     line["variant"],
                     f"{_ms(line['trekboard_ms'])} ({line['trekboard_queries']})",
+                    _before_after(line),
                     "not run"
                     if line["peer_ms"] is None
                     else f"{_ms(line['peer_ms'])} ({line['peer_queries']})",
@@ -230,6 +239,13 @@ def report(lines: list[dict]) -> str:
             [[f"`{line['target']}`", _verdict(line["ok"]), _details(line)] for line in verdicts],
         )
     return "\n".join(out)
+
+
+def _before_after(line: dict) -> str:
+    """Trekboard's two medians of a vs_peers line (older result files have one)."""
+    if line.get("trekboard_ms_before") is None:
+        return ""
+    return f"{_ms(line['trekboard_ms_before'])} / {_ms(line['trekboard_ms_after'])}"
 
 
 def main() -> None:

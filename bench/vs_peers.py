@@ -1,23 +1,30 @@
 """Trekboard beside django-comments-xtd, on the same discussions, in one run: the ratios.
 
-A machine's speed here swings twofold between runs, so a ratio is only worth
-quoting when both sides were measured in the same job. This script does both:
+A machine's speed here swings twofold between runs, and by a third within
+one over a few minutes, so a ratio is only worth quoting when both sides were
+measured in the same job, and Trekboard on both sides of the peer in time.
+This script:
 
-1. runs the peer's harness (``../shared/peers/xtd/run.sh``: django-comments-xtd
+1. loads the peers' discussions (``../shared/peers/discussion_N.json``, or
+   the copy the peer's harness generated in an earlier run: the same ids,
+   parents, users, texts and dates) into a throwaway Trekboard database
+   through the importer's writer (``discussions_import``), and measures
+   Trekboard's article page the way ``bench/article_page.py`` does (the same
+   function): signed in (likes and a visit of their own), anonymous with
+   every cache off (the uncached page), and anonymous with the site's caches
+   (the shared cached page);
+2. runs the peer's harness (``../shared/peers/xtd/run.sh``: django-comments-xtd
    2.10 with its default tree template, DEBUG off, its own embedded PostgreSQL
    16, the in-process test client, an anonymous reader) for each size, and
    reads its JSON line: the page's median time and its query count;
-2. loads the very discussions the peer generated (``../shared/peers/
-   discussion_N.json``: the same ids, parents, users, texts and dates) into a
-   throwaway Trekboard database through the importer's writer
-   (``discussions_import``), and measures Trekboard's article page the way
-   ``bench/article_page.py`` does (the same function): signed in (likes and a
-   visit of their own), anonymous with every cache off (the uncached page),
-   and anonymous with the site's caches (the shared cached page);
-3. prints one line per size and Trekboard variant with both figures and the
-   ratio (the peer's time over Trekboard's), then the goals of issue 20:
-   signed in at least 30x and uncached at least 40x faster than the peer at
-   100 comments.
+3. measures Trekboard's page again, and takes the mean of its two medians:
+   a machine getting slower or faster during the run moves both sides alike
+   (an A-B-A design), where measuring one side first and the other after
+   would show the drift as a ratio;
+4. prints one line per size and Trekboard variant with both figures and the
+   ratio (the peer's time over Trekboard's), with Trekboard's two medians,
+   then the goals of issue 20: signed in at least 30x and uncached at least
+   40x faster than the peer at 100 comments.
 
 The peer's harness installs its pinned requirements in a virtualenv under
 ``XTD_WORK`` on first use (about a minute, needs PyPI). Without the harness
@@ -144,14 +151,18 @@ def load_discussion(size: int):
     return Article.objects.get(slug=site)
 
 
-def compare(size: int, trekboard: dict, peer: dict | None) -> dict:
+def compare(size: int, before: dict, after: dict, peer: dict | None) -> dict:
+    """One size and variant: Trekboard's mean median (before and after the peer), the ratio."""
+    trekboard_ms = round((before["median_ms"] + after["median_ms"]) / 2, 2)
     line = {
         "bench": "vs_peers",
         "peer": "django-comments-xtd",
         "comments": size,
-        "variant": f"{trekboard['sort']}/{trekboard['user']}/cache-{trekboard['cache']}",
-        "trekboard_ms": trekboard["median_ms"],
-        "trekboard_queries": trekboard["queries"],
+        "variant": f"{before['sort']}/{before['user']}/cache-{before['cache']}",
+        "trekboard_ms": trekboard_ms,
+        "trekboard_ms_before": before["median_ms"],
+        "trekboard_ms_after": after["median_ms"],
+        "trekboard_queries": after["queries"],
         "peer_ms": None,
         "peer_queries": None,
         "ratio": None,
@@ -159,7 +170,7 @@ def compare(size: int, trekboard: dict, peer: dict | None) -> dict:
     if peer is not None:
         line["peer_ms"] = round(peer["render_ms_median"], 2)
         line["peer_queries"] = peer["queries_per_render"]
-        line["ratio"] = round(peer["render_ms_median"] / trekboard["median_ms"], 1)
+        line["ratio"] = round(peer["render_ms_median"] / trekboard_ms, 1)
     return line
 
 
@@ -182,7 +193,6 @@ def check_goals(lines: list[dict]) -> list[dict]:
 
 
 def run(*, sizes: list[int], repeat: int, warmup: int, seed: int, budget_s: int) -> list[dict]:
-    peers = peer_figures(sizes, budget_s=budget_s)
     missing = [size for size in sizes if not discussion_file(size).exists()]
     if missing:
         common.log(f"No peer discussion of {missing} comments in {PEERS}; skipping the comparison.")
@@ -194,14 +204,30 @@ def run(*, sizes: list[int], repeat: int, warmup: int, seed: int, budget_s: int)
         articles[size] = load_discussion(size)
         article_page.prepare_reader(reader, articles[size], rng)
     article_page.analyse()
+
+    def measure_trekboard(when: str) -> dict[tuple[int, str], dict]:
+        measured = {}
+        for size in sizes:
+            common.log(f"Measuring Trekboard's page at {size:,} comments ({when} the peer)…")
+            for variant in VARIANTS:
+                measured[size, variant.key] = article_page.measure(
+                    articles[size], variant, reader=reader, repeat=repeat, warmup=warmup
+                )
+        return measured
+
+    before = measure_trekboard("before")
+    peers = peer_figures(sizes, budget_s=budget_s)
+    after = measure_trekboard("after")
     lines = []
     for size in sizes:
-        common.log(f"Measuring Trekboard's page at {size:,} comments…")
         for variant in VARIANTS:
-            measured = article_page.measure(
-                articles[size], variant, reader=reader, repeat=repeat, warmup=warmup
+            lines.append(
+                common.emit(
+                    compare(
+                        size, before[size, variant.key], after[size, variant.key], peers.get(size)
+                    )
+                )
             )
-            lines.append(common.emit(compare(size, measured, peers.get(size))))
     return lines + check_goals(lines)
 
 

@@ -201,13 +201,17 @@ def test_without_the_peer_harness_trekboard_is_measured_with_no_ratio(capsys, mo
     assert "not run" in report.report(lines)
 
 
-def test_the_ratio_is_the_peers_time_over_trekboards():
+def test_the_ratio_is_the_peers_time_over_trekboards_mean_of_before_and_after():
+    measured = {"sort": "best", "user": "signed_in", "cache": "on", "queries": 9}
     line = vs_peers.compare(
         100,
-        {"sort": "best", "user": "signed_in", "cache": "on", "median_ms": 20.0, "queries": 9},
+        measured | {"median_ms": 18.0},  # before the peer ran
+        measured | {"median_ms": 22.0},  # after: the machine slowed down meanwhile
         {"render_ms_median": 250.0, "queries_per_render": 204},
     )
-    assert (line["ratio"], line["peer_queries"], line["variant"]) == (
+    assert (line["trekboard_ms_before"], line["trekboard_ms_after"]) == (18.0, 22.0)
+    assert (line["trekboard_ms"], line["ratio"], line["peer_queries"], line["variant"]) == (
+        20.0,
         12.5,
         204,
         "best/signed_in/cache-on",
