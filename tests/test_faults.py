@@ -202,6 +202,24 @@ def test_a_view_that_already_committed_a_write_is_not_run_again(settings) -> Non
     assert response.status_code == 503
 
 
+@pytest.mark.django_db(transaction=True)
+def test_prepared_reads_leave_a_request_retryable_and_prepared_writes_do_not(settings) -> None:
+    """Every request loads its reader with a prepared statement: that read must not count as a
+    committed write, or no request would ever be run again after a deadlock."""
+    from trekboard.queries import execute_prepared
+
+    settings.DATABASE_PREPARED_STATEMENTS = True
+    for sql, writes in (
+        ("SELECT %(n)s::int + 1", False),
+        (f"UPDATE {Article._meta.db_table} SET title = title WHERE id = %(n)s", True),  # noqa: S608
+    ):
+        for _ in range(2):  # prepared and run, then run
+            tracker = WriteTracker()
+            with connection.execute_wrapper(tracker), connection.cursor() as cursor:
+                execute_prepared(cursor, sql, {"n": 0})
+            assert tracker.committed is writes, sql
+
+
 @pytest.mark.django_db
 def test_other_database_errors_are_not_retried(settings) -> None:
     calls = []

@@ -48,6 +48,8 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
+from trekboard.queries import READ_PREFIX
+
 logger = logging.getLogger(__name__)
 
 # SQLSTATEs worth another attempt: serialization_failure, deadlock_detected,
@@ -133,8 +135,14 @@ class WriteTracker:
 
 
 def _is_write(sql: str) -> bool:
-    head = sql.lstrip()[:10].upper()
-    return not head.startswith(("SELECT", "SHOW", "EXPLAIN", "SAVEPOINT", "RELEASE", "ROLLBACK"))
+    head = sql.lstrip()[:16].upper()
+    return not head.startswith(
+        ("SELECT", "SHOW", "EXPLAIN", "SAVEPOINT", "RELEASE", "ROLLBACK", *_PREPARED_READS)
+    )
+
+
+# A prepared read (trekboard.queries.execute_prepared), prepared and run, or run.
+_PREPARED_READS = tuple(f"{verb} {READ_PREFIX.upper()}" for verb in ("PREPARE", "EXECUTE"))
 
 
 class DatabaseRetryMiddleware:

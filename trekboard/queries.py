@@ -46,6 +46,8 @@ def prefetched(instance: Model, name: str, model: type[Model], objects: list[Mod
 
 
 _NAMED_PARAMETER = re.compile(r"%\((\w+)\)s")
+# The prefix of prepared statements that only read (plain SELECTs).
+READ_PREFIX = "tb_r_"
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,11 @@ def _statement(sql: str) -> _Statement:
         return f"${order.index(match.group(1)) + 1}"
 
     body = _NAMED_PARAMETER.sub(number, sql)
-    name = "tb_" + hashlib.sha1(sql.encode()).hexdigest()[:20]  # noqa: S324 - a name, not a secret
+    # A read's name says so: trekboard.middleware tells a committed write (after
+    # which a request is never run again) from a read by the statement's text,
+    # and "EXECUTE tb_..." alone doesn't say which it runs.
+    kind = READ_PREFIX if sql.lstrip()[:6].upper() == "SELECT" else "tb_w_"
+    name = kind + hashlib.sha1(sql.encode()).hexdigest()[:20]  # noqa: S324 - a name, not a secret
     arguments = ", ".join(f"%({parameter})s" for parameter in order)
     return _Statement(
         name,
