@@ -212,6 +212,17 @@ def test_prepared_reads_leave_a_request_retryable_and_prepared_writes_do_not(set
     for sql, writes in (
         ("SELECT %(n)s::int + 1", False),
         (f"UPDATE {Article._meta.db_table} SET title = title WHERE id = %(n)s", True),  # noqa: S608
+        # The discussion's recursive walk reads; a WITH that updates writes.
+        (
+            "WITH RECURSIVE r(i) AS (SELECT %(n)s::int UNION ALL SELECT i + 1 FROM r WHERE i < 3)"
+            " SELECT count(*) FROM r",
+            False,
+        ),
+        (
+            f"WITH a AS (UPDATE {Article._meta.db_table} SET title = title WHERE id = %(n)s"  # noqa: S608
+            " RETURNING id) SELECT count(*) FROM a",
+            True,
+        ),
     ):
         for _ in range(2):  # prepared and run, then run
             tracker = WriteTracker()

@@ -70,7 +70,7 @@ def _statement(sql: str) -> _Statement:
     # A read's name says so: trekboard.middleware tells a committed write (after
     # which a request is never run again) from a read by the statement's text,
     # and "EXECUTE tb_..." alone doesn't say which it runs.
-    kind = READ_PREFIX if sql.lstrip()[:6].upper() == "SELECT" else "tb_w_"
+    kind = READ_PREFIX if _only_reads(sql) else "tb_w_"
     name = kind + hashlib.sha1(sql.encode()).hexdigest()[:20]  # noqa: S324 - a name, not a secret
     arguments = ", ".join(f"%({parameter})s" for parameter in order)
     return _Statement(
@@ -78,6 +78,15 @@ def _statement(sql: str) -> _Statement:
         f"PREPARE {name} AS {body}",
         f"EXECUTE {name}({arguments})" if order else f"EXECUTE {name}",
     )
+
+
+_WRITE_VERB = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
+def _only_reads(sql: str) -> bool:
+    """A SELECT, or a WITH query none of whose parts writes (the discussion's recursive walk)."""
+    head = sql.lstrip()[:4].upper()
+    return head == "SELE" or (head == "WITH" and _WRITE_VERB.search(sql) is None)
 
 
 def execute_prepared(cursor, sql: str, params: dict) -> None:
