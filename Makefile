@@ -48,6 +48,7 @@ BENCH_REPLY_ARGS ?= --sizes 10,1000,10000
 BENCH_LOAD_ARGS ?= --comments 1000 --duration 10
 BENCH_IMPORT_ARGS ?= --comments 20000 --posts 20
 BENCH_PEERS_ARGS ?= --sizes 100,1000
+BENCH_RENDER_ARGS ?= --sizes 200,10000
 BENCH_RESULTS := bench/results/latest.jsonl
 bench: install
 	@mkdir -p $(dir $(BENCH_RESULTS)) && rm -f $(BENCH_RESULTS)
@@ -57,6 +58,7 @@ bench: install
 	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/import_bench.py $(BENCH_IMPORT_ARGS)
 	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/page_weight.py
 	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/vs_peers.py $(BENCH_PEERS_ARGS)
+	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/render_body.py $(BENCH_RENDER_ARGS)
 	$(PY) bench/report.py $(BENCH_RESULTS) > $(BENCH_RESULTS:.jsonl=.md)
 	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m trekboard.embedded_db stop; fi
 	@echo "Figures in $(BENCH_RESULTS), as README tables in $(BENCH_RESULTS:.jsonl=.md)." >&2

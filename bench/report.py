@@ -231,6 +231,27 @@ def report(lines: list[dict]) -> str:
             ],
         )
 
+    renders = [line for line in lines if line.get("bench") == "render_body"]
+    if renders:
+        out += [
+            "**Writing a comment** (its one render, at write time: Markdown and bleach now,"
+            " the shorthand renderer before; median ms, p90 in brackets)",
+            "",
+        ]
+        out += _table(
+            ["characters", "now", "before Markdown"],
+            [
+                [
+                    f"{line['chars']:,}",
+                    f"{_ms(line['after']['median_ms'])} ({_ms(line['after']['p90_ms'])})",
+                    "not measured"
+                    if line["before"] is None
+                    else f"{_ms(line['before']['median_ms'])} ({_ms(line['before']['p90_ms'])})",
+                ]
+                for line in renders
+            ],
+        )
+
     verdicts = [line for line in lines if "target" in line]
     if verdicts:
         out += ["**Targets**", ""]

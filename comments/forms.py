@@ -25,8 +25,8 @@ class CommentForm(ReadableFormMixin, forms.Form):
         ),
         error_messages={"required": "Your comment is empty. Write something before posting."},
         help_text=(
-            "**bold**, *italic*, ~~strike~~, `code`, > quote, ||spoiler||, @username. "
-            "Links become clickable."
+            "Markdown: **bold**, *italic*, `code`, > quote, - list, [text](https://…), "
+            "||spoiler||, @username. Links become clickable."
         ),
     )
 

@@ -36,6 +36,11 @@ class Comment(MPTTModel):
         SPAM = "spam", "Spam"
         DELETED = "deleted", "Deleted by its author"
 
+    class BodyFormat(models.TextChoices):
+        MARKDOWN = "markdown", "Markdown"
+        # Another system's comments mean their backslashes and asterisks literally.
+        HTML = "html", "HTML or text, as imported"
+
     article = models.ForeignKey(
         "articles.Article", on_delete=models.PROTECT, related_name="comments"
     )
@@ -51,6 +56,14 @@ class Comment(MPTTModel):
     body_html = models.TextField(
         editable=False,
         help_text="The sanitized HTML shown to readers, made from the body when it is written.",
+    )
+    body_format = models.CharField(
+        max_length=8,
+        choices=BodyFormat.choices,
+        default=BodyFormat.MARKDOWN,
+        editable=False,
+        help_text="How the body is read: Markdown, as written here, or the HTML and text "
+        "of the system it was imported from.",
     )
     status = models.CharField(
         max_length=10,

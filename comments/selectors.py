@@ -45,6 +45,7 @@ _SHOWN = (
 
 _THREAD_DEFERRED = (
     "body",
+    "body_format",
     "ip_address",
     "moderation_reason",
     "source_key",

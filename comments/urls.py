@@ -7,6 +7,7 @@ app_name = "comments"
 urlpatterns = [
     path("articles/<slug:slug>/comments/", views.comment_create_view, name="create"),
     path("articles/<slug:slug>/comments/page/", views.comment_page_view, name="page"),
+    path("comments/preview/", views.comment_preview_view, name="preview"),
     path("comments/<int:pk>/", views.comment_detail_view, name="detail"),
     path("comments/<int:pk>/reply/", views.comment_reply_view, name="reply"),
     path("comments/<int:pk>/replies/", views.comment_replies_view, name="replies"),

@@ -8,6 +8,7 @@ they measure changes.
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -219,3 +220,17 @@ def test_the_ratio_is_the_peers_time_over_trekboards_mean_of_before_and_after():
     verdicts = vs_peers.check_goals([line])
     assert verdicts[0]["ok"] is False
     assert verdicts[0]["ratio"] == 12.5
+
+
+def test_render_bench_times_both_renderers_on_the_same_text(capsys, monkeypatch):
+    from bench import render_body
+
+    monkeypatch.setattr(sys, "argv", ["render_body.py", "--sizes", "200", "--repeat", "2"])
+    render_body.main()
+    (line,) = benches(json_lines(capsys), "render_body")
+    assert line["chars"] == 200
+    assert line["after"]["median_ms"] > 0
+    # The shorthand renderer, read from git history, on the same text.
+    assert line["before"] is not None
+    assert line["before"]["median_ms"] > 0
+    assert "<ol>" not in render_body.before_module().sanitize_comment("1. a\n2. b")

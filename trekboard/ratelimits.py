@@ -50,6 +50,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_RATES = {
     "post": "5/m",
     "reply": "10/m",
+    # Previews write nothing, but each parses up to 10,000 characters.
+    "preview": "30/m",
     "like": "60/m",
     "flag": "10/h",
     "login": "10/m",
@@ -74,6 +76,7 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 MESSAGES = {
     "post": "You're posting too fast.",
     "reply": "You're posting too fast.",
+    "preview": "You're previewing too fast.",
     "like": "You're liking comments too fast.",
     "flag": "You've flagged a lot of comments in a short time.",
     "login": "Too many login attempts.",

@@ -37,9 +37,11 @@ HELD: tuple[tuple[str, str], ...] = (
 )
 
 PINNED_WELCOME = (
-    "Welcome to the trailer thread! House rules: mark spoilers with `||double bars||`, "
-    "argue about the ships rather than the people, and flag anything that crosses a line. "
-    "The moderators read every flag."
+    "Welcome to the trailer thread! House rules: argue about the ships rather than the "
+    "people, and flag anything that crosses a line. The moderators read every flag.\n\n"
+    "Comments take Markdown: `**bold**`, `*italic*`, `> quote`, `- list` and "
+    "`[text](https://…)`. Hide spoilers with `||double bars||`, `>!Reddit's marks!<` or "
+    "`[spoiler]…[/spoiler]`, like this: ||the saucer separates in the last minute||."
 )
 
 SPAMMER = ("deals4you", "Unbeatable prices on replica props, today only: https://example.com/props")

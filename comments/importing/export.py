@@ -18,7 +18,9 @@ back the same articles, comments, tree, authors and dates:
   again, which gives the same ``body_html``; importing ``body_html`` would
   store HTML as the "typed" text and render it a second time. WordPress also
   treats the content as HTML and filters it with kses on import, so raw text
-  is safe there, though ``**bold**``-style shorthand shows as typed.
+  is safe there, though Markdown shows as typed. A ``trekboard_format``
+  comment meta says how the body is read (``markdown``, or ``html`` for a
+  comment imported from elsewhere), so our importer reads it the same way.
 * **Statuses.** published → ``1``, pending → ``0``, spam → ``spam``. Removed
   (by a moderator) and deleted (by the author) have no WordPress equivalent;
   both go out as ``trash`` (hidden, restorable, never in a moderation queue),
@@ -58,6 +60,7 @@ from comments.models import Comment
 WXR_VERSION = "1.2"
 WP_NS = f"http://wordpress.org/export/{WXR_VERSION}/"
 STATUS_META_KEY = "trekboard_status"
+FORMAT_META_KEY = "trekboard_format"
 
 # Our status -> WordPress's comment_approved.
 WP_APPROVED = {
@@ -220,6 +223,12 @@ def _wxr_comment(comment: Comment) -> str:
         f"\t\t\t<wp:comment_parent>{comment.parent_id or 0}</wp:comment_parent>\n",
         f"\t\t\t<wp:comment_user_id>{0 if guest else author.pk}</wp:comment_user_id>\n",
     ]
+    parts.append(
+        "\t\t\t<wp:commentmeta>"
+        f"<wp:meta_key>{FORMAT_META_KEY}</wp:meta_key>"
+        f"<wp:meta_value>{_cdata(comment.body_format)}</wp:meta_value>"
+        "</wp:commentmeta>\n"
+    )
     if comment.status in (Comment.Status.REMOVED, Comment.Status.DELETED):
         parts.append(
             "\t\t\t<wp:commentmeta>"
@@ -343,6 +352,7 @@ def _json_comment(comment: Comment) -> dict[str, Any]:
         "edited_at": _iso(comment.edited_at),
         "status": comment.status,
         "body": comment.body,
+        "body_format": comment.body_format,
         "body_html": comment.body_html,
         "likes": comment.like_count,
         "replies": [],

@@ -398,7 +398,12 @@ class _Loader:
                         article_id=node.article_id,
                         author_id=node.author_id,
                         body=body,
-                        body_html=sanitize_comment(body, mentions=mentions),
+                        body_html=sanitize_comment(
+                            body, mentions=mentions, markdown=node.record.markdown
+                        ),
+                        body_format=Comment.BodyFormat.MARKDOWN
+                        if node.record.markdown
+                        else Comment.BodyFormat.HTML,
                         ip_address=_ip(node.record.ip_address),
                         source_key=node.record.source_key,
                     )

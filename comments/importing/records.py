@@ -64,6 +64,8 @@ class CommentRecord(_Text):
     author_login: str = ""  # a registered author's login, when the source says so
     author_url: str = ""
     ip_address: str = ""
+    # Markdown only from this site's own exports: other systems' text is HTML.
+    markdown: bool = False
 
 
 @dataclass(frozen=True)

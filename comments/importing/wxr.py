@@ -89,6 +89,9 @@ _TRASHED = {"trash", "post-trashed"}
 # this meta, so the replies under them keep their place on a round trip. It can
 # only turn trash into a hidden status, never a visible one.
 _STATUS_META_KEY = "trekboard_status"
+# How this site's own export says a comment's text is read ("markdown" or "html");
+# any other file's comments are HTML, as WordPress stores them.
+_FORMAT_META_KEY = "trekboard_format"
 _HIDDEN_STATUSES = {"removed", "deleted"}
 _COMMENT_TYPES = {"", "comment"}
 
@@ -325,8 +328,9 @@ class _WxrReader:
             return
         approved = wp.get("comment_approved", "1")
         status = _COMMENT_STATUSES.get(approved, "pending")
+        meta = self._comment_meta(elem)
         if approved in _TRASHED:
-            status = self._comment_meta(elem).get(_STATUS_META_KEY, "")
+            status = meta.get(_STATUS_META_KEY, "")
             if status not in _HIDDEN_STATUSES:
                 yield Skipped(kind="comment", source_id=key, reason="in the trash")
                 return
@@ -350,6 +354,7 @@ class _WxrReader:
             author_login=login,
             author_url=wp.get("comment_author_url", ""),
             ip_address=wp.get("comment_author_IP", ""),
+            markdown=meta.get(_FORMAT_META_KEY) == "markdown",
         )
 
 

@@ -10,6 +10,7 @@ validate. By topic:
 * ``visits``: what is new to a returning reader, the remembered sort;
 * ``notifications``: mentions, replies, the inbox;
 * ``screening``: word rules and the other reasons to hold a comment;
+* ``rendering``: stored HTML rebuilt when the way text becomes HTML changes;
 * ``status``: what a change of status keeps right (counters, pin, audit),
   shared by the modules above.
 
@@ -29,6 +30,7 @@ from comments.services.comments import (
     comment_create,
     comment_delete,
     comment_edit,
+    comment_preview,
     discussions_import,
 )
 from comments.services.moderation import (
@@ -45,6 +47,7 @@ from comments.services.moderation import (
 )
 from comments.services.notifications import email_notifications_set, notifications_mark_read
 from comments.services.reactions import comment_flag, comment_like_toggle, user_likes_withdraw
+from comments.services.rendering import RerenderBatch, comment_bodies_rerender
 from comments.services.screening import word_rule_delete, word_rule_save, word_rules_changed
 from comments.services.visits import VISIT_GAP, Visit, article_visit_record, sort_remember
 
@@ -52,9 +55,11 @@ __all__ = [
     "DOUBLE_SUBMIT_WINDOW",
     "MODERATION",
     "VISIT_GAP",
+    "RerenderBatch",
     "Visit",
     "article_comments_set",
     "article_visit_record",
+    "comment_bodies_rerender",
     "comment_create",
     "comment_delete",
     "comment_edit",
@@ -65,6 +70,7 @@ __all__ = [
     "comment_moderate",
     "comment_pick",
     "comment_pin",
+    "comment_preview",
     "comment_retro_spoiler",
     "comment_status_set",
     "discussions_import",

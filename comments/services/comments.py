@@ -66,7 +66,7 @@ def comment_create(
 
     text = normalize(body)
     mentioned = mentioned_users(text)
-    body_html = sanitize_comment(text, mentions=mention_urls(mentioned))
+    body_html = _body_html(text, mentioned)
     # A reply is screened with the word list read along with its parent, below.
     held_because = hold_reason(text, body_html, author) if screen and parent is None else ""
     with transaction.atomic():
@@ -138,6 +138,23 @@ def comment_create(
 DOUBLE_SUBMIT_WINDOW = timedelta(seconds=10)
 
 
+def _body_html(text: str, mentioned: list) -> str:
+    return sanitize_comment(text, mentions=mention_urls(mentioned))
+
+
+def comment_preview(*, body: str) -> str:
+    """The HTML this text would be posted (or saved) with: what the Preview button shows.
+
+    The same steps as ``comment_create`` and ``comment_edit``, writing nothing.
+    Raises ``ValidationError`` for a body they would refuse (empty, too long).
+    """
+    errors = comment_body_errors(body)
+    if errors:
+        raise ValidationError(errors)
+    text = normalize(body)
+    return _body_html(text, mentioned_users(text))
+
+
 def _repeats(*, author, text: str) -> CommentQuerySet:
     """The author's comments a new one with ``text`` would repeat (see DOUBLE_SUBMIT_WINDOW).
 
@@ -168,7 +185,7 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
         raise ValidationError(errors)
     text = normalize(body)
     mentioned = mentioned_users(text)
-    body_html = sanitize_comment(text, mentions=mention_urls(mentioned))
+    body_html = _body_html(text, mentioned)
     # An edit can't bring in what a new comment couldn't: blocked words are
     # refused, and held ones (or too many links) send it back for review.
     held_because = hold_reason(text, body_html, user, new=False)
@@ -185,8 +202,12 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
             return current
         now = timezone.now()
         revision_keep(current, replaced_at=now)
-        Comment.objects.filter(pk=current.pk).update(body=text, body_html=body_html, edited_at=now)
+        # Written here, so Markdown, whatever system the text it replaces came from.
+        Comment.objects.filter(pk=current.pk).update(
+            body=text, body_html=body_html, body_format=Comment.BodyFormat.MARKDOWN, edited_at=now
+        )
         current.body, current.body_html, current.edited_at = text, body_html, now
+        current.body_format = Comment.BodyFormat.MARKDOWN
         pagecache.discussion_changed(current.article_id)
         if held_because and current.is_visible:
             current, _ = set_status(current, Comment.Status.PENDING, reason=held_because)

@@ -141,7 +141,9 @@ def comment_retro_spoiler(*, comment: Comment, actor, reason: str = "") -> Comme
         mentions = mention_urls(mentioned_users(text))
         now = timezone.now()
         revision_keep(current, replaced_at=now)
-        body_html = sanitize_comment(text, mentions=mentions)
+        body_html = sanitize_comment(
+            text, mentions=mentions, markdown=current.body_format == Comment.BodyFormat.MARKDOWN
+        )
         Comment.objects.filter(pk=current.pk).update(body=text, body_html=body_html)
         current.body, current.body_html = text, body_html
         pagecache.discussion_changed(current.article_id)

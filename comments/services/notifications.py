@@ -6,6 +6,7 @@ Emails go out after the commit (``comments.notify``), to those who opted in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
 
 from django.contrib.auth import get_user_model
@@ -20,12 +21,16 @@ from comments.sanitize import mentioned_names
 
 def mentioned_users(text: str) -> list:
     """Active users named with ``@username`` in the text (case-insensitive)."""
-    names = mentioned_names(text)
-    if not names:
-        return []
+    return mentionable_users(mentioned_names(text))
+
+
+def mentionable_users(names: Iterable[str]) -> list:
+    """The active readers these lower-cased ``@names`` stand for, in one query."""
     query = Q()
     for name in names:
         query |= Q(username__iexact=name)
+    if not query:
+        return []
     users = get_user_model().objects.filter(query, is_active=True, is_guest=False).order_by("pk")
     found = {}
     for user in users:

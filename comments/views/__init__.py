@@ -1,7 +1,7 @@
 """Thin views over comments.services and comments.selectors, by what the reader is doing.
 
 * ``reading``: more threads, more replies, a comment's own page;
-* ``posting``: post, reply, edit, delete;
+* ``posting``: post, reply, edit, delete, and the preview of each;
 * ``reactions``: like, flag;
 * ``inbox``: notifications and unsubscribe links;
 * ``responses``: landings, refusals and 429s they share.
@@ -19,6 +19,7 @@ from comments.views.posting import (
     comment_create_view,
     comment_delete_view,
     comment_edit_view,
+    comment_preview_view,
     comment_reply_view,
 )
 from comments.views.reactions import comment_flag_view, comment_like_view
@@ -34,6 +35,7 @@ __all__ = [
     "comment_flag_view",
     "comment_like_view",
     "comment_page_view",
+    "comment_preview_view",
     "comment_replies_view",
     "comment_reply_view",
     "inbox_mark_read_view",

@@ -30,7 +30,7 @@ from comments.views.responses import (
     to_login,
 )
 from trekboard.inputs import unreadable_fields
-from trekboard.ratelimits import rate_limit
+from trekboard.ratelimits import rate_limit, with_retry_after
 from trekboard.responses import fragment_or_page
 
 
@@ -188,6 +188,84 @@ def comment_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         context,
         status=400 if form.errors else 200,
     )
+
+
+def _preview_limited(request: HttpRequest, limited) -> HttpResponse:
+    context = _preview_of(request)
+    if not request.htmx:
+        context["form"].add_error(None, limited.message)
+    response = _preview_answer(request, context, preview=None, preview_errors=[limited.message])
+    response.status_code = 429
+    return with_retry_after(response, limited)
+
+
+def _preview_of(request: HttpRequest) -> dict:
+    """The form a preview was asked from, named in its query: a new comment, a reply or an edit."""
+    form = CommentForm(request.POST, unreadable=unreadable_fields(request))
+    if (pk := _digits(request.GET.get("comment"))) is not None:
+        comment = _readable(request, pk)
+        return {"edit": comment, "comment": comment, "article": comment.article, "form": form}
+    if (pk := _digits(request.GET.get("parent"))) is not None:
+        parent = _readable(request, pk)
+        return {"parent": parent, "article": parent.article, "form": form}
+    slug = request.GET.get("article", "")
+    article = get_object_or_404(Article.objects.visible_to(request.user), slug=slug[:255])
+    return {"parent": None, "article": article, "form": form}
+
+
+def _preview_refused(request: HttpRequest, message: str) -> HttpResponse:
+    """A 403 that says why: where the preview would have shown (htmx), else as a page."""
+    return fragment_or_page(
+        request,
+        "comments/_preview.html",
+        "403.html",
+        {"preview": None, "preview_errors": [message], "message": message, "exception": message},
+        status=403,
+    )
+
+
+def _digits(value: str | None) -> int | None:
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
+def _preview_answer(request: HttpRequest, context: dict, **extra) -> HttpResponse:
+    """The preview below the form (htmx), or the form's page with the preview in it.
+
+    Without JavaScript the form itself says what is wrong with the text, beside
+    the field, as a failed post does.
+    """
+    if request.htmx:
+        return render(request, "comments/_preview.html", context | extra)
+    context = context | {"preview": extra.get("preview")}
+    if "edit" in context:
+        context["deadline"] = rules.edit_deadline(context["edit"])
+        return render(request, "comments/comment_edit.html", context)
+    return render(request, "comments/comment_form.html", context)
+
+
+@require_POST
+@rate_limit("preview", respond=_preview_limited)
+def comment_preview_view(request: HttpRequest) -> HttpResponse:
+    """Show what the text in a comment, reply or edit form would look like, posting nothing.
+
+    Anyone who can see the form may preview: it writes nothing. Editing is
+    checked as the edit itself checks it (only the author, within the window).
+    """
+    context = _preview_of(request)
+    blocked = request.user.is_authenticated and request.user.posting_block_reason()
+    if blocked:  # as the reply form refuses them: no form, so no preview either
+        return _preview_refused(request, blocked)
+    if "edit" in context:
+        try:
+            rules.ensure_can_edit(context["edit"], request.user)
+        except PermissionDenied as error:
+            return _preview_refused(request, str(error))
+    form = context["form"]
+    try:
+        preview = services.comment_preview(body=form.data.get("body", ""))
+    except ValidationError as error:
+        return _preview_answer(request, context, preview=None, preview_errors=error.messages)
+    return _preview_answer(request, context, preview=preview)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

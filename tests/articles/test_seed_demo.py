@@ -212,4 +212,8 @@ def test_moderator_logs_in_to_work_in_every_queue(client, lead):
 def test_the_pinned_welcome_shows_how_to_mark_a_spoiler(client, lead):
     # Its instruction used to hide itself: the bars themselves made a spoiler.
     page = client.get(lead.get_absolute_url()).content.decode()
-    assert "mark spoilers with <code>||double bars||</code>" in page
+    for spelling in ("||double bars||", "&gt;!Reddit's marks!&lt;", "[spoiler]…[/spoiler]"):
+        assert f"<code>{spelling}</code>" in page
+    assert "<code>**bold**</code>" in page
+    # ...and shows one working spoiler, hidden until revealed.
+    assert '<span class="spoiler__text">the saucer separates' in page

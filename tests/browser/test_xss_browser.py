@@ -19,7 +19,7 @@ from accounts.forms import ProfileForm
 from comments.models import Comment
 from comments.services import comment_create
 from tests.factories import ArticleFactory, UserFactory
-from tests.security import xss_vectors
+from tests.security import MARKDOWN_XSS_VECTORS, xss_vectors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,6 +41,7 @@ MARKERS = [
     "<iframe srcdoc=\"<script>parent.__xss.push('srcdoc')</script>\"></iframe>",
     "`<img src=x onerror=window.__xss.push('code')>`",
     "\\||<img src=x onerror=window.__xss.push('escaped')>||",
+    *MARKDOWN_XSS_VECTORS,
 ]
 
 TRAP = """

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from comments.sanitize import sanitize_article, sanitize_comment
-from tests.security import XSS_VECTORS
+from tests.security import MARKDOWN_XSS_VECTORS, XSS_VECTORS
 
 ALLOWED_TAGS = {
     "p",
@@ -27,6 +27,11 @@ ALLOWED_TAGS = {
     "span",
     "label",
     "input",
+    # Markdown's code blocks and lists.
+    "pre",
+    "ul",
+    "ol",
+    "li",
 }
 ALLOWED_A_ATTRIBUTES = {"href", "title", "rel"}
 # Spans, labels and inputs only ever make spoilers, with exactly the attributes
@@ -76,6 +81,8 @@ class _Audit(HTMLParser):
             if tag in SPOILER_ATTRIBUTES:
                 if (name, value) not in SPOILER_ATTRIBUTES[tag]:
                     self.problems.append(f"attribute {name}={value!r} on <{tag}>")
+            elif tag == "ol" and name == "start" and (value or "").isdigit():
+                pass  # a numbered list that starts at 3
             elif tag != "a" or name not in ALLOWED_A_ATTRIBUTES:
                 self.problems.append(f"attribute {name!r} on <{tag}>")
             if name == "href" and url_scheme(value or "") not in {None, *ALLOWED_SCHEMES}:
@@ -113,6 +120,7 @@ def disallowed_markup(html: str) -> list[str]:
         names = set(_ATTRIBUTE.findall(token.group(3)))
         allowed = {
             "a": ALLOWED_A_ATTRIBUTES,
+            "ol": {"start"},
             **{tag: {name for name, _ in pairs} for tag, pairs in SPOILER_ATTRIBUTES.items()},
         }
         if names and not names <= allowed.get(token.group(2), set()):
@@ -318,6 +326,12 @@ def test_xss_payload_leaves_only_allowed_markup(payload):
     assert disallowed_markup(html) == []
 
 
+@pytest.mark.parametrize("payload", MARKDOWN_XSS_VECTORS)
+def test_markdown_payload_leaves_only_allowed_markup(payload):
+    html = sanitize_comment(payload, mentions={"reader": "/users/reader/"})
+    assert disallowed_markup(html) == []
+
+
 def test_audit_catches_what_it_is_meant_to_catch():
     # The corpus test is only as good as this checker: prove it can fail.
     assert disallowed_markup('<p>ok <a href="https://x.example" rel="nofollow">x</a></p>') == []
@@ -380,8 +394,10 @@ def test_article_strips_scripts_and_embeds_but_keeps_the_text_around_them(danger
     assert "onload" not in html
 
 
-def test_a_backslash_keeps_a_shorthand_mark_literal_as_typed():
-    assert sanitize_comment(r"\o/ ¯\_(ツ)_/¯") == r"<p>\o/ ¯\_(ツ)_/¯</p>"
+def test_a_backslash_escapes_a_mark_as_in_markdown():
+    # Markdown differs from the old shorthand here: the backslash is consumed
+    # (CommonMark), so a shrug needs its arm escaped twice, as on Reddit.
+    assert sanitize_comment(r"\o/ ¯\\\_(ツ)_/¯") == r"<p>\o/ ¯\_(ツ)_/¯</p>"
     assert sanitize_comment(r"\*not italic\* but *this*") == (
-        r"<p>\*not italic\* but <em>this</em></p>"
+        "<p>*not italic* but <em>this</em></p>"
     )

@@ -243,9 +243,10 @@ def test_wxr_comments_keep_raw_text_parents_authors_and_statuses(discussion, peo
         "under_removed": "1",
     }
     # Trash doesn't say which kind of hidden; the meta does.
-    assert comments[discussion["removed"].pk]["meta"] == {"trekboard_status": "removed"}
-    assert comments[discussion["deleted"].pk]["meta"] == {"trekboard_status": "deleted"}
-    assert comments[discussion["level0"].pk]["meta"] == {}
+    markdown = {"trekboard_format": "markdown"}
+    assert comments[discussion["removed"].pk]["meta"] == markdown | {"trekboard_status": "removed"}
+    assert comments[discussion["deleted"].pk]["meta"] == markdown | {"trekboard_status": "deleted"}
+    assert comments[discussion["level0"].pk]["meta"] == markdown
 
 
 def test_wxr_local_dates_follow_the_site_time_zone(discussion, settings):

@@ -156,3 +156,39 @@ def script_markup(html: str) -> list[Finding]:
     checker.feed(html)
     checker.close()
     return checker.findings
+
+
+# Markdown's own ways in (issue 15), each leaving a mark in window.__xss if it
+# ever ran: link and image destinations with script, data and entity-encoded
+# schemes, autolinks, reference links, emphasis around tags, code spans and
+# fences holding markup, spoilers around links.
+MARKDOWN_XSS_VECTORS = [
+    "[link](javascript:window.__xss.push('md-link'))",
+    "[case](JaVaScRiPt:window.__xss.push('md-case'))",
+    "[entity](&#106;avascript:window.__xss.push('md-entity'))",
+    "[hex](&#x6A;avascript&#x3A;window.__xss.push('md-hex'))",
+    "[spaced](  javascript:window.__xss.push('md-spaced')  )",
+    "[tab](java\tscript:window.__xss.push('md-tab'))",
+    "[data](data:text/html;base64,PHNjcmlwdD5wYXJlbnQuX194c3MucHVzaCgnbWQtZGF0YScpPC9zY3JpcHQ+)",
+    "![img](x\" onerror=\"window.__xss.push('md-img'))",
+    "![img](javascript:window.__xss.push('md-img-src'))",
+    "<javascript:window.__xss.push('md-autolink')>",
+    "<http://example.com/\"onmouseover=\"window.__xss.push('md-autolink-quote')>",
+    "[ref][x]\n\n[x]: javascript:window.__xss.push('md-ref')",
+    "[ref][y]\n\n[y]: http://example.com/\" onclick=\"window.__xss.push('md-ref-quote')",
+    '[t](http://example.com "title\\" onmouseover=\\"window.__xss.push(\'md-title\')")',
+    "**<img src=x onerror=window.__xss.push('md-strong')>**",
+    "*<svg onload=window.__xss.push('md-em')>*",
+    "`<img src=x onerror=window.__xss.push('md-code')>`",
+    "```\n<img src=x onerror=window.__xss.push('md-fence')>\n```",
+    "```\"><img src=x onerror=window.__xss.push('md-info')>\nx\n```",
+    "||[x](javascript:window.__xss.push('md-spoiler-link'))||",
+    ">!<img src=x onerror=window.__xss.push('md-reddit')>!<",
+    "[spoiler]```\n<img src=x onerror=window.__xss.push('md-spoiler-fence')>\n```",
+    "- <img src=x onerror=window.__xss.push('md-list')>\n"
+    "- [a](javascript:window.__xss.push('md-list-link'))",
+    "> > <script>window.__xss.push('md-nested-quote')</script>",
+    "[<img src=x onerror=window.__xss.push('md-link-text')>](http://example.com)",
+    "[https://example.com](javascript:window.__xss.push('md-pretend'))",
+    "<a href=\"javascript&colon;window.__xss.push('md-colon')\">x</a>",
+]

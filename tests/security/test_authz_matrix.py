@@ -706,7 +706,8 @@ def test_the_matrix_covers_every_write():
         "inbox_read": "mark a notification read",
         "notification_open": "open a notification",
     }
-    reads = {"page", "detail", "replies", "inbox"}
+    # A preview writes nothing (tests/comments/test_preview.py): a read, though a POST.
+    reads = {"page", "detail", "replies", "inbox", "preview"}
     signed = {"unsubscribe"}  # the emailed link's token names the reader; csrf_exempt by design
     names = {pattern.name for pattern in comment_urls.urlpatterns}
     assert names == rows.keys() | reads | signed

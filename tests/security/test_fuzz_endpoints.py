@@ -88,6 +88,15 @@ def article_paths(suffix: str) -> Paths:
     return paths
 
 
+def preview_paths(world: World) -> st.SearchStrategy[str]:
+    """A preview of a new comment, a reply or an edit, of anything or nothing."""
+    pks = [str(c.pk) for c in world.comments.values()] + ["0", "10" * 11, "٣", "-1", ""]
+    slugs = [a.slug for a in world.articles.values()] + ["no-such-article", "%00"]
+    queries = [f"parent={pk}" for pk in pks] + [f"comment={pk}" for pk in pks]
+    queries += [f"article={slug}" for slug in slugs] + ["", "parent=1&comment=2"]
+    return st.sampled_from(queries).map(lambda query: f"/comments/preview/?{query}")
+
+
 def reset_paths(world: World) -> st.SearchStrategy[str]:
     uid, token = world.tokens["uid"], world.tokens["reset"]
     return st.sampled_from(
@@ -218,6 +227,7 @@ ENDPOINTS: dict[str, tuple[Paths, Callable[[World], dict]]] = {
         },
     ),
     "reply": (comment_paths("reply/"), lambda w: {"body": BODIES, "next": NEXT}),
+    "preview": (preview_paths, lambda w: {"body": BODIES, "website": ("", "spam.example")}),
     "edit": (comment_paths("edit/"), lambda w: {"body": BODIES, "cancel": ("1",)}),
     "delete": (comment_paths("delete/"), lambda w: {"next": NEXT}),
     "like": (comment_paths("like/"), lambda w: {"next": NEXT}),

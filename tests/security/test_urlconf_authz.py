@@ -119,6 +119,10 @@ SITE: dict[str, Row] = {
     # A banned reader is told why instead of getting a form it can't send.
     "comments:reply": Row(_at("comments:reply", _comment), "200 200 403 200", "login 400"),
     "comments:edit": Row(_at("comments:edit", _comment), "login 403", "login 403"),
+    # Writes nothing, so anyone may preview a reply; a banned reader can't write one.
+    "comments:preview": Row(
+        lambda w: f"{reverse('comments:preview')}?parent={w.comment.pk}", "405", "200 200 403 200"
+    ),
     "comments:delete": Row(_at("comments:delete", _comment), "login 403", "login 403"),
     "comments:like": Row(_at("comments:like", _comment), "405", "login -> 403 ->"),
     "comments:flag": Row(_at("comments:flag", _comment), "login 200", "login 400"),

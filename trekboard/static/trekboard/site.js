@@ -178,4 +178,202 @@
       announce("Your comment was deleted." + countText());
     }
   });
+  // --- Writing (issue 15) ---------------------------------------------------
+  // On every comment form, those htmx brings in later too: the formatting
+  // toolbar, a character count near the limit, and a draft kept in this
+  // browser (per article and parent) until the comment is posted. Without
+  // this file the forms take Markdown typed by hand and Preview still works.
+
+  var DRAFTS = "trekboard:draft:";
+  var DRAFT_DAYS = 30;
+  var COUNT_FROM = 1000; // characters left when the count appears
+
+  function store() {
+    try { return window.localStorage; } catch (e) { return null; } // blocked storage: no drafts
+  }
+
+  function bodyOf(form) { return form.querySelector("textarea[name=body]"); }
+
+  function draftKey(form) {
+    var key = form.getAttribute("data-draft");
+    return key ? DRAFTS + key : null;
+  }
+
+  function saveDraft(form, field) {
+    var key = draftKey(form), drafts = store();
+    if (!key || !drafts) return;
+    try {
+      if (!field.value.trim() || field.value === field.defaultValue) drafts.removeItem(key);
+      else drafts.setItem(key, JSON.stringify({ text: field.value, base: field.defaultValue, at: Date.now() }));
+    } catch (e) { /* storage full: the form works as before */ }
+  }
+
+  function forgetDraft(form) {
+    var key = draftKey(form), drafts = store();
+    if (key && drafts) drafts.removeItem(key);
+  }
+
+  // Put a draft back only over the text it was started from: a form that came
+  // back from the server with other text (after logging in, a refused post)
+  // keeps the server's, which is newer.
+  function restoreDraft(form, field) {
+    var key = draftKey(form), drafts = store(), draft = null;
+    if (!key || !drafts) return;
+    try { draft = JSON.parse(drafts.getItem(key) || "null"); } catch (e) { draft = null; }
+    if (!draft || typeof draft.text !== "string") return;
+    if (draft.at < Date.now() - DRAFT_DAYS * 864e5) { drafts.removeItem(key); return; }
+    if (draft.base !== field.defaultValue || draft.text === field.value) return;
+    field.value = draft.text;
+    var note = document.createElement("p");
+    note.className = "comment-form__draft";
+    note.setAttribute("role", "status");
+    note.textContent = "Your unsent text is back. ";
+    var discard = document.createElement("button");
+    discard.type = "button";
+    discard.className = "link-button";
+    discard.setAttribute("data-discard-draft", "");
+    discard.textContent = "Discard it";
+    note.appendChild(discard);
+    field.insertAdjacentElement("afterend", note);
+  }
+
+  function updateCount(field) {
+    var form = field.form;
+    var out = form && field.id && form.querySelector("[data-count-for='" + field.id + "']");
+    if (!out) return;
+    var limit = parseInt(field.getAttribute("maxlength"), 10) || 10000;
+    var left = limit - field.value.length;
+    out.textContent = left > COUNT_FROM ? "" : left >= 0
+      ? left.toLocaleString("en") + (left === 1 ? " character" : " characters") + " left of " + limit.toLocaleString("en")
+      : (-left).toLocaleString("en") + " characters over the limit of " + limit.toLocaleString("en");
+    out.classList.toggle("is-near", left <= 100);
+  }
+
+  function startForms(root) {
+    var forms = root.matches && root.matches("form[data-draft]") ? [root] : [];
+    forms = forms.concat(Array.prototype.slice.call(root.querySelectorAll ? root.querySelectorAll("form[data-draft]") : []));
+    forms.forEach(function (form) {
+      var field = bodyOf(form);
+      if (!field || form.hasAttribute("data-writing")) return;
+      form.setAttribute("data-writing", "");
+      var toolbar = form.querySelector(".md-toolbar");
+      if (toolbar) toolbar.hidden = false;
+      restoreDraft(form, field);
+      updateCount(field);
+    });
+  }
+
+  startForms(document);
+  document.addEventListener("htmx:load", function (event) { startForms(event.detail.elt); });
+
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches("form[data-draft] textarea[name=body]")) return;
+    updateCount(field);
+    saveDraft(field.form, field);
+  });
+
+  document.addEventListener("click", function (event) {
+    var discard = event.target.closest("[data-discard-draft]");
+    if (!discard) return;
+    var form = discard.closest("form");
+    var field = form && bodyOf(form);
+    forgetDraft(form);
+    if (field) {
+      field.value = field.defaultValue;
+      updateCount(field);
+      field.focus();
+    }
+    discard.parentElement.remove();
+  });
+
+  // Posted (or saved): the draft has done its job. A refused post (400, 429)
+  // or a lost connection keeps it. Before the response is swapped in, while
+  // the form is still on the page: the fresh form that replaces it must not
+  // get the posted text back as a draft.
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    var elt = event.detail.elt, status = event.detail.xhr && event.detail.xhr.status;
+    if (!elt || !elt.matches || !elt.matches("form[data-draft]")) return;
+    if (status >= 200 && status < 300) forgetDraft(elt);
+  });
+
+  // Markdown around the selection; with nothing selected, a word to type over.
+  var MARKS = {
+    bold: ["**", "**", "bold text"],
+    italic: ["*", "*", "italic text"],
+    spoiler: ["||", "||", "spoiler"],
+    code: ["`", "`", "code"],
+    link: ["[", "](https://)", "link text"],
+    quote: ["> "],
+    list: ["- "]
+  };
+
+  function format(field, kind) {
+    var mark = MARKS[kind];
+    var value = field.value;
+    var start = field.selectionStart, end = field.selectionEnd;
+    var text, pick;
+    if (mark.length === 1) {
+      // Every line the selection touches starts with the mark.
+      start = value.lastIndexOf("\n", start - 1) + 1;
+      text = value.slice(start, end).split("\n").map(function (line) { return mark[0] + line; }).join("\n");
+      pick = [start + text.length, start + text.length];
+    } else if (kind === "code" && value.slice(start, end).indexOf("\n") !== -1) {
+      var lead = start > 0 && value[start - 1] !== "\n" ? "\n" : "";
+      text = lead + "```\n" + value.slice(start, end).replace(/\n$/, "") + "\n```\n";
+      pick = [start + text.length, start + text.length];
+    } else {
+      var inner = value.slice(start, end) || mark[2];
+      text = mark[0] + inner + mark[1];
+      var from = start + mark[0].length;
+      pick = kind === "link" && start !== end
+        ? [from + inner.length + 2, from + inner.length + mark[1].length - 1] // the "https://"
+        : [from, from + inner.length];
+    }
+    field.focus();
+    field.setSelectionRange(start, end);
+    // insertText keeps the browser's undo; setRangeText where it isn't supported.
+    var inserted = false;
+    try { inserted = document.execCommand("insertText", false, text); } catch (e) { inserted = false; }
+    if (!inserted || field.value.slice(start, start + text.length) !== text) {
+      field.setRangeText(text, start, end, "end");
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    field.setSelectionRange(pick[0], pick[1]);
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".md-toolbar [data-md]");
+    if (!button) return;
+    var form = button.closest("form");
+    var field = form && bodyOf(form);
+    if (field) format(field, button.getAttribute("data-md"));
+  });
+
+  // Ctrl (or ⌘) + B, I, K in the text, as in most editors.
+  var SHORTCUTS = { b: "bold", i: "italic", k: "link" };
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
+    var kind = SHORTCUTS[event.key && event.key.toLowerCase()];
+    if (!kind || !field.matches || !field.matches("form[data-draft] textarea[name=body]")) return;
+    event.preventDefault();
+    format(field, kind);
+  });
+
+  // The toolbar is one stop for Tab; arrow keys, Home and End move along it.
+  document.addEventListener("keydown", function (event) {
+    var button = event.target.closest && event.target.closest(".md-toolbar [data-md]");
+    if (!button) return;
+    var buttons = Array.prototype.slice.call(button.parentElement.querySelectorAll("[data-md]"));
+    var at = buttons.indexOf(button), next = null;
+    if (event.key === "ArrowRight") next = buttons[(at + 1) % buttons.length];
+    else if (event.key === "ArrowLeft") next = buttons[(at - 1 + buttons.length) % buttons.length];
+    else if (event.key === "Home") next = buttons[0];
+    else if (event.key === "End") next = buttons[buttons.length - 1];
+    if (!next) return;
+    event.preventDefault();
+    buttons.forEach(function (other) { other.tabIndex = other === next ? 0 : -1; });
+    next.focus();
+  });
 })();
