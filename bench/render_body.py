@@ -64,16 +64,21 @@ def before_module() -> types.ModuleType | None:
     return module
 
 
-def measure(render, text: str, *, repeat: int, warmup: int) -> dict:
+def measure(renders: dict, text: str, *, repeat: int, warmup: int) -> dict[str, dict]:
+    """Each renderer's timings on ``text``, their renders taken in turns.
+
+    In turns, not one after the other: this machine's speed drifts by a third
+    within minutes, and the drift then falls on both alike.
+    """
     mentions = {"worf": "/users/worf/"}
-    for _ in range(warmup):
-        render(text, mentions=mentions)
-    samples = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        render(text, mentions=mentions)
-        samples.append(time.perf_counter() - began)
-    return common.timings(samples)
+    samples: dict[str, list[float]] = {name: [] for name in renders}
+    for turn in range(warmup + repeat):
+        for name, render in renders.items():
+            began = time.perf_counter()
+            render(text, mentions=mentions)
+            if turn >= warmup:
+                samples[name].append(time.perf_counter() - began)
+    return {name: common.timings(times) for name, times in samples.items()}
 
 
 def main() -> None:
@@ -105,15 +110,16 @@ def main() -> None:
     before = before_module()
     if before is None:
         common.log(f"No git history with {BEFORE[:10]}: measuring the current renderer only.")
+    renders = {"after": sanitize_comment}
+    if before is not None:
+        renders["before"] = before.sanitize_comment
     for size in args.sizes:
         text = text_of(size)
-        after = measure(sanitize_comment, text, repeat=args.repeat, warmup=args.warmup)
-        line = {"bench": "render_body", "chars": len(text), "after": after, "before": None}
-        if before is not None:
-            line["before"] = measure(
-                before.sanitize_comment, text, repeat=args.repeat, warmup=args.warmup
-            )
-        common.emit(line)
+        timings = measure(renders, text, repeat=args.repeat, warmup=args.warmup)
+        common.emit(
+            {"bench": "render_body", "chars": len(text), "before": None}
+            | {name: timings[name] for name in renders}
+        )
 
 
 if __name__ == "__main__":

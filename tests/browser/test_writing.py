@@ -85,10 +85,15 @@ def test_editing_has_a_preview_too(any_page, live_server, log_in, article, user)
     page.locator(f"#comment-{comment.pk} .comment__body li strong", has_text="two").wait_for()
 
 
-def test_toolbar_works_from_the_keyboard(page, live_server, log_in, article, user):
+def _top_form(page, live_server, log_in, article, user):
+    """The article's comment box, for a signed-in reader."""
     log_in(page, user)
     page.goto(f"{live_server.url}{article.get_absolute_url()}")
-    field = page.get_by_label("Your comment")
+    return page.get_by_label("Your comment")
+
+
+def test_toolbar_works_from_the_keyboard(page, live_server, log_in, article, user):
+    field = _top_form(page, live_server, log_in, article, user)
     field.fill("engage")
     field.press("Control+a")
     field.press("Shift+Tab")  # the toolbar is one stop, just before the text
@@ -117,9 +122,7 @@ def test_toolbar_works_from_the_keyboard(page, live_server, log_in, article, use
 
 
 def test_quote_and_list_buttons_mark_every_selected_line(page, live_server, log_in, article, user):
-    log_in(page, user)
-    page.goto(f"{live_server.url}{article.get_absolute_url()}")
-    field = page.get_by_label("Your comment")
+    field = _top_form(page, live_server, log_in, article, user)
     field.fill("Kirk\nSpock")
     field.press("Control+a")
     page.get_by_role("button", name="Bulleted list").click()
@@ -127,9 +130,7 @@ def test_quote_and_list_buttons_mark_every_selected_line(page, live_server, log_
 
 
 def test_character_count_near_the_limit(page, live_server, log_in, article, user):
-    log_in(page, user)
-    page.goto(f"{live_server.url}{article.get_absolute_url()}")
-    field = page.get_by_label("Your comment")
+    field = _top_form(page, live_server, log_in, article, user)
     count = page.locator("[data-count-for='id_body_new']")
     field.fill("x" * 100)
     assert count.inner_text() == ""
@@ -174,9 +175,7 @@ def test_a_draft_survives_a_reload_and_goes_once_posted(page, live_server, log_i
 
 def test_a_refused_post_keeps_the_draft(page, live_server, log_in, article, user, settings):
     settings.RATE_LIMITS = {"post": "1/m"}
-    log_in(page, user)
-    page.goto(f"{live_server.url}{article.get_absolute_url()}")
-    page.get_by_label("Your comment").fill("First")
+    _top_form(page, live_server, log_in, article, user).fill("First")
     page.get_by_role("button", name="Post comment").click()
     page.locator("article.comment", has_text="First").wait_for()
     page.get_by_label("Your comment").fill("Second, too fast")

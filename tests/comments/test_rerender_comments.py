@@ -118,8 +118,8 @@ def test_the_page_shows_the_rebuilt_html_at_once(settings):
     assert "<ol><li>Wrath of Khan</li><li>First Contact</li></ol>" in page
 
 
-def test_imported_comments_keep_their_own_reading(article):
-    """A WordPress comment meant its backslashes and indents literally; so does its rebuild."""
+def imported(body: str, **author) -> Comment:
+    """One comment imported from a WordPress export, on a post of its own."""
     from comments.importing.records import ArticleRecord, CommentRecord
 
     services.discussions_import(
@@ -129,40 +129,31 @@ def test_imported_comments_keep_their_own_reading(article):
                 source_key="wp:old:1",
                 article_key="wp:old",
                 parent_key=None,
-                body="\\o/ ¯\\_(ツ)_/¯\n\n    four spaces in\n\n**as typed** <b>bold</b>",
+                body=body,
                 created_at=None,
-                author_name="Old Reader",
+                **({"author_name": "Old Reader"} | author),
             ),
         ]
     )
-    imported = Comment.objects.get(source_key="wp:old:1")
+    return Comment.objects.get(source_key="wp:old:1")
+
+
+def test_imported_comments_keep_their_own_reading():
+    """A WordPress comment meant its backslashes and indents literally; so does its rebuild."""
+    comment = imported("\\o/ ¯\\_(ツ)_/¯\n\n    four spaces in\n\n**as typed** <b>bold</b>")
     expected = "<p>\\o/ ¯\\_(ツ)_/¯</p><p>four spaces in</p><p>**as typed** <b>bold</b></p>"
-    assert imported.body_format == Comment.BodyFormat.HTML
-    assert imported.body_html == expected
-    stale(imported, "<p>old</p>")
+    assert comment.body_format == Comment.BodyFormat.HTML
+    assert comment.body_html == expected
+    stale(comment, "<p>old</p>")
     rerender()
-    assert html_of(imported) == expected
+    assert html_of(comment) == expected
 
 
 def test_a_retro_spoiler_hides_an_imported_comment_and_an_edit_makes_it_markdown(moderator):
-    from comments.importing.records import ArticleRecord, CommentRecord
-
     author = UserFactory(username="oldtimer")
-    services.discussions_import(
-        records=[
-            ArticleRecord(source_key="wp:p", title="Post", slug="post", body=""),
-            CommentRecord(
-                source_key="wp:p:1",
-                article_key="wp:p",
-                parent_key=None,
-                body="The *captain* dies",
-                created_at=None,
-                author_login="oldtimer",
-                author_email="oldtimer@example.org",
-            ),
-        ]
+    comment = imported(
+        "The *captain* dies", author_login="oldtimer", author_email="oldtimer@example.org"
     )
-    comment = Comment.objects.get(source_key="wp:p:1")
     spoilered = services.comment_retro_spoiler(comment=comment, actor=moderator)
     assert '<span class="spoiler__text">The *captain* dies</span>' in spoilered.body_html
     assert comment.author_id == author.pk  # matched by login: their own comment to edit
