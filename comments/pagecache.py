@@ -136,6 +136,12 @@ def site_changed() -> None:
     _changed(_site_key())
 
 
+def site_version() -> str | None:
+    """The version every cached page is kept under (a feed's ETag starts with it)."""
+    key = _site_key()
+    return cache.get(key) or _added({key: uuid.uuid4().hex}).get(key)
+
+
 def eligible(request: HttpRequest) -> bool:
     """Requests that get the page every anonymous reader gets (nothing of their own on it)."""
     return (

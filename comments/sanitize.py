@@ -467,6 +467,45 @@ def spoiler_controls(body_html: str) -> str:
     return "".join(out)
 
 
+SPOILER_MASK = '<em class="spoiler-mask">[spoiler]</em>'
+
+
+def mask_spoilers(body_html: str) -> str:
+    """Sanitized HTML with each spoiler's text replaced by "[spoiler]".
+
+    For places that show a comment's markup without this site's stylesheet
+    (a feed reader): there a spoiler's text would be in plain view.
+    """
+    if SPOILER_CLASS not in body_html:
+        return body_html
+    out: list[str] = []
+    stack: list[bool] = []  # per open span or label: does it hide a spoiler?
+    hidden = 0
+    position = 0
+    for match in _TAG.finditer(body_html):
+        if not hidden:
+            out.append(body_html[position : match.start()])
+        position = match.end()
+        closing, tag = match.group(1), match.group(2).lower()
+        if tag in {"span", "label"} and not closing:
+            classes = _CLASS_VALUE.search(match.group(3))
+            spoiler = classes is not None and SPOILER_CLASS in classes.group(1).split()
+            stack.append(spoiler)
+            if spoiler:
+                if not hidden:
+                    out.append(SPOILER_MASK)
+                hidden += 1
+                continue
+        elif tag in {"span", "label"} and stack and stack.pop():
+            hidden -= 1
+            continue
+        if not hidden:
+            out.append(match.group(0))
+    if not hidden:
+        out.append(body_html[position:])
+    return "".join(out)
+
+
 class _TextExtractor(HTMLParser):
     def __init__(self, spoiler: str) -> None:
         super().__init__(convert_charrefs=True)

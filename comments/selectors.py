@@ -71,6 +71,22 @@ def comments_readable_by(*, user) -> QuerySet[Comment]:
     )
 
 
+FEED_COMMENTS = 30
+
+
+def feed_comments(*, article: Article, limit: int = FEED_COMMENTS) -> list[Comment]:
+    """The article's newest comments as anyone may read them, for its feed: published only.
+
+    The rule of the discussion for a reader who isn't signed in (``_SHOWN``
+    without their own pending comments; a placeholder has no text to syndicate).
+    """
+    return list(
+        Comment.objects.filter(article=article, status=Comment.Status.PUBLISHED)
+        .select_related("author")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
 def flag_by(*, comment: Comment, user) -> CommentFlag | None:
     """The flag ``user`` put on ``comment``, if any (shown to them on its page)."""
     return CommentFlag.objects.filter(comment=comment, user=user).first()

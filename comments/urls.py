@@ -1,12 +1,14 @@
 from django.urls import path
 
 from comments import views
+from comments.feeds import article_comments_feed
 
 app_name = "comments"
 
 urlpatterns = [
     path("articles/<slug:slug>/comments/", views.comment_create_view, name="create"),
     path("articles/<slug:slug>/comments/page/", views.comment_page_view, name="page"),
+    path("articles/<slug:slug>/feed/", article_comments_feed, name="feed"),
     path("comments/preview/", views.comment_preview_view, name="preview"),
     path("comments/<int:pk>/", views.comment_detail_view, name="detail"),
     path("comments/<int:pk>/reply/", views.comment_reply_view, name="reply"),

@@ -254,3 +254,15 @@ def test_the_demo_welcome_displays_its_own_instructions():
 def test_any_mix_of_marks_gives_only_allowed_markup(typed):
     html = sanitize_comment(typed, mentions={"worf": "/users/worf/"})
     assert disallowed_markup(re.sub(r' class="mention"', "", html)) == []
+
+
+def test_spoilers_are_masked_where_no_stylesheet_hides_them():
+    from comments.sanitize import SPOILER_MASK, mask_spoilers
+
+    html = sanitize_comment("Open, ||hidden **bold** [link](https://example.org)|| and >!two!<")
+    masked = mask_spoilers(html)
+    assert masked == f"<p>Open, {SPOILER_MASK} and {SPOILER_MASK}</p>"
+    # Spans stored before spoilers were controls (migration 0011), nested ones too.
+    legacy = '<p><span class="spoiler">a <span class="spoiler">b</span> c</span> d</p>'
+    assert mask_spoilers(legacy) == f"<p>{SPOILER_MASK} d</p>"
+    assert mask_spoilers("<p>nothing hidden</p>") == "<p>nothing hidden</p>"

@@ -88,6 +88,9 @@ SITE: dict[str, Row] = {
     "comments:page": Row(_at("comments:page", lambda w: w.article.slug), "->", "405"),
     "comments:replies": Row(_at("comments:replies", _comment), "->", "405"),
     "healthz": Row(_at("healthz"), "200", "405"),
+    # Atom feeds: public, read-only.
+    "articles:feed": Row(_at("articles:feed"), "200", "405"),
+    "comments:feed": Row(_at("comments:feed", lambda w: w.article.slug), "200", "405"),
     # Accounts: signing up is for visitors; the signed-in are sent home.
     "accounts:signup": Row(_at("accounts:signup"), "200 ->", "400 ->"),
     "accounts:signup-sent": Row(_at("accounts:signup-sent"), "200", "405"),
