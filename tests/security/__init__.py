@@ -71,6 +71,18 @@ def url_scheme(value: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
+# The site's own Atom feeds, announced in every page's head (issue 16).
+_FEED = re.compile(r"^/(feeds/articles|articles/[-\w]+/feed)/$")
+
+
+def _own_feed(values: dict[str, str]) -> bool:
+    return (
+        values.get("rel") == "alternate"
+        and values.get("type") == "application/atom+xml"
+        and _FEED.match(values.get("href", "")) is not None
+    )
+
+
 @dataclass(frozen=True)
 class Finding:
     zone: str  # id of the nearest enclosing zone element ("" outside every zone)
@@ -134,7 +146,9 @@ class ScriptMarkupChecker(HTMLParser):
             self.report(f"<{tag}> element")
         elif tag == "meta" and values.get("http-equiv", "").lower() in {"refresh", "set-cookie"}:
             self.report(f"<meta http-equiv={values['http-equiv']!r}>")
-        elif tag == "link" and not values.get("href", "").startswith(STATIC_PREFIX):
+        elif tag == "link" and not (
+            values.get("href", "").startswith(STATIC_PREFIX) or _own_feed(values)
+        ):
             self.report(f"<link href={values.get('href')!r}>: not the site's own static file")
         for name, value in values.items():
             bare = name.rsplit(":", 1)[-1]  # xlink:href, xml:onload...
