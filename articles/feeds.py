@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
@@ -59,7 +56,7 @@ def _etag(request: HttpRequest) -> str:
         .values_list("published_at", flat=True)
         .first()
     )
-    window = int(time.time() // max(settings.ANONYMOUS_PAGE_SECONDS, 1))
+    window = pagecache.freshness_window()
     return f"{pagecache.site_version()}.{newest and newest.timestamp()}.{window}"
 
 

@@ -11,9 +11,6 @@ reader's copy behind a 304.
 
 from __future__ import annotations
 
-import time
-
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
@@ -27,19 +24,23 @@ from comments.models import Comment
 from comments.sanitize import mask_spoilers
 
 
-def _article(slug: str) -> Article:
-    # As anyone sees it: never a draft or a scheduled article, even for staff.
-    article = Article.objects.visible_to(AnonymousUser()).filter(slug=slug).first()
-    if article is None:
-        raise Http404("No such article.")
-    return article
+def _article(request: HttpRequest, slug: str) -> Article | None:
+    """The article as anyone sees it (never a draft or a scheduled one, even for
+    staff), read once a request: by the ETag, then by the feed."""
+    if not hasattr(request, "feed_article"):
+        anyone = Article.objects.visible_to(AnonymousUser())
+        request.feed_article = anyone.filter(slug=slug).first()
+    return request.feed_article
 
 
 class ArticleCommentsFeed(Feed):
     feed_type = Atom1Feed
 
     def get_object(self, request: HttpRequest, slug: str) -> Article:
-        return _article(slug)
+        article = _article(request, slug)
+        if article is None:
+            raise Http404("No such article.")
+        return article
 
     def title(self, article: Article) -> str:
         return f"Comments on “{article.title}” · Trekboard"
@@ -76,18 +77,11 @@ class ArticleCommentsFeed(Feed):
 
 
 def _etag(request: HttpRequest, slug: str) -> str | None:
-    article_id = (
-        Article.objects.visible_to(AnonymousUser())
-        .filter(slug=slug)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if article_id is None:
+    article = _article(request, slug)
+    if article is None:
         return None
-    versions = pagecache.Versions(article_id)
-    # A display name changed shows within the page cache's own lifetime, as on pages.
-    window = int(time.time() // max(settings.ANONYMOUS_PAGE_SECONDS, 1))
-    return f"{versions.site}.{versions.discussion}.{window}"
+    versions = pagecache.Versions(article.pk)
+    return f"{versions.site}.{versions.discussion}.{pagecache.freshness_window()}"
 
 
 article_comments_feed = require_safe(condition(etag_func=_etag)(ArticleCommentsFeed()))

@@ -136,6 +136,12 @@ def site_changed() -> None:
     _changed(_site_key())
 
 
+def freshness_window() -> int:
+    """The page cache's lifetime, numbered: what changes without a new version
+    (a reader's display name) shows once the number moves on, as on cached pages."""
+    return int(time.time() // max(settings.ANONYMOUS_PAGE_SECONDS, 1))
+
+
 def site_version() -> str | None:
     """The version every cached page is kept under (a feed's ETag starts with it)."""
     key = _site_key()

@@ -126,6 +126,14 @@ class ReadableFormMixin:
         return cleaned
 
 
+def id_from(value: str | None) -> int | None:
+    """A row id typed into a URL's query, or None: ASCII digits only ("²" passes
+    isdigit() but not int()), and no more than a bigint holds, so it can't raise."""
+    if value and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
 def _page(template: str, message: str) -> str:
     # Rendered without the request: with a bogus Host header, anything that
     # builds an absolute URL (context processors, base.html) would raise again.

@@ -22,6 +22,7 @@ from comments.admin.inlines import CommentAuditInline, CommentFlagInline, Commen
 from comments.models import AuditEntry, Comment, CommentFlag
 from comments.queues import QUEUES, queue_condition, queue_counts, with_moderation_context
 from trekboard.admin_utils import ReadOnlyAdminMixin, changelist_url
+from trekboard.inputs import id_from
 from trekboard.queries import subquery_count
 
 Status = Comment.Status
@@ -166,11 +167,9 @@ class CommentAdmin(
             for key, label in QUEUES
         ]
         context = {"queues": queues, "all_url": changelist_url(Comment)}
-        author_id = request.GET.get("author__id__exact", "")
-        # ASCII digits only ("²" passes isdigit() but not int()), and no more
-        # than a bigint holds, so a hand-edited URL can't raise.
-        if author_id.isascii() and author_id.isdigit() and len(author_id) <= 18:
-            context["filtered_author"] = self._author_summary(int(author_id))
+        # A hand-edited URL can't raise.
+        if (author_id := id_from(request.GET.get("author__id__exact"))) is not None:
+            context["filtered_author"] = self._author_summary(author_id)
         return super().changelist_view(request, {**context, **(extra_context or {})})
 
     def _author_summary(self, author_id: int):

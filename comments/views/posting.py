@@ -29,7 +29,7 @@ from comments.views.responses import (
     refused,
     to_login,
 )
-from trekboard.inputs import unreadable_fields
+from trekboard.inputs import id_from, unreadable_fields
 from trekboard.ratelimits import rate_limit, with_retry_after
 from trekboard.responses import fragment_or_page
 
@@ -202,10 +202,10 @@ def _preview_limited(request: HttpRequest, limited) -> HttpResponse:
 def _preview_of(request: HttpRequest) -> dict:
     """The form a preview was asked from, named in its query: a new comment, a reply or an edit."""
     form = CommentForm(request.POST, unreadable=unreadable_fields(request))
-    if (pk := _digits(request.GET.get("comment"))) is not None:
+    if (pk := id_from(request.GET.get("comment"))) is not None:
         comment = _readable(request, pk)
         return {"edit": comment, "comment": comment, "article": comment.article, "form": form}
-    if (pk := _digits(request.GET.get("parent"))) is not None:
+    if (pk := id_from(request.GET.get("parent"))) is not None:
         parent = _readable(request, pk)
         return {"parent": parent, "article": parent.article, "form": form}
     slug = request.GET.get("article", "")
@@ -222,10 +222,6 @@ def _preview_refused(request: HttpRequest, message: str) -> HttpResponse:
         {"preview": None, "preview_errors": [message], "message": message, "exception": message},
         status=403,
     )
-
-
-def _digits(value: str | None) -> int | None:
-    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 def _preview_answer(request: HttpRequest, context: dict, **extra) -> HttpResponse:
