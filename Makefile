@@ -49,6 +49,8 @@ BENCH_LOAD_ARGS ?= --comments 1000 --duration 10
 BENCH_IMPORT_ARGS ?= --comments 20000 --posts 20
 BENCH_PEERS_ARGS ?= --sizes 100,1000
 BENCH_RENDER_ARGS ?= --sizes 200,10000
+# A million comments take about ten minutes to generate.
+BENCH_SEARCH_ARGS ?= --sizes 1000000
 BENCH_RESULTS := bench/results/latest.jsonl
 bench: install
 	@mkdir -p $(dir $(BENCH_RESULTS)) && rm -f $(BENCH_RESULTS)
@@ -59,6 +61,7 @@ bench: install
 	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/page_weight.py
 	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/vs_peers.py $(BENCH_PEERS_ARGS)
 	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/render_body.py $(BENCH_RENDER_ARGS)
+	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/search.py $(BENCH_SEARCH_ARGS)
 	$(PY) bench/report.py $(BENCH_RESULTS) > $(BENCH_RESULTS:.jsonl=.md)
 	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m trekboard.embedded_db stop; fi
 	@echo "Figures in $(BENCH_RESULTS), as README tables in $(BENCH_RESULTS:.jsonl=.md)." >&2

@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +47,17 @@ class Article(models.Model):
     )
     body = models.TextField(help_text="HTML. Scripts, styles and embeds are removed on save.")
     body_html = models.TextField(editable=False, default="")
+    # Headline first, then the standfirst, then the text (its tags are not words).
+    search_vector = models.GeneratedField(
+        expression=(
+            SearchVector("title", weight="A", config="english")
+            + SearchVector("standfirst", weight="B", config="english")
+            + SearchVector("body_html", weight="C", config="english")
+        ),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        editable=False,
+    )
     hero_image = models.ImageField(upload_to="articles/hero/%Y/%m/", blank=True)
     hero_caption = models.CharField(max_length=300, blank=True)
     video_url = models.URLField(
@@ -94,7 +107,10 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
-        indexes = [models.Index(fields=["status", "-published_at"])]
+        indexes = [
+            models.Index(fields=["status", "-published_at"]),
+            GinIndex(fields=["search_vector"], name="article_search"),
+        ]
         permissions = [
             ("moderate_discussion", "Can close and reopen comments and pin a comment"),
         ]

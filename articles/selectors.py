@@ -32,12 +32,13 @@ class StoryNav:
 
 # What the article page shows of the article and its author (the raw ``body``
 # is the editor's; ``body_html`` is what readers get).
-_ARTICLE_DEFERRED = {"body", "source_key"}
+_ARTICLE_DEFERRED = {"body", "source_key", "search_vector"}
 _AUTHOR_COLUMNS = ("id", "username", "first_name", "last_name")
 _RELATED_SHOWN = 3
 
 
-def _published(alias: str) -> str:
+def published_sql(alias: str) -> str:
+    """``Article.objects.published()`` in SQL, over alias ``alias``, for hand-written reads."""
     return f"{alias}.status = 'published' AND {alias}.published_at <= %(now)s"
 
 
@@ -69,18 +70,18 @@ def _page_sql() -> tuple[list[str], str]:
              FROM (SELECT n.id, n.title, n.slug, n.published_at, count(*) AS shared
                      FROM {articles} n JOIN {tagged} nt ON nt.article_id = n.id
                     WHERE nt.tag_id IN (SELECT tag_id FROM {tagged} WHERE article_id = a.id)
-                      AND n.id <> a.id AND {_published("n")}
+                      AND n.id <> a.id AND {published_sql("n")}
                     GROUP BY n.id
                     ORDER BY shared DESC, n.published_at DESC, n.id DESC
                     LIMIT {_RELATED_SHOWN}) n),
           (SELECT {link} FROM {articles} n
-            WHERE {_published("n")} AND n.published_at > a.published_at
+            WHERE {published_sql("n")} AND n.published_at > a.published_at
             ORDER BY n.published_at, n.id LIMIT 1),
           (SELECT {link} FROM {articles} n
-            WHERE {_published("n")} AND n.published_at < a.published_at
+            WHERE {published_sql("n")} AND n.published_at < a.published_at
             ORDER BY n.published_at DESC, n.id DESC LIMIT 1)
         FROM {articles} a LEFT JOIN {users} u ON u.id = a.author_id
-        WHERE a.slug = %(slug)s AND (%(staff)s OR ({_published("a")}))
+        WHERE a.slug = %(slug)s AND (%(staff)s OR ({published_sql("a")}))
     """  # noqa: S608 - names from the models; values are parameters
     return names, sql
 

@@ -15,8 +15,15 @@ from comments import (
     selectors as comment_selectors,
 )
 from comments.forms import CommentForm
-from comments.pages import discussion_context, discussion_for, pop_draft, requested_page
+from comments.pages import (
+    discussion_context,
+    discussion_for,
+    live_state,
+    pop_draft,
+    requested_page,
+)
 from comments.render import Splice
+from trekboard.responses import render_freed
 
 
 def _page(request: HttpRequest, queryset):
@@ -54,8 +61,11 @@ def article_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     discussion = discussion_for(request, article)
     form = CommentForm(initial={"body": pop_draft(request, article)})
     splice = Splice()
-    context = _context(discussion, nav, form) | {"threads_splice": splice}
-    response = render(request, "articles/article_detail.html", context)
+    context = _context(discussion, nav, form) | {
+        "threads_splice": splice,
+        "live": live_state(discussion, version=versions and versions.discussion),
+    }
+    response = render_freed(request, "articles/article_detail.html", context)
     response.content = splice.into(response.content)
     if versions is not None:
         versions.store(request, slug, response)
@@ -104,7 +114,10 @@ def _drawing(
     discussion = comment_selectors.discussion(
         article=article, reader=drawing_request.user, sort=sort, page=page
     )
-    context = _context(discussion, nav, CommentForm()) | {"overlay_marks": marks}
+    context = _context(discussion, nav, CommentForm()) | {
+        "overlay_marks": marks,
+        "live": live_state(discussion, version=versions.discussion),
+    }
     html = render_to_string("articles/article_detail.html", context, drawing_request)
     artifact = overlay.Artifact.from_drawing(
         html, marks, article=article, versions=(versions.site, versions.discussion)

@@ -12,7 +12,10 @@ DEBUG off, and loads three URLs of that same gunicorn one after the other:
   database round trip;
 * ``article_page`` by an anonymous reader (served from the page cache when there
   is one: Redis when ``REDIS_URL`` is set, else the database cache table);
-* ``article_page`` by a signed-in reader (a session cookie).
+* ``article_page`` by a signed-in reader (a session cookie);
+* ``live_poll``: the question an open article page asks every few seconds
+  ("anything new?", ``comments:live`` with htmx's header), answered from the
+  cache while nothing changed, as during the run (a 204).
 
 The load tool is wrk (``wrk -t2 -c16 -d10s --latency`` by default), installed
 with apt-get when missing and running as root; without it, a small Python
@@ -81,18 +84,19 @@ class Gunicorn(dev.Gunicorn):
         return super().__enter__()
 
 
-def request_headers(cookie: str = "") -> dict[str, str]:
-    """What a browser sends that matters here: gzip accepted, and the reader's cookie."""
-    return {"Accept-Encoding": ACCEPT_ENCODING} | ({"Cookie": cookie} if cookie else {})
+def request_headers(cookie: str = "", *, htmx: bool = False) -> dict[str, str]:
+    """What a browser sends that matters here: gzip accepted, the reader's cookie, htmx's mark."""
+    headers = {"Accept-Encoding": ACCEPT_ENCODING} | ({"Cookie": cookie} if cookie else {})
+    return headers | ({"HX-Request": "true"} if htmx else {})
 
 
-def fetch(url: str, *, cookie: str = "") -> tuple[int, int, str, str | None]:
+def fetch(url: str, *, cookie: str = "", htmx: bool = False) -> tuple[int, int, str, str | None]:
     """One GET as a browser makes it: status, body size as sent, content encoding, X-Page-Cache."""
     match = re.match(r"http://([^/:]+):(\d+)(/.*)", url)
     host, port, path = match.group(1), int(match.group(2)), match.group(3)
     connection = http.client.HTTPConnection(host, port, timeout=30)
     try:
-        connection.request("GET", path, headers=request_headers(cookie))
+        connection.request("GET", path, headers=request_headers(cookie, htmx=htmx))
         response = connection.getresponse()
         encoding = response.getheader("Content-Encoding", "identity")
         served = response.getheader("X-Page-Cache")
@@ -146,11 +150,13 @@ def parse_wrk(output: str) -> dict:
     return figures
 
 
-def run_wrk(wrk: str, url: str, *, cookie: str, threads: int, connections: int, seconds: int):
+def run_wrk(
+    wrk: str, url: str, *, cookie: str, threads: int, connections: int, seconds: int, htmx: bool
+):
     # wrk's 2 s default timeout would drop the slow requests from the percentiles.
     command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     command += ["--timeout", f"{TIMEOUT}s"]
-    for name, value in request_headers(cookie).items():
+    for name, value in request_headers(cookie, htmx=htmx).items():
         command += ["-H", f"{name}: {value}"]
     result = subprocess.run(  # noqa: S603 - wrk with our own arguments
         [*command, url], capture_output=True, text=True, check=True
@@ -164,11 +170,11 @@ def wrk_version(wrk: str) -> str:
     return match.group(1) if match else "?"
 
 
-def run_python(url: str, *, cookie: str, connections: int, seconds: float) -> dict:
+def run_python(url: str, *, cookie: str, connections: int, seconds: float, htmx: bool) -> dict:
     """A small stand-in for wrk: ``connections`` threads, each with a keep-alive connection."""
     match = re.match(r"http://([^/:]+):(\d+)(/.*)", url)
     host, port, path = match.group(1), int(match.group(2)), match.group(3)
-    headers = request_headers(cookie)
+    headers = request_headers(cookie, htmx=htmx)
     latencies: list[float] = []
     failures = [0, 0]  # non-2xx/3xx, socket errors
     lock = threading.Lock()
@@ -234,10 +240,28 @@ def signed_in_cookie(reader) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
+def live_poll_url(base: str, article_url: str) -> str:
+    """The poll of the article page as this server draws it: what an open page asks while quiet."""
+    from html import unescape
+
+    match = re.match(r"http://([^/:]+):(\d+)", base)
+    connection = http.client.HTTPConnection(match.group(1), int(match.group(2)), timeout=30)
+    try:
+        connection.request("GET", article_url)  # no gzip: the markup is read here
+        page = connection.getresponse().read().decode()
+    finally:
+        connection.close()
+    found = re.search(r'id="live-poll" hidden data-live-poll hx-get="([^"]+)"', page)
+    if found is None:
+        raise RuntimeError(f"{article_url} has no live poll.")
+    return unescape(found.group(1))
+
+
 def load(
     *,
     base: str,
     article_url: str,
+    poll_url: str,
     cookie: str,
     tool: str,
     connections: int,
@@ -250,18 +274,20 @@ def load(
         ("trivial", "/healthz", "anonymous", ""),
         ("article_page", article_url, "anonymous", ""),
         ("article_page", article_url, "signed_in", cookie),
+        ("live_poll", poll_url, "anonymous", ""),
     )
     lines = []
     for page, path, user, cookie_header in cases:
         url = base + path
+        htmx = page == "live_poll"
         for _ in range(warmup):  # every worker renders (and the cache holds) the page first
-            status, size, encoding, served = fetch(url, cookie=cookie_header)
-            if status != 200:
-                raise RuntimeError(f"GET {url} answered {status}, not 200.")
+            status, size, encoding, served = fetch(url, cookie=cookie_header, htmx=htmx)
+            if status != (204 if htmx else 200):
+                raise RuntimeError(f"GET {url} answered {status}.")
         common.log(f"Loading {page} ({user}) for {seconds:g} s…")
         if tool == "python":
             figures = run_python(
-                url, cookie=cookie_header, connections=connections, seconds=seconds
+                url, cookie=cookie_header, connections=connections, seconds=seconds, htmx=htmx
             )
         else:
             figures = run_wrk(
@@ -271,6 +297,7 @@ def load(
                 threads=threads,
                 connections=connections,
                 seconds=max(int(seconds), 1),
+                htmx=htmx,
             )
         line = {
             "bench": "load",
@@ -298,6 +325,16 @@ def load(
             ratio=ratio,
             article_page_rps=anonymous,
             trivial_rps=trivial,
+        )
+    )
+    poll = lines[3]["requests_per_second"]
+    lines.append(
+        common.target(
+            "live_poll>=2x_cached_anonymous_page_throughput",
+            bool(anonymous) and poll >= 2 * anonymous,
+            ratio=round(poll / anonymous, 2) if anonymous else None,
+            live_poll_rps=poll,
+            article_page_rps=anonymous,
         )
     )
     share = round(signed_in / anonymous, 3) if anonymous else None
@@ -346,6 +383,7 @@ def run(
         lines = load(
             base=server.base,
             article_url=article.get_absolute_url(),
+            poll_url=live_poll_url(server.base, article.get_absolute_url()),
             cookie=cookie,
             tool=tool,
             connections=connections,

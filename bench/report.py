@@ -136,7 +136,7 @@ def report(lines: list[dict]) -> str:
             ["page", "reader", "req/s", "p50 ms", "p99 ms", "errors"],
             [
                 [
-                    f"{line['page']} (`{line['path']}`)",
+                    f"{line['page']} (`{line['path'].split('?')[0]}`)",
                     line["user"],
                     f"{line['requests_per_second']:,.1f}",
                     _ms(line["p50_ms"]),
@@ -144,6 +144,24 @@ def report(lines: list[dict]) -> str:
                     line["non_2xx"] + line["socket_errors"],
                 ]
                 for line in loads
+            ],
+        )
+
+    searches = [line for line in lines if line.get("bench") == "search"]
+    if searches:
+        out += [f"**Search** (`/search/`, {searches[0]['comments']:,} comments)", ""]
+        out += _table(
+            ["kind", "query", "found", "median ms", "p90 ms", "queries"],
+            [
+                [
+                    line["kind"],
+                    f"`{line['query']}`",
+                    f"{line['found']:,}",
+                    _ms(line["median_ms"]),
+                    _ms(line["p90_ms"]),
+                    line["queries"],
+                ]
+                for line in searches
             ],
         )
 

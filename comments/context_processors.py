@@ -1,6 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
 from comments.inbox import unread_notification_count
+from comments.pagecache import live_moment
 
 
 def notifications(request) -> dict:
@@ -12,4 +13,5 @@ def notifications(request) -> dict:
     def count() -> int:
         return unread_notification_count(user=user)
 
-    return {"unread_notifications": SimpleLazyObject(count)}
+    # As of when the bell is drawn: live updates ask the cache whether it changed since.
+    return {"unread_notifications": SimpleLazyObject(count), "live_moment": live_moment()}

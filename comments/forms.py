@@ -3,6 +3,7 @@ from django.conf import settings
 
 from comments.models import CommentFlag
 from comments.rules import comment_body_errors
+from comments.search import MAX_QUERY_LENGTH, Search
 from trekboard.inputs import ReadableFormMixin
 
 
@@ -72,3 +73,57 @@ class FlagForm(ReadableFormMixin, forms.Form):
         if cleaned.get("reason") == CommentFlag.Reason.OTHER and not text:
             self.add_error("text", "Tell the moderators what is wrong with this comment.")
         return cleaned
+
+
+class SearchForm(ReadableFormMixin, forms.Form):
+    """A search, read from the query string: every field optional but the words."""
+
+    q = forms.CharField(
+        label="Search comments and articles",
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        error_messages={
+            "max_length": f"Search for fewer words: {MAX_QUERY_LENGTH} characters at most."
+        },
+    )
+    article = forms.SlugField(
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "That isn't an article's address; search everywhere instead."},
+    )
+    author = forms.CharField(
+        label="By",
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"placeholder": "username", "autocomplete": "off"}),
+    )
+    since = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the start date as YYYY-MM-DD."},
+    )
+    until = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the end date as YYYY-MM-DD."},
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end date is before the start date.")
+        return cleaned
+
+    def search(self, *, page: int) -> Search:
+        data = self.cleaned_data
+        return Search(
+            text=data["q"],
+            article=data["article"],
+            author=data["author"].strip().lstrip("@"),
+            since=data["since"],
+            until=data["until"],
+            page=page,
+        )

@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -65,6 +67,15 @@ class Comment(MPTTModel):
         help_text="How the body is read: Markdown, as written here, or the HTML and text "
         "of the system it was imported from.",
     )
+    # What search reads: the text as readers see it, with every spoiler left
+    # out, so neither a match nor a snippet gives one away. Written with body_html.
+    search_text = models.TextField(editable=False, default="", db_default="")
+    search_vector = models.GeneratedField(
+        expression=SearchVector("search_text", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        editable=False,
+    )
     status = models.CharField(
         max_length=10,
         choices=Status.choices,
@@ -125,6 +136,8 @@ class Comment(MPTTModel):
             # A reply's place: the last edge inside its parent's interval.
             models.Index(fields=["tree_id", "rght"], name="comment_tree_rght"),
             models.Index(fields=["author", "-created_at"], name="comment_author_recent"),
+            # Full-text search: readers' (published only) and moderators' (everything).
+            GinIndex(fields=["search_vector"], name="comment_search"),
             # Replies to one comment, for the per-parent "first 10" of every page.
             models.Index(fields=["parent", "-best_score"], name="comment_parent_best"),
             # The top-level threads of an article in each sort's full order, so a

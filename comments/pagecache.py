@@ -52,7 +52,6 @@ import time
 import uuid
 import zlib
 from collections import OrderedDict
-from functools import partial
 from typing import NamedTuple
 
 from django.conf import settings
@@ -110,8 +109,22 @@ def _added(versions: dict[str, str]) -> dict[str, str]:
     return cache.get_many(list(versions))
 
 
-def _set_new_version(key: str) -> None:
-    cache.set(key, uuid.uuid4().hex, None)
+def _new_version(key: str) -> str | int:
+    # An inbox's version is the moment it changed (see inbox_changed); a page's, a new value.
+    return time.time_ns() if key.startswith(_prefixed("pagecache:inbox:")) else uuid.uuid4().hex
+
+
+# Versions a transaction replaces, written together once it commits: a reply
+# replaces its discussion's version and its parent's author's inbox's in one
+# cache write (one statement on the database cache).
+_pending = threading.local()
+
+
+def _write_pending() -> None:
+    keys = getattr(_pending, "keys", None)
+    if keys:
+        _pending.keys = set()
+        cache.set_many({key: _new_version(key) for key in sorted(keys)}, None)
 
 
 def _changed(key: str) -> None:
@@ -120,10 +133,57 @@ def _changed(key: str) -> None:
     # would lock the version's row for the rest of the transaction, and writers
     # holding comment rows would deadlock on it. Tests, whose transactions never
     # commit, set PAGE_CACHE_BUMP_NOW.)
-    if settings.PAGE_CACHE_BUMP_NOW or not transaction.get_connection().in_atomic_block:
-        _set_new_version(key)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(partial(_set_new_version, key), robust=True)
+    connection = transaction.get_connection()
+    in_transaction = connection.in_atomic_block
+    if settings.PAGE_CACHE_BUMP_NOW or not in_transaction:
+        cache.set(key, _new_version(key), None)
+    if in_transaction:
+        # Keys are this transaction's (its outermost block's): a transaction
+        # rolled back leaves none for the next one to write.
+        owner = connection.atomic_blocks[0] if connection.atomic_blocks else None
+        if getattr(_pending, "owner", None) is not owner:
+            _pending.owner, _pending.keys = owner, set()
+        _pending.keys.add(key)
+        # One callback per key, so a rolled-back savepoint loses none; the
+        # first to run writes them all, and the rest find nothing left.
+        transaction.on_commit(_write_pending, robust=True)
+
+
+def _inbox_key(user_id: int) -> str:
+    return _prefixed(f"pagecache:inbox:{user_id}")
+
+
+def inbox_changed(user_id: int) -> None:
+    """A reader's bell is stale once the current transaction commits.
+
+    Its version is the moment of the change (nanoseconds), not a random value,
+    so a page needs no cache read to know the version it shows: the moment it
+    was drawn (``live_moment``), a second early for clocks that differ.
+    """
+    _changed(_inbox_key(user_id))
+
+
+LIVE_CLOCK_MARGIN_NS = 1_000_000_000
+
+
+def live_moment() -> int:
+    """What a page says its bell is as of: now, less the margin for another machine's clock."""
+    return time.time_ns() - LIVE_CLOCK_MARGIN_NS
+
+
+def live_versions(article_id: int, user_id: int | None) -> tuple[str | None, int | None]:
+    """The discussion's version and the reader's last inbox change, in one round trip.
+
+    A discussion without a version yet (the first read since a cache flush)
+    starts one, as a page would.
+    """
+    discussion = _discussion_key(article_id)
+    keys = [discussion] if user_id is None else [discussion, _inbox_key(user_id)]
+    found = cache.get_many(keys)
+    if discussion not in found:
+        found.update(_added({discussion: uuid.uuid4().hex}))
+    inbox = found.get(keys[-1]) if user_id is not None else None
+    return found.get(discussion), inbox if isinstance(inbox, int) else None
 
 
 def discussion_changed(article_id: int) -> None:

@@ -9,7 +9,9 @@ remembered, a signed-in reader's visit noted, then the page read through
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
 from articles.models import Article
 from comments import selectors, services
@@ -89,4 +91,23 @@ def discussion_context(discussion: selectors.Discussion) -> dict:
         "discussion": discussion,
         "sort": discussion.sort,
         "comment_count": discussion.comment_count,
+    }
+
+
+def live_state(discussion: selectors.Discussion, *, version: str | None) -> dict | None:
+    """The values of an article page's live-updates poll (``comments/_live_poll.html``).
+
+    ``version``: the discussion version the page is drawn under, when the view
+    read it; without one, the first poll reads the database once. Drafts and
+    scheduled articles don't poll.
+    """
+    article = discussion.article
+    if not article.is_published:
+        return None
+    return {
+        "article_id": article.pk,
+        "version": version or "",
+        "since": timezone.now().isoformat(),
+        "sort": str(discussion.sort),
+        "seconds": settings.LIVE_POLL_SECONDS,
     }

@@ -546,6 +546,15 @@ def html_to_text(body_html: str, *, spoiler: str = "[spoiler]") -> str:
     return " ".join("".join(extractor.parts).split())
 
 
+def search_text(body_html: str) -> str:
+    """What full-text search reads of a comment: its plain text, every spoiler left out.
+
+    Left out rather than masked: a spoiler's words must neither match a search
+    nor show in a snippet.
+    """
+    return html_to_text(body_html, spoiler=" ")
+
+
 def sanitize_article(text: str) -> str:
     """Editors write richer HTML than readers, but still no scripts, styles or embeds."""
     cleaned = bleach.clean(

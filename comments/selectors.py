@@ -44,11 +44,8 @@ _SHOWN = (
 
 
 _THREAD_DEFERRED = (
-    "body",
-    "body_format",
-    "ip_address",
-    "moderation_reason",
-    "source_key",
+    *("body", "body_format", "search_text", "search_vector"),
+    *("ip_address", "moderation_reason", "source_key"),
     "author__password",
     "author__last_login",
     "author__is_superuser",
@@ -278,31 +275,40 @@ def _load(
         else:
             children.setdefault(parent_id, []).append((rank, node))
 
-    def attach(node: ShownComment) -> None:
-        kids = sorted(children.get(node.pk, []), key=lambda pair: pair[0])
-        # The budget may cut a level anywhere; keep each parent's replies a
-        # prefix of its sort order so that "N more replies" continues exactly.
-        for expected, (rank, child) in enumerate(kids, start=1):
-            if rank != expected:
-                break
-            node.replies.append(child)
-            attach(child)
-        node.next_offset = len(node.replies)
-        if kids:
-            node.more_replies = meta[kids[0][1].pk][2] - len(node.replies)
-        if not node.replies and node.comment.descendant_count:
-            # Past the depth cap, or the budget ran out before its replies.
-            node.continue_thread = True
-
     ordered_tops = [node for _, node in sorted(tops, key=lambda pair: pair[0])]
     for node in ordered_tops:
-        attach(node)
+        _attach(node, children, meta)
     return _Loaded(
         tops=ordered_tops,
         has_more=has_more,
         total=first_total,
         published_count=published_count,
     )
+
+
+def _attach(
+    node: ShownComment,
+    children: dict[int, list[tuple[int, ShownComment]]],
+    meta: dict[int, tuple[int | None, int, int]],
+) -> None:
+    """Link under ``node`` the replies the page shows, and note what it leaves out.
+
+    Not a closure: a recursive closure refers to itself, a cycle that kept the
+    page's whole tree alive until the garbage collector came by."""
+    kids = sorted(children.get(node.pk, []), key=lambda pair: pair[0])
+    # The budget may cut a level anywhere; keep each parent's replies a
+    # prefix of its sort order so that "N more replies" continues exactly.
+    for expected, (rank, child) in enumerate(kids, start=1):
+        if rank != expected:
+            break
+        node.replies.append(child)
+        _attach(child, children, meta)
+    node.next_offset = len(node.replies)
+    if kids:
+        node.more_replies = meta[kids[0][1].pk][2] - len(node.replies)
+    if not node.replies and node.comment.descendant_count:
+        # Past the depth cap, or the budget ran out before its replies.
+        node.continue_thread = True
 
 
 def for_reader(

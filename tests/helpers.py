@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -226,3 +227,17 @@ def run_at_once(target, count: int) -> None:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+_LIVE_POLL = re.compile(r'(id="live-poll" hidden data-live-poll hx-get="[^"?]*)\?[^"]*"')
+_INBOX_MOMENT = re.compile(r'name="inbox" value="\d+"')
+
+
+def without_live_moments(html: str) -> str:
+    """A page with its live-updates poll's "as of" (and the bell's) taken out.
+
+    They say when (and under which version) the page was drawn: two drawings
+    of the same page differ there and nowhere else.
+    """
+    html = _LIVE_POLL.sub(r'\1?AS_OF"', html)
+    return _INBOX_MOMENT.sub('name="inbox" value="MOMENT"', html)

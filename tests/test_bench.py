@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from bench import article_page, explain, import_bench, load, reply, report, vs_peers
+from bench import article_page, explain, import_bench, load, reply, report, search, vs_peers
 
 
 def json_lines(capsys) -> list[dict]:
@@ -119,6 +119,7 @@ def test_load_bench_loads_gunicorn(capsys):
         ("trivial", "anonymous"),
         ("article_page", "anonymous"),
         ("article_page", "signed_in"),
+        ("live_poll", "anonymous"),
     ]
     for line in measured:
         assert line["requests_per_second"] > 0
@@ -126,6 +127,7 @@ def test_load_bench_loads_gunicorn(capsys):
         assert line["p99_ms"] >= line["p50_ms"]
     assert "cached_anonymous_page>=60%_of_trivial_throughput" in targets(lines)
     assert "signed_in_page>=30%_of_cached_anonymous_throughput_p99<100ms" in targets(lines)
+    assert "live_poll>=2x_cached_anonymous_page_throughput" in targets(lines)
     assert "trivial (`/healthz`)" in report.report(lines)
 
 
@@ -234,3 +236,21 @@ def test_render_bench_times_both_renderers_on_the_same_text(capsys, monkeypatch)
     assert line["before"] is not None
     assert line["before"]["median_ms"] > 0
     assert "<ol>" not in render_body.before_module().sanitize_comment("1. a\n2. b")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_bench_searches_what_it_generated(capsys):
+    search.ARTICLES = 2
+    try:
+        search.run(sizes=[400], repeat=2, warmup=1, seed=1)
+    finally:
+        search.ARTICLES = 100
+    lines = json_lines(capsys)
+    measured = benches(lines, "search")
+    assert [line["kind"] for line in measured] == ["common", "rare", "phrase"]
+    for line in measured:
+        assert line["found"] >= 1
+        assert line["median_ms"] > 0
+        assert line["queries"] <= 5
+    assert "search_rare_under_50ms_at_400" in targets(lines)
+    assert "**Search**" in report.report(lines)

@@ -53,6 +53,8 @@ DEFAULT_RATES = {
     # Previews write nothing, but each parses up to 10,000 characters.
     "preview": "30/m",
     "like": "60/m",
+    # A search ranks every match: a reader searches a few times a minute.
+    "search": "30/m",
     "flag": "10/h",
     "login": "10/m",
     # Sign-up and password reset send an email to the address typed: counted
@@ -78,6 +80,7 @@ MESSAGES = {
     "reply": "You're posting too fast.",
     "preview": "You're previewing too fast.",
     "like": "You're liking comments too fast.",
+    "search": "You're searching too fast.",
     "flag": "You've flagged a lot of comments in a short time.",
     "login": "Too many login attempts.",
     "signup": "Too many sign-ups from here or for that address.",
@@ -179,11 +182,14 @@ def wait_text(seconds: int) -> str:
     return f"about {amount} {unit}{'' if amount == 1 else 's'}"
 
 
-def hit(request: HttpRequest, action: str) -> Limited | None:
+def hit(request: HttpRequest, action: str, *, local: bool = False) -> Limited | None:
     """Count one attempt at ``action``; say so if it goes over either limit.
 
     Every POST counts, invalid and refused ones too: a script's failures cost it
     as much as its successes. Windows are fixed, so the wait ends with the window.
+    ``local``: count in this process alone, for reads whose limit only guards
+    against a flood (a search): no round trip to the shared cache on each, at
+    the price of a limit that is per gunicorn worker.
     """
     rate = settings.RATE_LIMITS.get(action)
     if rate is None:
@@ -196,6 +202,11 @@ def hit(request: HttpRequest, action: str) -> Limited | None:
     waits = []
     for group, value, limit in counters:
         if value is None:
+            continue
+        if local:
+            usage = local_usage(group, value, limit, period)
+            if usage["should_limit"]:
+                waits.append(usage["time_left"])
             continue
         try:
             usage = get_usage(

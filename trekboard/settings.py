@@ -110,6 +110,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            "builtins": ["trekboard.templatetags.reversed_urls"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -330,6 +331,9 @@ COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=0)
 # Anonymous readers' article pages come from the shared cache for this long at
 # most (every write that changes a page replaces it at once); 0 turns it off.
 ANONYMOUS_PAGE_SECONDS = env.int("ANONYMOUS_PAGE_SECONDS", default=60)
+# How often an open article page asks whether others have commented ("3 new
+# comments · Show them"); the answer costs one cache read while nothing changed.
+LIVE_POLL_SECONDS = env.int("LIVE_POLL_SECONDS", default=10)
 # Keys of cached pages start with this (tests give each test its own).
 PAGE_CACHE_PREFIX = ""
 # Replace page versions inside the writing transaction too (tests only: their

@@ -21,7 +21,7 @@ from comments.importing.loader import import_records
 from comments.importing.records import Summary
 from comments.models import Comment, CommentQuerySet, Notification
 from comments.rules import check_can_comment, comment_body_errors, ensure_can_edit, ensure_own
-from comments.sanitize import normalize, sanitize_comment
+from comments.sanitize import normalize, sanitize_comment, search_text
 from comments.services.notifications import mention_urls, mentioned_users, notify_readers
 from comments.services.screening import hold_reason, word_rules_column, word_rules_from
 from comments.services.status import (
@@ -114,6 +114,7 @@ def comment_create(
             parent=parent,
             body=text,
             body_html=body_html,
+            search_text=search_text(body_html),
             created_at=created_at or timezone.now(),
             ip_address=ip_address,
             status=Comment.Status.PENDING if held_because else Comment.Status.PUBLISHED,
@@ -204,7 +205,11 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
         revision_keep(current, replaced_at=now)
         # Written here, so Markdown, whatever system the text it replaces came from.
         Comment.objects.filter(pk=current.pk).update(
-            body=text, body_html=body_html, body_format=Comment.BodyFormat.MARKDOWN, edited_at=now
+            body=text,
+            body_html=body_html,
+            search_text=search_text(body_html),
+            body_format=Comment.BodyFormat.MARKDOWN,
+            edited_at=now,
         )
         current.body, current.body_html, current.edited_at = text, body_html, now
         current.body_format = Comment.BodyFormat.MARKDOWN

@@ -20,7 +20,7 @@ from comments import notify, pagecache
 from comments.models import AuditEntry, Comment, CommentFlag, Notification
 from comments.ranking import best_score
 from comments.rules import require_permission
-from comments.sanitize import sanitize_comment
+from comments.sanitize import sanitize_comment, search_text
 from comments.services.notifications import mention_urls, mentioned_users
 from comments.services.status import article_count_changed, audit, revision_keep, set_status
 from comments.tree.locks import tree_lock
@@ -144,7 +144,9 @@ def comment_retro_spoiler(*, comment: Comment, actor, reason: str = "") -> Comme
         body_html = sanitize_comment(
             text, mentions=mentions, markdown=current.body_format == Comment.BodyFormat.MARKDOWN
         )
-        Comment.objects.filter(pk=current.pk).update(body=text, body_html=body_html)
+        Comment.objects.filter(pk=current.pk).update(
+            body=text, body_html=body_html, search_text=search_text(body_html)
+        )
         current.body, current.body_html = text, body_html
         pagecache.discussion_changed(current.article_id)
         Notification.objects.update_or_create(
@@ -152,6 +154,7 @@ def comment_retro_spoiler(*, comment: Comment, actor, reason: str = "") -> Comme
             comment=current,
             defaults={"kind": Notification.Kind.SPOILERED, "created_at": now, "read_at": None},
         )
+        pagecache.inbox_changed(current.author_id)
         transaction.on_commit(
             partial(
                 notify.send_notification_emails,

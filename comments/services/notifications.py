@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from comments import notify
+from comments import notify, pagecache
 from comments.models import Comment, Notification
 from comments.sanitize import mentioned_names
 
@@ -83,6 +83,8 @@ def notify_readers(
         ],
         ignore_conflicts=True,
     )
+    for user_id in recipients:
+        pagecache.inbox_changed(user_id)
     emailed = sorted(pk for pk in recipients if people[pk].email_notifications)
     if emailed:
         transaction.on_commit(
@@ -96,7 +98,10 @@ def notifications_mark_read(*, user, notification_ids: list[int] | None = None) 
     unread = Notification.objects.filter(recipient=user, read_at=None)
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        pagecache.inbox_changed(user.pk)
+    return marked
 
 
 def email_notifications_set(*, user, enabled: bool) -> None:

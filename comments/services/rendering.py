@@ -20,7 +20,7 @@ from django.db import transaction
 
 from comments import pagecache
 from comments.models import Comment, CommentRevision
-from comments.sanitize import mentioned_names, sanitize_comment
+from comments.sanitize import mentioned_names, sanitize_comment, search_text
 from comments.services.notifications import mention_urls, mentionable_users
 
 
@@ -54,7 +54,9 @@ def comment_bodies_rerender(
     if article_id is not None:
         comments = comments.filter(article_id=article_id)
     rows = list(
-        comments.values_list("pk", "article_id", "body", "body_format", "body_html")[:limit]
+        comments.values_list("pk", "article_id", "body", "body_format", "body_html", "search_text")[
+            :limit
+        ]
     )
     if not rows:
         return RerenderBatch(last_id=None, checked=0, changed=0, revisions_changed=0)
@@ -66,16 +68,22 @@ def comment_bodies_rerender(
         )
     )
     rendered = _rendered([row[2:4] for row in rows] + [row[1:3] for row in revisions])
-    changes = [row for row in rows if rendered[row[2:4]] != row[4]]
+    # The search text too: what search leaves out of a comment can change with the HTML.
+    changes = [
+        row
+        for row in rows
+        if rendered[row[2:4]] != row[4] or search_text(rendered[row[2:4]]) != row[5]
+    ]
     revision_changes = [row for row in revisions if rendered[row[1:3]] != row[3]]
     if dry_run or not (changes or revision_changes):
         return RerenderBatch(ids[-1], len(rows), len(changes), len(revision_changes))
     written = revisions_written = 0
     with transaction.atomic():
-        for pk, _article, body, body_format, _ in changes:
+        for pk, _article, body, body_format, *_ in changes:
             # Only if the text is still the one rendered: a write in between wins.
+            html = rendered[body, body_format]
             written += Comment.objects.filter(pk=pk, body=body, body_format=body_format).update(
-                body_html=rendered[body, body_format]
+                body_html=html, search_text=search_text(html)
             )
         for pk, body, body_format, _ in revision_changes:
             revisions_written += CommentRevision.objects.filter(pk=pk, body=body).update(

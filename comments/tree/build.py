@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from articles.models import Article
 from comments.models import Comment
 from comments.ranking import best_score
+from comments.sanitize import search_text
 from comments.tree import intervals
 from comments.tree.locks import new_tree_lock
 
@@ -123,6 +124,7 @@ def comment_row(
         parent_id=node.parent.pk if node.parent is not None else None,
         body=body,
         body_html=body_html,
+        search_text=search_text(body_html),
         status=node.status,
         created_at=node.created_at,
         like_count=node.like_count,

@@ -4,7 +4,9 @@
 * ``posting``: post, reply, edit, delete, and the preview of each;
 * ``reactions``: like, flag;
 * ``inbox``: notifications and unsubscribe links;
-* ``responses``: landings, refusals and 429s they share.
+* ``responses``: landings, refusals and 429s they share;
+* ``search``: finding what was said;
+* ``live``: "3 new comments" on an open page.
 
 The article page itself is ``articles.views``, on ``comments.pages``.
 """
@@ -15,6 +17,7 @@ from comments.views.inbox import (
     notification_open_view,
     unsubscribe_view,
 )
+from comments.views.live import live_show_view, live_view
 from comments.views.posting import (
     comment_create_view,
     comment_delete_view,
@@ -25,6 +28,7 @@ from comments.views.posting import (
 from comments.views.reactions import comment_flag_view, comment_like_view
 from comments.views.reading import comment_detail_view, comment_page_view, comment_replies_view
 from comments.views.responses import HELD_MESSAGE
+from comments.views.search import search_view
 
 __all__ = [
     "HELD_MESSAGE",
@@ -40,6 +44,9 @@ __all__ = [
     "comment_reply_view",
     "inbox_mark_read_view",
     "inbox_view",
+    "live_show_view",
+    "live_view",
     "notification_open_view",
+    "search_view",
     "unsubscribe_view",
 ]

@@ -91,6 +91,11 @@ SITE: dict[str, Row] = {
     # Atom feeds: public, read-only.
     "articles:feed": Row(_at("articles:feed"), "200", "405"),
     "comments:feed": Row(_at("comments:feed", lambda w: w.article.slug), "200", "405"),
+    # Search: public; the empty form is a page of its own.
+    "comments:search": Row(_at("comments:search"), "200", "405"),
+    # Live updates: htmx only (a plain GET is told so), read-only.
+    "comments:live": Row(_at("comments:live", lambda w: w.article.pk), "400", "405"),
+    "comments:live_show": Row(_at("comments:live_show", lambda w: w.article.pk), "400", "405"),
     # Accounts: signing up is for visitors; the signed-in are sent home.
     "accounts:signup": Row(_at("accounts:signup"), "200 ->", "400 ->"),
     "accounts:signup-sent": Row(_at("accounts:signup-sent"), "200", "405"),

@@ -97,7 +97,7 @@
 
   function showFailure(event) {
     var elt = event.detail.elt;
-    if (!elt || !elt.isConnected) return;
+    if (!elt || !elt.isConnected || elt.hasAttribute("data-live-poll")) return;
     var xhr = event.detail.xhr;
     requestNote(elt).textContent = failureText(event.type === "htmx:sendError" ? 0 : xhr && xhr.status);
   }
@@ -375,5 +375,24 @@
     event.preventDefault();
     buttons.forEach(function (other) { other.tabIndex = other === next ? 0 : -1; });
     next.focus();
+  });
+
+  // --- Live "new comments" (issue 16) -----------------------------------------
+  // The poll (comments/_live_poll.html) waits while the tab is hidden, and asks
+  // at once when it is shown again.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.hasAttribute("data-live-poll") && document.visibilityState !== "visible") {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    var poll = document.getElementById("live-poll");
+    if (poll && document.visibilityState === "visible" && window.htmx) htmx.trigger(poll, "live-now");
+  });
+  // "Show them" replaced the button the reader pressed: the focus stays in the banner.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id !== "live-banner") return;
+    var shown = event.detail.target.querySelector("[data-live-shown]");
+    if (shown && (!document.activeElement || document.activeElement === document.body)) shown.focus();
   });
 })();

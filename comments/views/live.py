@@ -1,0 +1,131 @@
+"""Live "new comments" on an open article page, by polling through htmx (issue 16).
+
+The page carries a hidden poll element (``comments/_live_poll.html``) with the
+discussion version it was drawn under and the moment it was drawn; every
+``LIVE_POLL_SECONDS`` while the tab is visible htmx asks ``live_view``. While
+the version is the current one (and the signed-in reader's inbox hasn't
+changed since), the answer is a 204 read off the cache in one round trip:
+no session, no user, no query. Otherwise it counts the comments written since,
+and answers the banner ("3 new comments · Show them"), the heading's count,
+the bell, and the poll element under the new version. When the cache can't be
+read the answer is the same poll element asking again a minute later, and a
+286 (htmx's "stop polling") once the article is gone. Without JavaScript
+nothing polls.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from articles.models import Article
+from comments import live, pagecache
+from comments.inbox import unread_notification_count
+from comments.ranking import DEFAULT_SORT, sort_from
+from trekboard.inputs import id_from
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_SECONDS = 60
+STOP_POLLING = 286  # htmx stops an element's polling on this status
+
+
+class _Poll:
+    """What a poll says about the page it comes from."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        query = request.GET
+        self.version = query.get("v", "")
+        self.sort = sort_from(query.get("sort")) or DEFAULT_SORT
+        self.reader = id_from(query.get("u"))
+        # A moment in nanoseconds: 19 digits, one more than id_from takes.
+        inbox = query.get("inbox", "")
+        self.inbox = int(inbox) if inbox.isascii() and inbox.isdigit() and len(inbox) <= 20 else 0
+        try:
+            self.since = datetime.fromisoformat(query.get("since", ""))
+        except ValueError:
+            self.since = None
+        if self.since is not None and self.since.tzinfo is None:
+            self.since = None
+
+
+def _context(article_id: int, poll: _Poll, version: str | None, **extra) -> dict:
+    return {
+        "live": {
+            "article_id": article_id,
+            "version": version or "",
+            "since": poll.since.isoformat(),
+            "sort": poll.sort,
+            "seconds": extra.pop("seconds", settings.LIVE_POLL_SECONDS),
+        },
+        **extra,
+    }
+
+
+@require_safe
+def live_view(request: HttpRequest, article_id: int) -> HttpResponse:
+    poll = _Poll(request)
+    if not request.htmx or poll.since is None:
+        return HttpResponseBadRequest("This address answers an open article page's live updates.")
+    try:
+        version, inbox = pagecache.live_versions(article_id, poll.reader)
+    except Exception:
+        logger.warning("Live updates: the cache could not be read.", exc_info=True)
+        version = inbox = None
+    if version is None:
+        # The cache is down (or answers nothing, as the fail-safe Redis client
+        # does then): ask again later, and leave the database alone meanwhile.
+        context = _context(article_id, poll, poll.version, seconds=BACKOFF_SECONDS)
+        return render(request, "comments/_live_poll.html", context)
+    discussion_moved = version != poll.version
+    inbox_moved = poll.reader is not None and inbox is not None and inbox > poll.inbox
+    if not discussion_moved and not inbox_moved:
+        return HttpResponse(status=204)
+    # Something changed: from here on the answer reads the database.
+    article = Article.objects.published().filter(pk=article_id).only("comment_count").first()
+    if article is None:
+        return HttpResponse(status=STOP_POLLING)
+    user = request.user
+    context = _context(article_id, poll, version, comment_count=article.comment_count)
+    if discussion_moved:
+        context["new_count"] = live.new_count(article_id=article_id, since=poll.since, user=user)
+    if inbox_moved and user.is_authenticated and user.pk == poll.reader:
+        context["bell"] = True
+        context["unread_notifications"] = unread_notification_count(user=user)
+        # As of the change just read (the count includes it), or of now.
+        context["live_moment"] = max(pagecache.live_moment(), inbox)
+    return render(request, "comments/_live_answer.html", context)
+
+
+@require_safe
+def live_show_view(request: HttpRequest, article_id: int) -> HttpResponse:
+    """ "Show them": the new comments at the top of the discussion, the poll moved past them."""
+    poll = _Poll(request)
+    if not request.htmx or poll.since is None:
+        return HttpResponseBadRequest("This address answers an open article page's live updates.")
+    article = Article.objects.published().filter(pk=article_id).first()
+    if article is None:
+        return HttpResponse(status=STOP_POLLING)
+    comments = live.new_comments(article_id=article_id, since=poll.since, user=request.user)
+    if comments:
+        poll.since = max(node.comment.created_at for node in comments)
+    try:
+        version = pagecache.live_versions(article_id, None)[0]
+    except Exception:
+        logger.warning("Live updates: the cache could not be read.", exc_info=True)
+        version = ""
+    context = _context(
+        article_id,
+        poll,
+        version,
+        article=article,
+        sort=poll.sort,
+        new_comments=comments,
+        comment_count=article.comment_count,
+    )
+    return render(request, "comments/_live_shown.html", context)
