@@ -151,12 +151,12 @@ def report(lines: list[dict]) -> str:
     if searches:
         out += [f"**Search** (`/search/`, {searches[0]['comments']:,} comments)", ""]
         out += _table(
-            ["kind", "query", "found", "median ms", "p90 ms", "queries"],
+            ["kind", "query", "matches", "median ms", "p90 ms", "queries"],
             [
                 [
                     line["kind"],
                     f"`{line['query']}`",
-                    f"{line['found']:,}",
+                    f"{line.get('matches', line['found']):,}",
                     _ms(line["median_ms"]),
                     _ms(line["p90_ms"]),
                     line["queries"],

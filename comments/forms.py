@@ -75,6 +75,15 @@ class FlagForm(ReadableFormMixin, forms.Form):
         return cleaned
 
 
+def _date_field(label: str, end: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": f"Enter the {end} date as YYYY-MM-DD."},
+    )
+
+
 class SearchForm(ReadableFormMixin, forms.Form):
     """A search, read from the query string: every field optional but the words."""
 
@@ -97,18 +106,8 @@ class SearchForm(ReadableFormMixin, forms.Form):
         max_length=150,
         widget=forms.TextInput(attrs={"placeholder": "username", "autocomplete": "off"}),
     )
-    since = forms.DateField(
-        label="From",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the start date as YYYY-MM-DD."},
-    )
-    until = forms.DateField(
-        label="To",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the end date as YYYY-MM-DD."},
-    )
+    since = _date_field("From", "start")
+    until = _date_field("To", "end")
 
     def clean(self) -> dict:
         cleaned = super().clean()
