@@ -55,6 +55,9 @@ DEFAULT_RATES = {
     "like": "60/m",
     # A search ranks every match: a reader searches a few times a minute.
     "search": "30/m",
+    # Live updates read the database only when the discussion changed: at most
+    # six times a minute per open page (every LIVE_POLL_SECONDS).
+    "live": "30/m",
     "flag": "10/h",
     "login": "10/m",
     # Sign-up and password reset send an email to the address typed: counted
@@ -81,6 +84,7 @@ MESSAGES = {
     "preview": "You're previewing too fast.",
     "like": "You're liking comments too fast.",
     "search": "You're searching too fast.",
+    "live": "Too many pages asking for new comments.",
     "flag": "You've flagged a lot of comments in a short time.",
     "login": "Too many login attempts.",
     "signup": "Too many sign-ups from here or for that address.",

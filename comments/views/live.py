@@ -28,6 +28,7 @@ from comments import live, pagecache
 from comments.inbox import unread_notification_count
 from comments.ranking import DEFAULT_SORT, sort_from
 from trekboard.inputs import id_from
+from trekboard.ratelimits import hit
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +87,11 @@ def live_view(request: HttpRequest, article_id: int) -> HttpResponse:
     inbox_moved = poll.reader is not None and inbox is not None and inbox > poll.inbox
     if not discussion_moved and not inbox_moved:
         return HttpResponse(status=204)
-    # Something changed: from here on the answer reads the database.
+    # Something changed: from here on the answer reads the database, so it is
+    # counted (in this process: no round trip), and over the limit asked again later.
+    if hit(request, "live", local=True) is not None:
+        context = _context(article_id, poll, poll.version, seconds=BACKOFF_SECONDS)
+        return render(request, "comments/_live_poll.html", context)
     article = Article.objects.published().filter(pk=article_id).only("comment_count").first()
     if article is None:
         return HttpResponse(status=STOP_POLLING)

@@ -61,6 +61,14 @@ def test_a_second_reader_sees_a_new_comment_arrive_and_shows_it(
     assert watcher.evaluate("window.scrollY") == scrolled
     # It is a comment like any other: its reply link works in place.
     assert arrived.get_by_role("link", name="Reply to worf").is_visible()
+    # Closing the message leaves the reader on what arrived, the page where it was.
+    watcher.keyboard.press("Tab")
+    watcher.keyboard.press("Tab")
+    assert watcher.evaluate("document.activeElement.hasAttribute('data-live-dismiss')")
+    watcher.keyboard.press("Enter")
+    expect(banner).to_be_empty()
+    assert watcher.evaluate("document.activeElement.classList.contains('live-new')")
+    assert watcher.evaluate("window.scrollY") == scrolled
 
 
 def test_a_hidden_tab_does_not_poll(page, live_server, article, fast_polls):

@@ -203,3 +203,17 @@ def test_when_the_cache_is_down_it_asks_again_later(open_page, client, settings)
     assert response.status_code == 200
     assert 'hx-trigger="every 60s, live-now"' in response.content.decode()
     assert len(queries) == 0
+
+
+def test_a_poll_that_keeps_claiming_a_change_is_slowed_down(client, article, user, settings):
+    # A page asking with a made-up version reads the database each time: counted.
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "live": "2/m"}
+    client.force_login(user)
+    url = poll_url(client.get(article.get_absolute_url()).content.decode())
+    forged = re.sub(r"v=[^&]*", "v=made-up", url)
+    for _ in range(2):
+        assert "every 10s" in ask(client, forged).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        answer = ask(client, forged).content.decode()
+    assert 'hx-trigger="every 60s, live-now"' in answer
+    assert not [q for q in queries.captured_queries if "comments_comment" in q["sql"]]

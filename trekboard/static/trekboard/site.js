@@ -389,6 +389,15 @@
     var poll = document.getElementById("live-poll");
     if (poll && document.visibilityState === "visible" && window.htmx) htmx.trigger(poll, "live-now");
   });
+  // Closing the message after "Show them": the focus goes to what was shown, the page stays put.
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest && event.target.closest("[data-live-dismiss]");
+    if (!close) return;
+    var banner = document.getElementById("live-banner");
+    var shown = document.querySelector(".live-new");
+    if (banner) banner.innerHTML = "";
+    if (shown) shown.focus({ preventScroll: true });
+  });
   // "Show them" replaced the button the reader pressed: the focus stays in the banner.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target.id !== "live-banner") return;
