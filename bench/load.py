@@ -335,6 +335,8 @@ def load(
             ratio=round(poll / anonymous, 2) if anonymous else None,
             live_poll_rps=poll,
             article_page_rps=anonymous,
+            # What the stack allows: the smallest view there is (one round trip too).
+            of_trivial=round(poll / trivial, 2) if trivial else None,
         )
     )
     share = round(signed_in / anonymous, 3) if anonymous else None

@@ -12,11 +12,42 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from comments import selectors
+from comments import pagecache, selectors
 from comments.display import ShownComment
 from comments.models import Comment
+from comments.ranking import DEFAULT_SORT, sort_from
+from trekboard.inputs import id_from
 
 SHOWN_AT_ONCE = 50
+
+
+class Poll:
+    """What a poll says about the page it comes from."""
+
+    def __init__(self, query) -> None:
+        self.version = query.get("v", "")
+        self.sort = sort_from(query.get("sort")) or DEFAULT_SORT
+        self.reader = id_from(query.get("u"))
+        # A moment in nanoseconds: 19 digits, one more than id_from takes.
+        inbox = query.get("inbox", "")
+        self.inbox = int(inbox) if inbox.isascii() and inbox.isdigit() and len(inbox) <= 20 else 0
+        try:
+            self.since = datetime.fromisoformat(query.get("since", ""))
+        except ValueError:
+            self.since = None
+        if self.since is not None and self.since.tzinfo is None:
+            self.since = None
+
+    def quiet(self, article_id: int) -> bool | None:
+        """True while nothing changed for this page; None when the cache can't say."""
+        if self.since is None:
+            return False
+        version, inbox = pagecache.live_versions(article_id, self.reader)
+        if version is None:
+            return None
+        return version == self.version and (
+            self.reader is None or inbox is None or inbox <= self.inbox
+        )
 
 
 def _new(*, article_id: int, since: datetime, user):

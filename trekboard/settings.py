@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "trekboard.middleware.DatabaseUnavailableMiddleware",
     # Early: a NUL byte or non-text bytes in the address get a 400 page.
     "trekboard.inputs.BadInputMiddleware",
+    # An open page's "anything new?" while nothing changed: one cache read, before the rest.
+    "comments.middleware.QuietPollMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

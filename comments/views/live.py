@@ -5,9 +5,11 @@ discussion version it was drawn under and the moment it was drawn; every
 ``LIVE_POLL_SECONDS`` while the tab is visible htmx asks ``live_view``. While
 the version is the current one (and the signed-in reader's inbox hasn't
 changed since), the answer is a 204 read off the cache in one round trip:
-no session, no user, no query. Otherwise it counts the comments written since,
-and answers the banner ("3 new comments · Show them"), the heading's count,
-the bell, and the poll element under the new version. When the cache can't be
+no session, no user, no query; ``comments.middleware.QuietPollMiddleware``
+gives it ahead of the rest of the middleware, and this view answers the rest.
+Otherwise it counts the comments written since, and answers the banner
+("3 new comments · Show them"), the heading's count, the bell, and the poll
+element under the new version. When the cache can't be
 read the answer is the same poll element asking again a minute later, and a
 286 (htmx's "stop polling") once the article is gone. Without JavaScript
 nothing polls.
@@ -16,7 +18,6 @@ nothing polls.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -26,8 +27,6 @@ from django.views.decorators.http import require_safe
 from articles.models import Article
 from comments import live, pagecache
 from comments.inbox import unread_notification_count
-from comments.ranking import DEFAULT_SORT, sort_from
-from trekboard.inputs import id_from
 from trekboard.ratelimits import hit
 
 logger = logging.getLogger(__name__)
@@ -36,26 +35,7 @@ BACKOFF_SECONDS = 60
 STOP_POLLING = 286  # htmx stops an element's polling on this status
 
 
-class _Poll:
-    """What a poll says about the page it comes from."""
-
-    def __init__(self, request: HttpRequest) -> None:
-        query = request.GET
-        self.version = query.get("v", "")
-        self.sort = sort_from(query.get("sort")) or DEFAULT_SORT
-        self.reader = id_from(query.get("u"))
-        # A moment in nanoseconds: 19 digits, one more than id_from takes.
-        inbox = query.get("inbox", "")
-        self.inbox = int(inbox) if inbox.isascii() and inbox.isdigit() and len(inbox) <= 20 else 0
-        try:
-            self.since = datetime.fromisoformat(query.get("since", ""))
-        except ValueError:
-            self.since = None
-        if self.since is not None and self.since.tzinfo is None:
-            self.since = None
-
-
-def _context(article_id: int, poll: _Poll, version: str | None, **extra) -> dict:
+def _context(article_id: int, poll: live.Poll, version: str | None, **extra) -> dict:
     return {
         "live": {
             "article_id": article_id,
@@ -70,7 +50,7 @@ def _context(article_id: int, poll: _Poll, version: str | None, **extra) -> dict
 
 @require_safe
 def live_view(request: HttpRequest, article_id: int) -> HttpResponse:
-    poll = _Poll(request)
+    poll = live.Poll(request.GET)
     if not request.htmx or poll.since is None:
         return HttpResponseBadRequest("This address answers an open article page's live updates.")
     try:
@@ -110,7 +90,7 @@ def live_view(request: HttpRequest, article_id: int) -> HttpResponse:
 @require_safe
 def live_show_view(request: HttpRequest, article_id: int) -> HttpResponse:
     """ "Show them": the new comments at the top of the discussion, the poll moved past them."""
-    poll = _Poll(request)
+    poll = live.Poll(request.GET)
     if not request.htmx or poll.since is None:
         return HttpResponseBadRequest("This address answers an open article page's live updates.")
     article = Article.objects.published().filter(pk=article_id).first()
