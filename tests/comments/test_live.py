@@ -78,7 +78,7 @@ def test_nothing_new_costs_no_query_with_a_shared_cache(client, article, setting
     assert len(queries) == 0
 
 
-def test_nothing_new_costs_one_cache_read_on_the_database_cache(open_page, client):
+def test_nothing_new_costs_one_cache_read_on_the_database_cache(database_cache, open_page, client):
     _, url = open_page
     with CaptureQueriesContext(connection) as queries:
         assert ask(client, url).status_code == 204
