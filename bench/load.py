@@ -31,7 +31,9 @@ was), from one request made before the load.
 
 Targets (issue 20): the cached anonymous article page reaches at least 60% of
 the trivial view's requests per second, and a signed-in reader's page at least
-30% of the cached anonymous page's, with a 99th percentile under 100 ms. Run
+30% of the cached anonymous page's, with a 99th percentile under 100 ms. The
+live poll (issue 16) reaches at least 90% of the trivial view's: as cheap as
+anything this server answers. Run
 from the repository root::
 
     .venv/bin/python bench/load.py --duration 10 --connections 16 --workers 4
@@ -61,6 +63,7 @@ READER = "bench-load-reader"
 THROUGHPUT_SHARE = 0.6  # the cached anonymous page, of the trivial view's (issue 20)
 SIGNED_IN_SHARE = 0.3  # a signed-in reader's page, of the cached anonymous page's
 SIGNED_IN_P99_MS = 100.0
+LIVE_POLL_SHARE = 0.9  # the quiet live poll, of the trivial view's (issue 16)
 ACCEPT_ENCODING = "gzip"  # what every browser asks for (they add deflate, br, zstd)
 TIMEOUT = 30  # seconds, gunicorn's own worker timeout
 
@@ -327,16 +330,18 @@ def load(
             trivial_rps=trivial,
         )
     )
+    # The poll against the floor of what this server answers (/healthz, one
+    # round trip too): the cached page is itself within 1.5x of that floor, so
+    # "several times cheaper than the cached page" has no room to be.
     poll = lines[3]["requests_per_second"]
     lines.append(
         common.target(
-            "live_poll>=2x_cached_anonymous_page_throughput",
-            bool(anonymous) and poll >= 2 * anonymous,
-            ratio=round(poll / anonymous, 2) if anonymous else None,
+            "live_poll>=90%_of_trivial_throughput",
+            bool(trivial) and poll >= LIVE_POLL_SHARE * trivial,
+            ratio=round(poll / trivial, 3) if trivial else None,
             live_poll_rps=poll,
-            article_page_rps=anonymous,
-            # What the stack allows: the smallest view there is (one round trip too).
-            of_trivial=round(poll / trivial, 2) if trivial else None,
+            trivial_rps=trivial,
+            of_cached_page=round(poll / anonymous, 2) if anonymous else None,
         )
     )
     share = round(signed_in / anonymous, 3) if anonymous else None
