@@ -52,6 +52,7 @@ import time
 import uuid
 import zlib
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import NamedTuple
 
 from django.conf import settings
@@ -109,9 +110,8 @@ def _added(versions: dict[str, str]) -> dict[str, str]:
     return cache.get_many(list(versions))
 
 
-def _new_version(key: str) -> str | int:
-    # An inbox's version is the moment it changed (see inbox_changed); a page's, a new value.
-    return time.time_ns() if key.startswith(_prefixed("pagecache:inbox:")) else uuid.uuid4().hex
+def _new_version() -> str:
+    return uuid.uuid4().hex
 
 
 # Versions a transaction replaces, written together once it commits: a reply
@@ -123,11 +123,11 @@ _pending = threading.local()
 def _write_pending() -> None:
     keys = getattr(_pending, "keys", None)
     if keys:
-        _pending.keys = set()
-        cache.set_many({key: _new_version(key) for key in sorted(keys)}, None)
+        _pending.keys = {}
+        cache.set_many({key: new_value() for key, new_value in sorted(keys.items())}, None)
 
 
-def _changed(key: str) -> None:
+def _changed(key: str, new_value: Callable[[], object] = _new_version) -> None:
     # After the commit: a version replaced before it could be read by a reader
     # who then renders the old rows. (Not also now: with the database cache that
     # would lock the version's row for the rest of the transaction, and writers
@@ -136,14 +136,14 @@ def _changed(key: str) -> None:
     connection = transaction.get_connection()
     in_transaction = connection.in_atomic_block
     if settings.PAGE_CACHE_BUMP_NOW or not in_transaction:
-        cache.set(key, _new_version(key), None)
+        cache.set(key, new_value(), None)
     if in_transaction:
         # Keys are this transaction's (its outermost block's): a transaction
         # rolled back leaves none for the next one to write.
         owner = connection.atomic_blocks[0] if connection.atomic_blocks else None
         if getattr(_pending, "owner", None) is not owner:
-            _pending.owner, _pending.keys = owner, set()
-        _pending.keys.add(key)
+            _pending.owner, _pending.keys = owner, {}
+        _pending.keys[key] = new_value
         # One callback per key, so a rolled-back savepoint loses none; the
         # first to run writes them all, and the rest find nothing left.
         transaction.on_commit(_write_pending, robust=True)
@@ -160,7 +160,7 @@ def inbox_changed(user_id: int) -> None:
     so a page needs no cache read to know the version it shows: the moment it
     was drawn (``live_moment``), a second early for clocks that differ.
     """
-    _changed(_inbox_key(user_id))
+    _changed(_inbox_key(user_id), time.time_ns)
 
 
 LIVE_CLOCK_MARGIN_NS = 1_000_000_000
@@ -174,14 +174,12 @@ def live_moment() -> int:
 def live_versions(article_id: int, user_id: int | None) -> tuple[str | None, int | None]:
     """The discussion's version and the reader's last inbox change, in one round trip.
 
-    A discussion without a version yet (the first read since a cache flush)
-    starts one, as a page would.
+    Only read: a discussion without a version yet gets one from a page
+    (``Versions``), never from a poll naming any article number it likes.
     """
     discussion = _discussion_key(article_id)
     keys = [discussion] if user_id is None else [discussion, _inbox_key(user_id)]
     found = cache.get_many(keys)
-    if discussion not in found:
-        found.update(_added({discussion: uuid.uuid4().hex}))
     inbox = found.get(keys[-1]) if user_id is not None else None
     return found.get(discussion), inbox if isinstance(inbox, int) else None
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -55,12 +56,12 @@ def live_view(request: HttpRequest, article_id: int) -> HttpResponse:
         return HttpResponseBadRequest("This address answers an open article page's live updates.")
     try:
         version, inbox = pagecache.live_versions(article_id, poll.reader)
+        cache_down = not getattr(cache, "available", True)  # the fail-safe Redis client's word
     except Exception:
         logger.warning("Live updates: the cache could not be read.", exc_info=True)
-        version = inbox = None
-    if version is None:
-        # The cache is down (or answers nothing, as the fail-safe Redis client
-        # does then): ask again later, and leave the database alone meanwhile.
+        version, inbox, cache_down = None, None, True
+    if cache_down:
+        # Ask again later, and leave the database alone meanwhile.
         context = _context(article_id, poll, poll.version, seconds=BACKOFF_SECONDS)
         return render(request, "comments/_live_poll.html", context)
     discussion_moved = version != poll.version
@@ -75,6 +76,11 @@ def live_view(request: HttpRequest, article_id: int) -> HttpResponse:
     article = Article.objects.published().filter(pk=article_id).only("comment_count").first()
     if article is None:
         return HttpResponse(status=STOP_POLLING)
+    if version is None:
+        # No version yet (the first poll since a cache flush): started as a
+        # page starts it, and only for an article that exists, so a poll for
+        # any number can't fill the cache with versions of nothing.
+        version = pagecache.Versions(article_id).discussion
     user = request.user
     context = _context(article_id, poll, version, comment_count=article.comment_count)
     if discussion_moved:
@@ -96,14 +102,16 @@ def live_show_view(request: HttpRequest, article_id: int) -> HttpResponse:
     article = Article.objects.published().filter(pk=article_id).first()
     if article is None:
         return HttpResponse(status=STOP_POLLING)
+    # The version before the comments, as a page reads it: a comment committed
+    # in between comes under a newer version, and the next poll finds it.
+    try:
+        version = pagecache.Versions(article_id).discussion
+    except Exception:
+        logger.warning("Live updates: the cache could not be read.", exc_info=True)
+        version = None
     comments = live.new_comments(article_id=article_id, since=poll.since, user=request.user)
     if comments:
         poll.since = max(node.comment.created_at for node in comments)
-    try:
-        version = pagecache.live_versions(article_id, None)[0]
-    except Exception:
-        logger.warning("Live updates: the cache could not be read.", exc_info=True)
-        version = ""
     context = _context(
         article_id,
         poll,

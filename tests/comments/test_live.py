@@ -7,6 +7,7 @@ from html import unescape
 from urllib.parse import urlencode
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -217,3 +218,21 @@ def test_a_poll_that_keeps_claiming_a_change_is_slowed_down(client, article, use
         answer = ask(client, forged).content.decode()
     assert 'hx-trigger="every 60s, live-now"' in answer
     assert not [q for q in queries.captured_queries if "comments_comment" in q["sql"]]
+
+
+def test_a_poll_for_any_number_writes_nothing_to_the_cache(client, settings):
+    settings.CACHES = LOCMEM
+    url = f"{reverse('comments:live', args=[987654])}?v=&since=2026-01-01T00:00:00%2B00:00"
+    assert ask(client, url).status_code == 286
+    assert pagecache.live_versions(987654, None) == (None, None)
+
+
+def test_after_a_cache_flush_the_first_poll_starts_the_version(open_page, client):
+    _, url = open_page
+    cache.clear()
+    answer = ask(client, url)
+    assert answer.status_code == 200
+    version = pagecache.live_versions(open_page[0].pk, None)[0]
+    assert version is not None
+    assert f"v={version}" in poll_url(answer.content.decode())
+    assert ask(client, poll_url(answer.content.decode())).status_code == 204
