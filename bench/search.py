@@ -57,12 +57,11 @@ def _words(rng: random.Random) -> dict[str, str]:
             "WHERE status = 'published' AND length(search_text) > 80 LIMIT 50"
         )
         texts = [row[0] for row in cursor.fetchall()]
-    rare = [word for word, ndoc in stats[-20:]]
     words = rng.choice(texts).split()
     start = rng.randrange(0, max(1, len(words) - 3))
     return {
         "common": stats[0][0],
-        "rare": rng.choice(rare) if rare else stats[-1][0],
+        "rare": rng.choice(stats[-20:])[0],
         "phrase": '"' + " ".join(words[start : start + 2]) + '"',
     }
 

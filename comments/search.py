@@ -15,7 +15,8 @@ removed, deleted or spam comment, for staff either: moderators search those in
 admin.
 
 One statement per group, whatever the table's size: the comments' page (with
-the count of all matches), and on the first page the best few articles.
+the count of matches, up to RANKED_AT_MOST and one), and on the first page
+the best few articles.
 """
 
 from __future__ import annotations
@@ -162,9 +163,9 @@ def _comment_hits(search: Search) -> tuple[list[CommentHit], int, bool]:
     # more): for a common word PostgreSQL walks the comments newest first and
     # stops there, for a rare one it reads the index's few. The query is
     # written out in the WHERE clause, not read from the CTE, so the planner
-    # sees it and knows from the statistics how common its words are. Those are ranked
-    # and counted once (``matches``); only the page's rows are joined and given
-    # a snippet, ts_headline being the costly part. The first row always
+    # sees it and knows from the statistics how common its words are. Those
+    # are ranked and counted once (``matches``); only the page's rows are
+    # joined and given a snippet, ts_headline being the costly part. The first row always
     # comes, with the count and whether any word was kept, even past the last
     # page or with nothing found.
     sql = f"""
