@@ -6,6 +6,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 
 class Tag(models.Model):
@@ -128,6 +129,13 @@ class Article(models.Model):
                 reverse("articles:detail", kwargs={"slug": self.slug}),
             )
         return known[1]
+
+    @property
+    def description(self) -> str:
+        """The page's meta description: the standfirst, else the title, cut at 200 characters."""
+        text = self.standfirst or self.title
+        # Truncator costs as much as the rest of the page's head; most need no cut.
+        return text if len(text) <= 200 else Truncator(text).chars(200)
 
     @property
     def is_published(self) -> bool:

@@ -22,8 +22,7 @@ from comments.pages import (
     pop_draft,
     requested_page,
 )
-from comments.render import Splice
-from trekboard.responses import render_freed
+from trekboard.responses import Splice, render_freed
 
 
 def _page(request: HttpRequest, queryset):

@@ -52,6 +52,12 @@ class ShownComment:
 
 def walk(nodes: Iterable[ShownComment]) -> Iterator[ShownComment]:
     """Every comment in these trees, parents before their replies."""
-    for node in nodes:
+    # A stack rather than nested generators: a reply seven levels down would
+    # otherwise pass through seven generators on its way out.
+    stack = list(nodes)
+    stack.reverse()
+    while stack:
+        node = stack.pop()
         yield node
-        yield from walk(node.replies)
+        if node.replies:
+            stack.extend(reversed(node.replies))

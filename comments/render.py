@@ -17,7 +17,6 @@ link to log in), so a thread rendered for them can be cached and shared.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -38,12 +37,14 @@ _SENTINEL = 987654321
 
 
 def _pattern(name: str) -> str:
-    """A URL pattern with "{pk}" where the comment's id goes (one reverse() per process)."""
-    return reverse(name, kwargs={"pk": _SENTINEL}).replace(str(_SENTINEL), "{pk}")
+    """A URL pattern with "%d" where the comment's id goes (one reverse() per process)."""
+    # "%" formatting, the quickest a page's few hundred links can be made.
+    url = reverse(name, kwargs={"pk": _SENTINEL}).replace("%", "%%")
+    return url.replace(str(_SENTINEL), "%d")
 
 
 class _Urls:
-    """``URLS.detail``: the comment URL pattern of that name, reversed on first use."""
+    """``URLS.detail % pk``: the comment URL pattern of that name, reversed on first use."""
 
     def __getattr__(self, name: str) -> str:
         # Called only until the attribute exists: from then on a plain lookup.
@@ -130,22 +131,35 @@ class RenderContext:
         """(ISO time, long date, "3 hours ago") of a moment, in the reader's time zone."""
         found = self.times.get(value)
         if found is None:
-            local = self.local(value)
-            found = self.times[value] = (
-                local.isoformat(),
-                _long_date(local),
-                ago(value, self.now, local),
-            )
+            written = _moment(value, self.tz)
+            found = self.times[value] = (*written[:2], ago(value, self.now, written[2]))
         return found
-
-    def local(self, value: datetime) -> datetime:
-        return value.astimezone(self.tz) if self.tz is not None else timezone.localtime(value)
 
 
 # An author's header, by everything it is made of: the same few hundred people
 # write most of a site's comments, on every page. Bounded; cleared when full.
 _people: dict[tuple, tuple[str, str]] = {}
 _PEOPLE_KEPT = 10_000
+
+
+# A moment's ISO and long forms, by the moment and the time zone: a comment's
+# time is drawn on every page that shows it. Bounded; cleared when full.
+_moments: dict[tuple, tuple[str, str, datetime]] = {}
+_MOMENTS_KEPT = 20_000
+
+
+def _moment(value: datetime, tz) -> tuple[str, str, datetime]:
+    """(ISO time, long date, local time) of ``value`` in ``tz`` (None: the current time zone)."""
+    if tz is None:
+        tz = timezone.get_current_timezone()
+    key = (value, tz)
+    found = _moments.get(key)
+    if found is None:
+        local = value.astimezone(tz)
+        if len(_moments) >= _MOMENTS_KEPT:
+            _moments.clear()
+        found = _moments[key] = (local.isoformat(), _long_date(local), local)
+    return found
 
 
 def _person(author, wrote_article: bool) -> tuple[str, str]:
@@ -195,11 +209,10 @@ def author_url(author) -> str:
 
 @cache
 def _login_like_pattern() -> str:
-    """Where "log in to like" comes back to, quoted as a ``next`` value, with "{pk}" for the id."""
+    """Where "log in to like" comes back to, quoted as a ``next`` value, "%d" twice for the id."""
     sentinel = str(_SENTINEL)
-    return quote(f"{URLS.detail.format(pk=sentinel)}#comment-{sentinel}", safe="/").replace(
-        sentinel, "{pk}"
-    )
+    quoted = quote(f"{URLS.detail % _SENTINEL}#comment-{sentinel}", safe="/")
+    return quoted.replace("%", "%%").replace(sentinel, "%d")
 
 
 @cache
@@ -271,15 +284,11 @@ def avatar(person, size: str = "") -> str:
     )
 
 
-def _name(node: ShownComment, ctx: RenderContext) -> str:
-    return ctx.person_of(node.comment)[0]
-
-
-def _who(node: ShownComment, ctx: RenderContext) -> str:
+def _who(node: ShownComment, ctx: RenderContext, person: tuple[str, str] | None = None) -> str:
     """Whose comment this is, as a screen reader hears it in the comment's controls (escaped)."""
     comment = node.comment
     if node.shows_text:
-        return f"comment by {_name(node, ctx)}"
+        return f"comment by {(person or ctx.person_of(comment))[0]}"
     if comment.is_deleted:
         return "deleted comment"
     if comment.status in (Comment.Status.REMOVED, Comment.Status.SPAM):
@@ -287,17 +296,19 @@ def _who(node: ShownComment, ctx: RenderContext) -> str:
     return "unavailable comment"
 
 
-def fold(node: ShownComment, ctx: RenderContext) -> str:
+def fold(node: ShownComment, ctx: RenderContext, person: tuple[str, str] | None = None) -> str:
     """The <summary> that folds a comment and its replies away: a control with no links inside.
 
     The header line with the author's and the permalink's links sits next to
     it, inside the <details>, because interactive content inside a <summary>
     is unreachable or misread by screen readers (axe: nested-interactive).
     Folded, the summary is the whole line: "+ Lily Tran · 3 replies hidden".
+    ``person`` is ``ctx.person_of(node.comment)`` when the caller has it already.
     """
     comment = node.comment
     if node.shows_text:
-        label = f'<span class="visually-hidden">Comment by </span>{_name(node, ctx)}'
+        name = (person or ctx.person_of(comment))[0]
+        label = f'<span class="visually-hidden">Comment by </span>{name}'
     else:
         label = _who(node, ctx).capitalize()
     below = comment.descendant_count
@@ -310,8 +321,19 @@ def fold(node: ShownComment, ctx: RenderContext) -> str:
     )
 
 
-def meta(node: ShownComment, ctx: RenderContext, *, oob: bool = False) -> str:
-    """The header line: who, when, badges; "[deleted]" and the like when the text is hidden."""
+def meta(
+    node: ShownComment,
+    ctx: RenderContext,
+    *,
+    oob: bool = False,
+    person: tuple[str, str] | None = None,
+    created: tuple[str, str, str] | None = None,
+) -> str:
+    """The header line: who, when, badges; "[deleted]" and the like when the text is hidden.
+
+    ``person`` and ``created`` are the author's and the creation time's parts
+    when the caller has them already (``ctx.person_of``, ``ctx.when``).
+    """
     comment = node.comment
     pk = comment.id
     parts = [
@@ -319,10 +341,10 @@ def meta(node: ShownComment, ctx: RenderContext, *, oob: bool = False) -> str:
         ' hx-swap-oob="true">' if oob else ">",
     ]
     if node.shows_text:
-        parts.append(ctx.person_of(comment)[1])
-        iso, long_date, since = ctx.when(comment.created_at)
+        parts.append((person or ctx.person_of(comment))[1])
+        iso, long_date, since = created or ctx.when(comment.created_at)
         parts.append(
-            f'<a class="comment__time" href="{URLS.detail.format(pk=pk)}">'
+            f'<a class="comment__time" href="{URLS.detail % pk}">'
             f'<time datetime="{iso}" title="{long_date}">{since}</time></a>'
         )
         if comment.edited_at:
@@ -383,13 +405,13 @@ def like_control(
             f'<span class="visually-hidden"> like{"" if count == 1 else "s"}</span></span>'
         )
     if ctx.csrf_token is None:
-        back = _login_like_pattern().format(pk=pk)
+        back = _login_like_pattern() % (pk, pk)
         return (
             f'<a class="like like--anonymous" id="like-{pk}" href="{ctx.login_url}?next={back}" '
             f'title="Log in to like this comment">♥ <span class="like__count">{count}</span>'
             f'<span class="visually-hidden"> like{"" if count == 1 else "s"}</span></a>'
         )
-    url = URLS.like.format(pk=pk)
+    url = URLS.like % pk
     if next_url or ctx.next_url:
         next_value = escape(next_url or ctx.next_url)
     else:  # the page itself: escaped once per page, the comment's id is digits
@@ -414,43 +436,56 @@ def like_control(
     )
 
 
-def content(node: ShownComment, ctx: RenderContext) -> str:
-    """The text, the actions row and the slot reply and flag forms open into."""
+def content(
+    node: ShownComment,
+    ctx: RenderContext,
+    *,
+    person: tuple[str, str] | None = None,
+    created: tuple[str, str, str] | None = None,
+) -> str:
+    """The text, the actions row and the slot reply and flag forms open into.
+
+    ``person`` and ``created`` as for ``meta``.
+    """
     comment = node.comment
     pk = comment.id
     actions = [ctx.marks.mark("like", pk) if ctx.marks is not None else like(node, ctx)]
     # Screen readers list links out of context: each action names its comment
     # ("Flag comment by Lily Tran"), the visible word first (WCAG 2.5.3).
-    who = _who(node, ctx)
-    when = f"{who}, {ctx.when(comment.created_at)[2]}" if comment.created_at else who
+    person = person or ctx.person_of(comment)
+    who = _who(node, ctx, person)
+    if comment.created_at:
+        when = f"{who}, {(created or ctx.when(comment.created_at))[2]}"
+    else:
+        when = who
     if ctx.accepts_comments and comment.is_visible:
-        reply = URLS.reply.format(pk=pk)
-        name = _name(node, ctx)
+        reply = URLS.reply % pk
+        name = person[0]
         actions.append(
             f'<a class="comment__action" href="{reply}" hx-get="{reply}" '
             f'hx-target="#reply-slot-{pk}" hx-swap="innerHTML" aria-label="Reply to {name}">'
             "Reply</a>"
         )
     actions.append(
-        f'<a class="comment__action" href="{URLS.detail.format(pk=pk)}">'
+        f'<a class="comment__action" href="{URLS.detail % pk}">'
         f'Link<span class="visually-hidden"> to {when}</span></a>'
     )
     if node.editable:
-        edit = URLS.edit.format(pk=pk)
+        edit = URLS.edit % pk
         actions.append(
             f'<a class="comment__action" href="{edit}" hx-get="{edit}" '
             f'hx-target="#comment-content-{pk}" hx-swap="outerHTML">'
             f'Edit<span class="visually-hidden"> {when}</span></a>'
         )
     if node.deletable:
-        delete = URLS.delete.format(pk=pk)
+        delete = URLS.delete % pk
         actions.append(
             f'<a class="comment__action" href="{delete}" hx-post="{delete}" '
             'hx-confirm="Delete your comment? Replies to it stay, under “[deleted]”." '
             f'hx-target="#comment-{pk}">Delete<span class="visually-hidden"> {when}</span></a>'
         )
     elif not node.is_own:
-        flag = URLS.flag.format(pk=pk)
+        flag = URLS.flag % pk
         actions.append(
             f'<a class="comment__action comment__action--quiet" href="{flag}" hx-get="{flag}" '
             f'hx-target="#reply-slot-{pk}" hx-swap="innerHTML">'
@@ -465,8 +500,8 @@ def content(node: ShownComment, ctx: RenderContext) -> str:
 
 
 def more_replies(parent_pk: int, more: int, offset: int, ctx: RenderContext) -> str:
-    detail = URLS.detail.format(pk=parent_pk)
-    replies = URLS.replies.format(pk=parent_pk)
+    detail = URLS.detail % parent_pk
+    replies = URLS.replies % parent_pk
     return (
         f'<div class="more-replies" id="more-replies-{parent_pk}">'
         f'<a href="{detail}?sort={ctx.sort}&amp;offset={offset}#replies-{parent_pk}" '
@@ -502,10 +537,17 @@ def comment(node: ShownComment, ctx: RenderContext, out: list[str] | None = None
         f'<article class="{" ".join(classes)}" id="comment-{pk}" data-depth="{row.level}">'
         '<details class="comment__fold" open>'
     )
-    out.append(fold(node, ctx))
-    out.append(meta(node, ctx))
     if shows_text:
-        out.append(content(node, ctx))
+        # Worked out once for the three parts that show them.
+        person = ctx.person_of(row)
+        created = ctx.when(row.created_at) if row.created_at else None
+        out += (
+            fold(node, ctx, person),
+            meta(node, ctx, person=person, created=created),
+            content(node, ctx, person=person, created=created),
+        )
+    else:
+        out += (fold(node, ctx), meta(node, ctx))
     out.append(f'<div class="comment__replies" id="replies-{pk}">')
     for child in node.replies:
         comment(child, ctx, out)
@@ -513,8 +555,7 @@ def comment(node: ShownComment, ctx: RenderContext, out: list[str] | None = None
         out.append(more_replies(pk, node.more_replies, node.next_offset, ctx))
     if node.continue_thread:
         out.append(
-            f'<a class="continue-thread" href="{URLS.detail.format(pk=pk)}">'
-            "Continue this thread →</a>"
+            f'<a class="continue-thread" href="{URLS.detail % pk}">Continue this thread →</a>'
         )
     out.append("</div></details></article>")
     return out
@@ -525,38 +566,3 @@ def threads(nodes: list[ShownComment], ctx: RenderContext) -> str:
     for node in nodes:
         comment(node, ctx, out)
     return "".join(out)
-
-
-class Splice:
-    """Threads kept out of Django's template engine and put into the encoded page once.
-
-    A page's threads are most of its bytes (400 KB of 460 at 200 comments).
-    Returned by a template tag, they are copied by every level they pass
-    through (each ``{% include %}``, the block, the base template) and then
-    encoded with the rest: several copies of a string that one emoji in one
-    comment makes four bytes a character. With a ``Splice`` in the context
-    as ``threads_splice``, ``{% comment_threads %}`` leaves a mark instead,
-    and the view puts the threads, encoded once, where the mark is.
-    """
-
-    def __init__(self) -> None:
-        # Unguessable, so no comment's text can contain a mark.
-        self.nonce = secrets.token_hex(8)
-        self.kept: list[bytes] = []
-
-    def keep(self, markup: str) -> str:
-        self.kept.append(markup.encode())
-        return f"\x02{self.nonce}:{len(self.kept) - 1}\x03"
-
-    def into(self, content: bytes) -> bytes:
-        """The page's bytes with each mark replaced by the markup it stands for."""
-        if not self.kept:
-            return content
-        # bytes.split on the mark's fixed start: a regex with the nonce in it
-        # would be compiled again for every page.
-        first, *rest = content.split(b"\x02" + self.nonce.encode() + b":")
-        out = [first]
-        for piece in rest:
-            index, _, after = piece.partition(b"\x03")
-            out += (self.kept[int(index)], after)
-        return b"".join(out)

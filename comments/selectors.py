@@ -58,6 +58,7 @@ _THREAD_DEFERRED = (
     "author__banned",
     "author__moderation_reason",
     "author__email_notifications",
+    "author__username_skeletons",  # an array: parsed into a list per row, and only sign-up reads it
 )
 
 

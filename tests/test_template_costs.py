@@ -1,13 +1,15 @@
-"""Two ways the article page stopped paying for the template engine, each answering as Django does.
+"""Ways the article page stopped paying for the template engine, each answering as Django does.
 
-``{% url %}`` keeps what it reversed (trekboard.templatetags.reversed_urls), and
-the article page lets go of its objects as soon as it is drawn
-(trekboard.responses.render_freed): both must be invisible to readers.
+``{% url %}`` keeps what it reversed (trekboard.templatetags.reversed_urls),
+``{% static %}`` and ``|date`` keep their answers (trekboard.templatetags.kept_formats),
+and the article page lets go of its objects as soon as it is drawn
+(trekboard.responses.render_freed): all must be invisible to readers.
 """
 
 from __future__ import annotations
 
 import gc
+from datetime import UTC, date, datetime
 
 import pytest
 from django.conf import settings
@@ -15,6 +17,7 @@ from django.template import engines
 from django.test import RequestFactory, override_settings
 from django.test.client import ClientHandler
 from django.urls import NoReverseMatch, resolve, reverse, set_script_prefix
+from django.utils import timezone
 
 from comments.models import Comment
 from tests.factories import ArticleFactory, CommentFactory, TagFactory
@@ -62,6 +65,46 @@ def test_a_site_mounted_under_a_prefix_gets_its_prefix() -> None:
     finally:
         set_script_prefix("/")
     assert _render("{% url 'articles:list' %}") == "/"
+
+
+def test_url_answers_without_a_request_or_a_resolved_one() -> None:
+    template = engines["django"].from_string("{% url 'comments:detail' 5 %}")
+    assert template.render({}) == "/comments/5/"
+    assert template.render({}, RequestFactory().get("/")) == "/comments/5/"
+
+
+def test_a_date_is_shown_in_each_readers_time_zone_however_often_it_is_asked() -> None:
+    # The same instant twice: equal as datetimes, so the zone must be part of what is kept.
+    moment = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)
+    source = "{{ moment|date:'F j, Y, H:i' }} {{ moment|date:'c' }}"
+    with timezone.override("UTC"):
+        assert _render(source, {"moment": moment}) == (
+            "July 1, 2026, 23:30 2026-07-01T23:30:00+00:00"
+        )
+    with timezone.override("Europe/London"):
+        assert _render(source, {"moment": moment}) == (
+            "July 2, 2026, 00:30 2026-07-02T00:30:00+01:00"
+        )
+    with timezone.override("UTC"):
+        assert _render(source, {"moment": moment}).startswith("July 1, 2026, 23:30")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(date(2026, 12, 7), "Dec 7, 2026"), (None, ""), ("", ""), ("not a date", "")],
+)
+def test_date_takes_what_djangos_takes(value, expected: str) -> None:
+    assert _render("{{ value|date:'M j, Y' }}", {"value": value}) == expected
+    assert _render("{{ value|date:'M j, Y' }}", {"value": value}) == expected
+
+
+def test_static_follows_the_setting_it_is_made_from() -> None:
+    source = "{% static 'trekboard/site.css' %}"
+    first = _render(source)
+    assert first.endswith("trekboard/site.css")
+    with override_settings(STATIC_URL="https://cdn.example.org/s/"):
+        assert _render(source) == "https://cdn.example.org/s/trekboard/site.css"
+    assert _render(source) == first
 
 
 @pytest.mark.django_db

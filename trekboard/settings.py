@@ -112,7 +112,10 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            "builtins": ["trekboard.templatetags.reversed_urls"],
+            "builtins": [
+                "trekboard.templatetags.reversed_urls",
+                "trekboard.templatetags.kept_formats",
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

@@ -113,3 +113,20 @@ def test_article_body_is_sanitized_once_on_save():
     article = ArticleFactory(body='<p onclick="x()">Hi</p><iframe src="//evil"></iframe>')
     stored = Article.objects.get(pk=article.pk).body_html
     assert stored == "<p>Hi</p>"
+
+
+@pytest.mark.parametrize(
+    ("standfirst", "title", "expected"),
+    [
+        ("The bridge, at last.", "Trailer", "The bridge, at last."),
+        ("", "Trailer <b>Night</b>", "Trailer &lt;b&gt;Night&lt;/b&gt;"),
+        ("x" * 200, "Trailer", "x" * 200),
+        ("y" * 250, "Trailer", "y" * 199 + "…"),
+    ],
+)
+def test_the_pages_description_is_its_standfirst_or_title_cut_at_200(
+    client, standfirst: str, title: str, expected: str
+):
+    article = ArticleFactory(standfirst=standfirst, title=title)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert f'<meta name="description" content="{expected}">' in page
