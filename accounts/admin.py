@@ -14,13 +14,13 @@ queues (``comments.admin.display``); what every admin shares is in
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -30,10 +30,10 @@ from accounts.forms import AccountAdminCreationForm
 from accounts.models import User
 from accounts.suspension import user_reinstate, user_suspend
 from comments.admin.display import author_record, author_standing
+from comments.forms import ModerationReasonForm, required_reason
 from comments.models import AuditEntry, Comment, CommentFlag
 from comments.services import user_remove_all_comments
 from trekboard.admin_utils import (
-    ReasonForm,
     ask_then_act,
     changelist_url,
     plural,
@@ -42,9 +42,14 @@ from trekboard.admin_utils import (
 )
 from trekboard.queries import subquery_count
 
+_TOLD = "The reader is told it in their notifications (and by email if they chose), sees it "
+_TOLD += "when they try to post, and it is kept in the audit log."
 
-class SuspendForm(forms.Form):
-    """How long and why: a number of days, or an end date and time."""
+
+class SuspendForm(ModerationReasonForm):
+    """How long and why: a number of days, or an end date and time, and a reason."""
+
+    field_order = ["days", "until", "standard", "reason"]
 
     days = forms.IntegerField(
         label="For (days)", min_value=1, max_value=3650, required=False, help_text="From now."
@@ -56,11 +61,10 @@ class SuspendForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         help_text=f"Date and time, {settings.TIME_ZONE}.",
     )
-    reason = forms.CharField(
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Shown to the reader when they try to post, and kept in the audit log.",
-    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("help_text", _TOLD)
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         data = super().clean()
@@ -138,7 +142,13 @@ class TrekboardUserAdmin(UserAdmin):
         *UserAdmin.fieldsets[1:],
         ("Profile", {"fields": ("bio", "comment_sort", "email_notifications")}),
     )
-    actions = ("suspend_users", "ban_users", "reinstate_users", "remove_all_comments")
+    actions = (
+        "suspend_users",
+        "ban_users",
+        "ban_and_remove_all",
+        "reinstate_users",
+        "remove_all_comments",
+    )
     add_form = AccountAdminCreationForm  # the readers' username rule: no look-alikes
 
     def has_moderate_permission(self, request) -> bool:
@@ -146,6 +156,11 @@ class TrekboardUserAdmin(UserAdmin):
 
     def has_moderate_comments_permission(self, request) -> bool:
         return request.user.has_perm("comments.can_moderate")
+
+    def has_ban_and_remove_permission(self, request) -> bool:
+        return self.has_moderate_permission(request) and self.has_moderate_comments_permission(
+            request
+        )
 
     def get_queryset(self, request):
         by_user = Comment.objects.filter(author=OuterRef("pk"))
@@ -183,6 +198,8 @@ class TrekboardUserAdmin(UserAdmin):
         buttons = []
         if not user.is_superuser and user.pk != request.user.pk:
             buttons += [("suspend_users", "Suspend…"), ("ban_users", "Ban…")]
+            if user.comment_count > user.removed_count:
+                buttons.append(("ban_and_remove_all", "Ban and remove all their comments…"))
         if _blocked(user, timezone.now()):
             buttons.append(("reinstate_users", "Lift suspension or ban"))
         if user.comment_count > user.removed_count:
@@ -234,12 +251,20 @@ class TrekboardUserAdmin(UserAdmin):
             **page,
         )
 
-    def _suspend_each(self, request, users, *, until, reason: str) -> int:
+    def _suspend_each(
+        self, request, users, *, until, reason: str, removed: list[int] | None = None
+    ) -> int:
+        """Suspend or ban each reader; with ``removed``, remove their comments in the same act."""
         done = 0
         refused: dict[str, list[str]] = {}
         for user in users:
             try:
-                user_suspend(user=user, actor=request.user, until=until, reason=reason)
+                with transaction.atomic():
+                    user_suspend(user=user, actor=request.user, until=until, reason=reason)
+                    if removed is not None:
+                        removed.append(
+                            user_remove_all_comments(user=user, actor=request.user, reason=reason)
+                        )
             except ValidationError as error:
                 refused.setdefault(" ".join(error.messages), []).append(user.username)
             else:
@@ -286,10 +311,7 @@ class TrekboardUserAdmin(UserAdmin):
         return self._ask_then_act(
             request,
             users,
-            form=partial(
-                ReasonForm,
-                help_text="Shown to the reader when they try to post, and kept in the audit log.",
-            ),
+            form=required_reason(_TOLD),
             act=ban,
             action="ban_users",
             title="Ban readers",
@@ -297,6 +319,38 @@ class TrekboardUserAdmin(UserAdmin):
             "but never post, reply, like or flag until a moderator lifts the ban. "
             "Their comments stay; use “Remove all their comments” for those.",
             submit_label="Ban",
+        )
+
+    @admin.action(permissions=["ban_and_remove"], description="Ban and remove all their comments…")
+    def ban_and_remove_all(self, request, queryset):
+        users = list(queryset)
+
+        def ban_and_remove(data) -> None:
+            removed: list[int] = []
+            done = self._suspend_each(
+                request, users, until=None, reason=data["reason"], removed=removed
+            )
+            if done:
+                self.message_user(
+                    request,
+                    f"Banned {plural(done, 'reader')} and removed "
+                    f"{plural(sum(removed), 'comment')}.",
+                    messages.SUCCESS,
+                )
+
+        shown = sum(user.comment_count - user.removed_count for user in users)
+        return self._ask_then_act(
+            request,
+            users,
+            form=required_reason(_TOLD),
+            act=ban_and_remove,
+            action="ban_and_remove_all",
+            title="Ban and remove all their comments",
+            intro=f"Ban {plural(len(users), 'reader')} with no end date and remove every "
+            f"published or pending comment they wrote (up to {plural(shown, 'comment')})? "
+            "Readers will see “[removed by a moderator]”; replies stay. One act: all of it "
+            "happens, or none of it.",
+            submit_label="Ban and remove",
         )
 
     @admin.action(permissions=["moderate"], description="Lift suspension or ban")
@@ -335,8 +389,8 @@ class TrekboardUserAdmin(UserAdmin):
         return self._ask_then_act(
             request,
             users,
-            form=partial(
-                ReasonForm, help_text="Kept with each removed comment and in the audit log."
+            form=required_reason(
+                "Kept with each removed comment and in the audit log; the reader is told it."
             ),
             act=remove_all,
             action="remove_all_comments",

@@ -15,9 +15,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
-from comments.models import AuditEntry
+from comments.models import AuditEntry, Notification
 from comments.rules import require_permission
+from comments.services.notifications import notice_author
 from comments.services.status import audit
 
 
@@ -48,16 +50,32 @@ def user_suspend(*, user, actor, until: datetime | None, reason: str) -> None:
             detail=user.username
             + (f" until {until:%Y-%m-%d %H:%M %Z}" if until is not None else ", no end date"),
         )
+        notice_author(
+            recipient=user,
+            kind=Notification.Kind.BANNED if until is None else Notification.Kind.SUSPENDED,
+            actor=actor,
+            reason=reason,
+            detail=""
+            if until is None
+            else "until " + date_format(timezone.localtime(until), "j M Y, H:i T"),
+        )
     user.banned, user.suspended_until, user.moderation_reason = until is None, until, reason
 
 
-def user_reinstate(*, user, actor) -> None:
+def user_reinstate(*, user, actor, reason: str = "") -> None:
+    """Lift a suspension or ban; the reader is told."""
     require_permission(actor, "accounts.moderate_user")
+    reason = " ".join(reason.split())[:300]
     with transaction.atomic():
         get_user_model().objects.filter(pk=user.pk).update(
             banned=False, suspended_until=None, moderation_reason=""
         )
         audit(
-            actor=actor, action=AuditEntry.Action.REINSTATE, target_user=user, detail=user.username
+            actor=actor,
+            action=AuditEntry.Action.REINSTATE,
+            target_user=user,
+            reason=reason,
+            detail=user.username,
         )
+        notice_author(recipient=user, kind=Notification.Kind.REINSTATED, actor=actor, reason=reason)
     user.banned, user.suspended_until, user.moderation_reason = False, None, ""

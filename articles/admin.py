@@ -17,9 +17,10 @@ from django.utils.text import Truncator
 from articles.models import Article, GalleryImage, Tag
 from articles.renditions import make_article_renditions
 from articles.services import article_save
+from comments.forms import optional_reason
 from comments.models import Comment
 from comments.services import article_comments_set
-from trekboard.admin_utils import changelist_url, plural, redirect_to_next
+from trekboard.admin_utils import ask_then_act, changelist_url, plural
 from trekboard.queries import subquery_count
 
 
@@ -77,9 +78,12 @@ class ArticleAdmin(admin.ModelAdmin):
             # Given here, select_related replaces list_select_related: name both.
             .select_related("author", "pinned_comment__author")
             .annotate(
-                comment_total=subquery_count(comments, "article"),
                 pending_total=subquery_count(
                     comments.filter(status=Comment.Status.PENDING), "article"
+                ),
+                hidden_total=subquery_count(
+                    comments.filter(status__in=[Comment.Status.REMOVED, Comment.Status.SPAM]),
+                    "article",
                 ),
             )
         )
@@ -87,29 +91,39 @@ class ArticleAdmin(admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             name, label = (
-                ("close_comments", "Close comments")
+                ("close_comments", "Close comments…")
                 if obj.comments_open
-                else ("reopen_comments", "Reopen comments")
+                else ("reopen_comments", "Reopen comments…")
             )
             allowed = self.get_actions(request)
             context["moderation_buttons"] = [(name, label)] if name in allowed else []
             context["moderation_action_url"] = reverse("admin:articles_article_changelist")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    @admin.display(description="Comments", ordering="comment_total")
+    # "N comments" counts what the public page counts (published ones, the
+    # article's own counter); what readers don't see is named beside it.
+    @admin.display(description="Comments", ordering="comment_count")
     def discussion(self, article: Article) -> str:
-        if article.pk is None or not article.comment_total:
+        if article.pk is None or not (
+            article.comment_count or article.pending_total or article.hidden_total
+        ):
             return "No comments yet"
         return format_html(
-            '<a href="{}">{}</a>{}',
+            '<a href="{}" title="Published, as the article page counts them">{}</a>{}{}',
             changelist_url(Comment, article__id__exact=article.pk),
-            plural(article.comment_total, "comment"),
+            plural(article.comment_count, "comment"),
             format_html(
                 ', <a href="{}">{} pending</a>',
                 changelist_url(Comment, article__id__exact=article.pk, queue="pending"),
                 article.pending_total,
             )
             if article.pending_total
+            else "",
+            format_html(
+                ", {} removed or spam",
+                article.hidden_total,
+            )
+            if article.hidden_total
             else "",
         )
 
@@ -126,12 +140,35 @@ class ArticleAdmin(admin.ModelAdmin):
         )
 
     def _set_comments_open(self, request, queryset, open_: bool):
+        articles = list(queryset)
+        verb = "Reopen" if open_ else "Close"
+        return ask_then_act(
+            self,
+            request,
+            articles,
+            form=optional_reason("Kept in the audit log."),
+            act=lambda data: self._set_each(request, articles, open_, reason=data["reason"]),
+            action="reopen_comments" if open_ else "close_comments",
+            title=f"{verb} comments",
+            intro=(
+                f"Reopen comments on {plural(len(articles), 'article')}? Readers can post again."
+                if open_
+                else f"Close comments on {plural(len(articles), 'article')}? What was written "
+                "stays for reading; nobody can post, and held comments can't be approved "
+                "until they reopen."
+            ),
+            items=[article.title for article in articles],
+            submit_label=f"{verb} comments",
+            template="moderation_confirmation.html",
+        )
+
+    def _set_each(self, request, articles, open_: bool, *, reason: str) -> None:
         done = skipped = 0
-        for article in queryset:
+        for article in articles:
             if article.comments_open == open_:
                 skipped += 1
                 continue
-            article_comments_set(article=article, actor=request.user, open_=open_)
+            article_comments_set(article=article, actor=request.user, open_=open_, reason=reason)
             done += 1
         verb = "reopened" if open_ else "closed"
         message = f"Comments {verb} on {plural(done, 'article')}"
@@ -140,16 +177,15 @@ class ArticleAdmin(admin.ModelAdmin):
             state = "open" if open_ else "closed"
             message += f"; {skipped} {was} already {state} and {was} left alone"
         self.message_user(request, message + ".", messages.SUCCESS if done else messages.WARNING)
-        return redirect_to_next(request)
 
     @admin.action(
         permissions=["moderate_discussion"],
-        description="Close comments (existing ones stay visible)",
+        description="Close comments (existing ones stay visible)…",
     )
     def close_comments(self, request, queryset):
         return self._set_comments_open(request, queryset, open_=False)
 
-    @admin.action(permissions=["moderate_discussion"], description="Reopen comments")
+    @admin.action(permissions=["moderate_discussion"], description="Reopen comments…")
     def reopen_comments(self, request, queryset):
         return self._set_comments_open(request, queryset, open_=True)
 

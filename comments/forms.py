@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 
-from comments.models import CommentFlag
+from comments.models import CommentFlag, StandardReason
 from comments.rules import comment_body_errors
 from comments.search import MAX_QUERY_LENGTH, Search
 from trekboard.inputs import ReadableFormMixin
@@ -126,3 +126,69 @@ class SearchForm(ReadableFormMixin, forms.Form):
             until=data["until"],
             page=page,
         )
+
+
+# --- Why a moderator acts ---------------------------------------------------
+# Moderators pick a reason from a short list they keep themselves (the
+# StandardReason changelist) or write their own words, or both (the words then
+# follow the reason: "Spoiler without a warning: the finale's twist"). Where
+# readers see the outcome (a removal, a suspension, a ban) a reason is
+# required: the author is told it. Every admin's acts ask with this form.
+
+REASON_LENGTH = 300
+
+
+class ModerationReasonForm(forms.Form):
+    """A standard reason, the moderator's own words, or both; required unless ``required=False``."""
+
+    standard = forms.ChoiceField(label="Reason", required=False, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="In your own words",
+        required=False,
+        max_length=REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+    def __init__(self, *args, help_text: str | None = None, required: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason_required = required
+        standard = [(text, text) for text in StandardReason.objects.values_list("text", flat=True)]
+        if not required:
+            standard.insert(0, ("", "No reason"))
+        self.fields["standard"].choices = standard
+        if not standard:
+            del self.fields["standard"]
+            self.fields["reason"].label = "Reason"
+        else:
+            self.fields["reason"].help_text = "Or as well as the reason chosen above."
+        if help_text:
+            field = self.fields.get("standard") or self.fields["reason"]
+            field.help_text = help_text
+
+    def clean(self):
+        data = super().clean()
+        words = " ".join((data.get("reason") or "").split())
+        chosen = data.get("standard") or ""
+        reason = f"{chosen}: {words}" if chosen and words else (chosen or words)
+        if len(reason) > REASON_LENGTH:
+            self.add_error("reason", f"Keep the reason under {REASON_LENGTH} characters in all.")
+        elif self.reason_required and not reason and not self.has_error("standard"):
+            raise forms.ValidationError("Choose a reason or write one: the author is told it.")
+        data["reason"] = reason
+        return data
+
+
+def optional_reason(help_text: str = "Kept in the audit log and told to the author."):
+    """The form of an act that may say why but needn't."""
+
+    def form(data=None):
+        return ModerationReasonForm(data, help_text=help_text, required=False)
+
+    return form
+
+
+def required_reason(help_text: str):
+    def form(data=None):
+        return ModerationReasonForm(data, help_text=help_text)
+
+    return form

@@ -1,14 +1,17 @@
 """Named reads of a reader's notifications: the inbox and the bell's count.
 
 Beside ``comments.selectors`` (the discussions' reads), with the same rule of
-what a reader may see: notifications about comments that are no longer
-published, or on articles the reader can't open, drop out of both.
+what a reader may see: replies and mentions in comments that are no longer
+published, and anything on articles the reader can't open, drop out of both.
+A moderator's notice about the reader's own comment stays whatever became of
+the comment (a removal's notice is about a removed comment); one about their
+account names no comment.
 """
 
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from articles.models import Article
@@ -21,13 +24,17 @@ def unread_count_sql(*, user) -> tuple[str, dict]:
     quote = connection.ops.quote_name
     sql = f"""(
         SELECT count(*) FROM {quote(Notification._meta.db_table)} n
-        JOIN {quote(Comment._meta.db_table)} c ON c.id = n.comment_id
-        JOIN {quote(Article._meta.db_table)} a ON a.id = c.article_id
-        WHERE n.recipient_id = %(user)s AND n.read_at IS NULL AND c.status = %(published)s
-          AND (%(staff)s OR (a.status = %(article_published)s AND a.published_at <= %(now)s))
+        LEFT JOIN {quote(Comment._meta.db_table)} c ON c.id = n.comment_id
+        LEFT JOIN {quote(Article._meta.db_table)} a ON a.id = c.article_id
+        WHERE n.recipient_id = %(user)s AND n.read_at IS NULL
+          AND (n.comment_id IS NULL OR (
+            (c.status = %(published)s OR n.kind <> ALL(%(reader_kinds)s))
+            AND (%(staff)s OR (a.status = %(article_published)s AND a.published_at <= %(now)s))
+          ))
     )"""  # noqa: S608 - table names from the models; values are parameters
     return sql, {
         "user": user.pk,
+        "reader_kinds": list(READER_KINDS),
         "published": Comment.Status.PUBLISHED.value,
         "staff": user.is_staff,
         "article_published": Article.Status.PUBLISHED.value,
@@ -48,14 +55,17 @@ def unread_notification_count(*, user) -> int:
         return cursor.fetchone()[0]
 
 
+# Notifications that point at another reader's words: shown only while those are published.
+READER_KINDS = (Notification.Kind.REPLY.value, Notification.Kind.MENTION.value)
+
+
 def inbox(*, user) -> QuerySet[Notification]:
-    """A reader's notifications, newest first; ones about withdrawn or removed comments drop out."""
+    """A reader's notifications, newest first (``unread_count_sql``'s rule)."""
+    shown_comment = Q(comment__article__in=Article.objects.visible_to(user)) & (
+        Q(comment__status=Comment.Status.PUBLISHED) | ~Q(kind__in=READER_KINDS)
+    )
     return (
-        Notification.objects.filter(
-            recipient=user,
-            comment__status=Comment.Status.PUBLISHED,
-            comment__article__in=Article.objects.visible_to(user),
-        )
+        Notification.objects.filter(Q(comment=None) | shown_comment, recipient=user)
         .select_related("comment__author", "comment__article")
         .order_by("-created_at", "-pk")
     )

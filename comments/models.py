@@ -269,27 +269,59 @@ class CommentFlag(models.Model):
 
 
 class Notification(models.Model):
-    """Something a reader should know about: a reply to them or a mention of them."""
+    """Something a reader should know about: a reply or a mention, or a moderator's act on them.
+
+    Replies and mentions point at another reader's comment. A moderator's
+    notice (``MODERATION_KINDS``) tells an author what was done to their own
+    comment, or to their account (no comment), with the moderator's reason.
+    """
 
     class Kind(models.TextChoices):
         REPLY = "reply", "replied to you"
         MENTION = "mention", "mentioned you"
         SPOILERED = "spoilered", "hid your comment behind a spoiler warning"
+        UNSPOILERED = "unspoilered", "took the spoiler warning off your comment"
+        APPROVED = "approved", "approved your comment"
+        REMOVED = "removed", "removed your comment"
+        RESTORED = "restored", "restored your comment"
+        PINNED = "pinned", "pinned your comment to the top of the discussion"
+        UNPINNED = "unpinned", "unpinned your comment"
+        PICKED = "picked", "made your comment an Editor's pick"
+        UNPICKED = "unpicked", "took the Editor's pick badge off your comment"
+        REMOVED_ALL = "removed_all", "removed your comments"
+        SUSPENDED = "suspended", "suspended your account"
+        BANNED = "banned", "banned your account"
+        REINSTATED = "reinstated", "lifted the suspension on your account"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # A moderation notice's reason (the moderator's words) and what else it
+    # says ("until 14 Dec 2026, 20:00", "12 comments"), as they were when it was sent.
+    reason = models.CharField(max_length=300, blank=True)
+    detail = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
+            # One "replied"/"mentioned" per comment, however it names the reader;
+            # moderation notices are one per act.
             models.UniqueConstraint(
-                fields=["recipient", "comment"], name="one_notification_per_comment"
-            )
+                fields=["recipient", "comment"],
+                condition=models.Q(kind__in=["reply", "mention"]),
+                name="one_notification_per_comment",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(comment__isnull=False)
+                | models.Q(kind__in=["removed_all", "suspended", "banned", "reinstated"]),
+                name="notification_names_its_comment",
+            ),
         ]
         indexes = [
             models.Index(
@@ -309,6 +341,17 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+    @property
+    def is_moderation(self) -> bool:
+        return self.kind in MODERATION_KINDS
+
+
+# Notices of a moderator's act, to the author it was done to. Spam is never told.
+MODERATION_KINDS = frozenset(Notification.Kind) - {
+    Notification.Kind.REPLY,
+    Notification.Kind.MENTION,
+}
 
 
 class ArticleVisit(models.Model):
@@ -379,6 +422,7 @@ class AuditEntry(models.Model):
         RESTORE = "restore", "Restored"
         HARD_DELETE = "hard_delete", "Deleted for good"
         SPOILER = "spoiler", "Hid behind a spoiler"
+        UNSPOILER = "unspoiler", "Took off a spoiler warning"
         PIN = "pin", "Pinned"
         UNPIN = "unpin", "Unpinned"
         PICK = "pick", "Made an Editor's pick"
@@ -425,4 +469,26 @@ class AuditEntry(models.Model):
         verbose_name_plural = "audit log entries"
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"
+        # Names, not ids: the admin's lists select the actor with the entry.
+        who = self.actor.username if self.actor_id else "someone since deleted"
+        return f"{self.get_action_display()} by {who} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class StandardReason(models.Model):
+    """A reason a moderator picks instead of typing one: the console's short, editable list.
+
+    Offered wherever an act asks why (removal, spam, suspension, ban…); the
+    moderator may write their own words instead. The chosen text is copied
+    into the act's audit entry and notice, so editing the list changes no record.
+    """
+
+    text = models.CharField(max_length=300, unique=True)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower numbers come first in the list."
+    )
+
+    class Meta:
+        ordering = ["position", "text"]
+
+    def __str__(self) -> str:
+        return self.text

@@ -51,10 +51,7 @@ def notification_email(notification: Notification) -> EmailMessage:
     unsubscribe = unsubscribe_url(recipient)
     context = {
         "notification": notification,
-        # A retro-spoiler is the moderators' act, on the recipient's own comment.
-        "actor_name": "A moderator"
-        if notification.kind == Notification.Kind.SPOILERED
-        else comment.author.display_name,
+        "actor_name": comment.author.display_name,
         "article": comment.article,
         "text": html_to_text(comment.body_html),
         "comment_url": settings.SITE_URL + comment.get_absolute_url() + f"#comment-{comment.pk}",
@@ -74,11 +71,61 @@ def notification_email(notification: Notification) -> EmailMessage:
     )
 
 
+def notice_email(notice: Notification) -> EmailMessage:
+    """The email of a moderator's notice (``comments.services.notifications.notice_author``)."""
+    comment = notice.comment
+    recipient = notice.recipient
+    unsubscribe = unsubscribe_url(recipient)
+    context = {
+        "notification": notice,
+        "recipient": recipient,
+        "article": comment.article if comment is not None else None,
+        # Their own words, spoilers masked as everywhere outside the page.
+        "text": html_to_text(comment.body_html) if comment is not None else "",
+        "comment_url": settings.SITE_URL + comment.get_absolute_url() + f"#comment-{comment.pk}"
+        if comment is not None and comment.status == comment.Status.PUBLISHED
+        else "",
+        "inbox_url": settings.SITE_URL + reverse("comments:inbox"),
+        "unsubscribe_url": unsubscribe,
+    }
+    subject = render_to_string("comments/email/notice_subject.txt", context)
+    return EmailMessage(
+        subject=" ".join(subject.split()),
+        body=render_to_string("comments/email/notice.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+def send_notice_email(*, notification_id: int) -> int:
+    """Email a moderator's notice if its recipient still wants emails; never raises."""
+    notice = (
+        Notification.objects.filter(
+            pk=notification_id, recipient__email_notifications=True, recipient__is_active=True
+        )
+        .exclude(recipient__email="")
+        .select_related("recipient", "comment__article")
+        .first()
+    )
+    if notice is None:
+        return 0
+    try:
+        return notice_email(notice).send()
+    except Exception:
+        logger.exception("Could not send the moderation notice %s", notification_id)
+        return 0
+
+
 def send_notification_emails(*, comment_id: int, recipient_ids: list[int]) -> int:
     """Email the opted-in recipients of this comment's new notifications; return how many."""
     notifications = list(
         Notification.objects.filter(
             comment_id=comment_id,
+            kind__in=[Notification.Kind.REPLY, Notification.Kind.MENTION],
             recipient_id__in=recipient_ids,
             recipient__email_notifications=True,
             recipient__is_active=True,

@@ -449,8 +449,10 @@ def test_remove_asks_for_a_reason_first(moderator_client, moderator, article):
     assert page.count('name="_selected_action"') == 2
     assert 'name="post" value="yes"' in page
 
+    # The standard reasons are offered, and one of them or the moderator's own words is needed.
+    assert 'value="Personal attack on another reader"' in page
     page = html(confirm(moderator_client, "remove_comments", [first, second], reason="  "))
-    assert "This field is required." in page
+    assert "Choose a reason or write one: the author is told it." in page
     assert {c.status for c in refreshed(first, second)} == {Comment.Status.PUBLISHED}
 
     response = confirm(
@@ -476,7 +478,7 @@ def test_remove_asks_for_a_reason_first(moderator_client, moderator, article):
 def test_spam_and_restore_keep_the_parents_counters(moderator_client, article):
     parent = CommentFactory(article=article)
     reply = CommentFactory(parent=parent)
-    response = act(moderator_client, "mark_spam", [reply])
+    response = confirm(moderator_client, "mark_spam", [reply])
     assert told(response) == [("success", "1 comment marked as spam.")]
     reply.refresh_from_db()
     parent.refresh_from_db()
@@ -496,11 +498,11 @@ def test_spam_and_restore_keep_the_parents_counters(moderator_client, article):
 def test_retro_spoiler_wraps_the_text_and_tells_the_author(moderator_client, article):
     author = UserFactory()
     comment = CommentFactory(article=article, author=author, body="Sisko is the Emissary")
-    response = act(moderator_client, "retro_spoiler", [comment])
+    response = confirm(moderator_client, "retro_spoiler", [comment])
     assert told(response) == [
         (
             "success",
-            "1 comment hidden behind a spoiler warning. Their authors were notified.",
+            "1 comment hidden behind a spoiler warning. Their authors were told.",
         )
     ]
     comment.refresh_from_db()
@@ -512,7 +514,7 @@ def test_retro_spoiler_wraps_the_text_and_tells_the_author(moderator_client, art
     ).exists()
     assert AuditEntry.objects.filter(action=AuditEntry.Action.SPOILER, comment=comment).exists()
 
-    again = act(moderator_client, "retro_spoiler", [comment])
+    again = confirm(moderator_client, "retro_spoiler", [comment])
     assert told(again) == [
         (
             "warning",
@@ -525,13 +527,13 @@ def test_retro_spoiler_wraps_the_text_and_tells_the_author(moderator_client, art
 
 def test_pin_a_top_level_comment_and_unpin_it(moderator_client, article):
     top = CommentFactory(article=article)
-    response = act(moderator_client, "pin_comments", [top])
+    response = confirm(moderator_client, "pin_comments", [top])
     assert told(response) == [("success", "1 comment pinned to the top of their discussion.")]
     article.refresh_from_db()
     assert article.pinned_comment == top
     assert AuditEntry.objects.filter(action=AuditEntry.Action.PIN, comment=top).exists()
 
-    response = act(moderator_client, "unpin_comments", [top])
+    response = confirm(moderator_client, "unpin_comments", [top])
     assert told(response) == [("success", "1 comment unpinned.")]
     article.refresh_from_db()
     assert article.pinned_comment is None
@@ -539,7 +541,7 @@ def test_pin_a_top_level_comment_and_unpin_it(moderator_client, article):
 
 def test_pinning_a_reply_is_refused_with_an_error(moderator_client, article):
     reply = CommentFactory(parent=CommentFactory(article=article))
-    response = act(moderator_client, "pin_comments", [reply])
+    response = confirm(moderator_client, "pin_comments", [reply])
     assert told(response) == [
         (
             "error",
@@ -553,7 +555,7 @@ def test_pinning_a_reply_is_refused_with_an_error(moderator_client, article):
 
 def test_pinning_two_comments_of_one_article_is_refused(moderator_client, article):
     first, second = CommentFactory(article=article), CommentFactory(article=article)
-    response = act(moderator_client, "pin_comments", [first, second])
+    response = confirm(moderator_client, "pin_comments", [first, second])
     assert told(response) == [
         (
             "error",
@@ -567,12 +569,12 @@ def test_pinning_two_comments_of_one_article_is_refused(moderator_client, articl
 
 def test_editors_pick_and_unpick(moderator_client, article):
     chosen = CommentFactory(article=article)
-    response = act(moderator_client, "pick_comments", [chosen])
+    response = confirm(moderator_client, "pick_comments", [chosen])
     assert told(response) == [("success", "1 comment given the Editor's pick badge.")]
     chosen.refresh_from_db()
     assert chosen.is_editors_pick
     assert "Editor&#x27;s pick" in rows(html(moderator_client.get(COMMENTS)))
-    response = act(moderator_client, "unpick_comments", [chosen])
+    response = confirm(moderator_client, "unpick_comments", [chosen])
     assert told(response) == [("success", "1 comment no longer badged as Editor's picks.")]
     chosen.refresh_from_db()
     assert not chosen.is_editors_pick
@@ -583,7 +585,7 @@ def test_editors_pick_and_unpick(moderator_client, article):
 
 def test_hidden_comments_get_no_editors_pick(moderator_client, article):
     held = pending(article=article)
-    response = act(moderator_client, "pick_comments", [held])
+    response = confirm(moderator_client, "pick_comments", [held])
     assert told(response) == [
         (
             "warning",
@@ -829,7 +831,7 @@ def test_suspend_asks_how_long_and_why(moderator_client, moderator, reader):
     )
     assert "Pick a moment in the future." in page
     page = html(confirm(moderator_client, "suspend_users", [reader], url=USERS, days="3"))
-    assert "This field is required." in page
+    assert "Choose a reason or write one: the author is told it." in page
     reader.refresh_from_db()
     assert reader.suspended_until is None
 
@@ -963,11 +965,11 @@ def test_moderators_close_and_reopen_comments_but_cannot_edit_articles(
     assert 'value="reopen_comments"' in page
     assert 'value="delete_selected"' not in page
 
-    response = act(moderator_client, "close_comments", [article], url=ARTICLES)
+    response = confirm(moderator_client, "close_comments", [article], url=ARTICLES)
     assert told(response) == [("success", "Comments closed on 1 article.")]
     article.refresh_from_db()
     assert not article.comments_open
-    response = act(moderator_client, "reopen_comments", [article], url=ARTICLES)
+    response = confirm(moderator_client, "reopen_comments", [article], url=ARTICLES)
     assert told(response) == [("success", "Comments reopened on 1 article.")]
     article.refresh_from_db()
     assert article.comments_open
@@ -991,7 +993,7 @@ def test_an_articles_page_closes_and_reopens_its_comments(moderator_client, arti
     url = reverse("admin:articles_article_change", args=[article.pk])
     page = html(moderator_client.get(url))
     assert 'value="close_comments"' in page
-    response = act(moderator_client, "close_comments", [article], url=ARTICLES, next=url)
+    response = confirm(moderator_client, "close_comments", [article], url=ARTICLES, next=url)
     assert response["Location"] == url
     article.refresh_from_db()
     assert not article.comments_open
@@ -1005,7 +1007,7 @@ def test_editors_get_no_discussion_actions(editor_client, article):
     assert 'value="close_comments"' not in page
     change = html(editor_client.get(reverse("admin:articles_article_change", args=[article.pk])))
     assert 'class="moderation-buttons"' not in change
-    act(editor_client, "close_comments", [article], url=ARTICLES)
+    confirm(editor_client, "close_comments", [article], url=ARTICLES)
     article.refresh_from_db()
     assert article.comments_open
 
@@ -1018,12 +1020,19 @@ def test_article_page_shows_the_pinned_comment(moderator_client, moderator, arti
     assert reverse("admin:comments_comment_change", args=[top.pk]) in page
 
 
-def test_article_changelist_links_to_its_comments(moderator_client, article):
+def test_article_changelist_links_to_its_comments(moderator_client, article, client):
+    CommentFactory(article=article)
     CommentFactory(article=article)
     pending(article=article)
+    removed = CommentFactory(article=article)
+    comment_status_set(comment=removed, status=Comment.Status.REMOVED)
     table = rows(html(moderator_client.get(ARTICLES)))
-    assert "2 comments" in table
+    # "N comments" means what the article page's "N Comments" means; the rest is named.
+    assert "2 comments</a>" in table
+    assert "1 pending" in table
+    assert "1 removed or spam" in table
     assert f"?article__id__exact={article.pk}&amp;queue=pending" in table
+    assert "2 Comments" in client.get(article.get_absolute_url()).content.decode()
 
 
 # --- Word list --------------------------------------------------------------
@@ -1156,3 +1165,118 @@ def test_a_hand_edited_author_filter_never_breaks_the_comment_list(moderator_cli
         reverse("admin:comments_comment_changelist"), {"author__id__exact": value}
     )
     assert response.status_code in (200, 302, 400)
+
+
+# --- Reasons, confirmations and notices for every act (issue 21) -------------
+
+
+def test_spam_confirms_and_may_say_why_without_telling_the_spammer(moderator_client, article):
+    comment = CommentFactory(article=article, body="Cheap replicators here")
+    page = html(act(moderator_client, "mark_spam", [comment]))
+    assert "the author is not told" in page
+    assert 'value="Advertising or self-promotion"' in page  # a standard reason, optional
+    assert Comment.objects.get(pk=comment.pk).status == Comment.Status.PUBLISHED
+    response = confirm(
+        moderator_client, "mark_spam", [comment], standard="Advertising or self-promotion"
+    )
+    assert told(response) == [("success", "1 comment marked as spam.")]
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.SPAM)
+    assert entry.reason == "Advertising or self-promotion"
+    assert not Notification.objects.filter(recipient=comment.author).exists()
+
+
+def test_a_standard_reason_and_own_words_go_together(moderator_client, article):
+    comment = CommentFactory(article=article)
+    response = confirm(
+        moderator_client,
+        "remove_comments",
+        [comment],
+        standard="Spoiler without a warning",
+        reason="  the   finale's twist ",
+    )
+    assert told(response) == [("success", "1 comment removed.")]
+    expected = "Spoiler without a warning: the finale's twist"
+    assert AuditEntry.objects.get(action=AuditEntry.Action.REMOVE).reason == expected
+    assert Notification.objects.get(recipient=comment.author).reason == expected
+
+
+def test_moderators_keep_the_list_of_standard_reasons(moderator_client):
+    listing = reverse("admin:comments_standardreason_changelist")
+    assert "Personal attack on another reader" in html(moderator_client.get(listing))
+    response = moderator_client.post(
+        reverse("admin:comments_standardreason_add"),
+        {"text": "Misgendering another reader", "position": 5},
+    )
+    assert response.status_code == 302
+    comment = CommentFactory()
+    page = html(act(moderator_client, "remove_comments", [comment]))
+    assert 'value="Misgendering another reader"' in page
+
+
+def test_the_spoiler_warning_is_offered_on_or_off_as_the_comment_needs(moderator_client, article):
+    comment = CommentFactory(article=article, body="The Dominion wins")
+    change = reverse("admin:comments_comment_change", args=[comment.pk])
+    page = html(moderator_client.get(change))
+    assert 'value="retro_spoiler"' in page
+    assert 'value="lift_spoiler"' not in page
+    confirm(moderator_client, "retro_spoiler", [comment], reason="Season finale")
+    page = html(moderator_client.get(change))
+    assert 'value="lift_spoiler"' in page
+    assert 'value="retro_spoiler"' not in page
+    response = confirm(moderator_client, "lift_spoiler", [comment])
+    assert told(response) == [
+        ("success", "1 comment shown without a spoiler warning. Their authors were told.")
+    ]
+    assert Comment.objects.get(pk=comment.pk).body == "The Dominion wins"
+
+
+def test_a_held_comment_on_a_closed_article_is_not_approved(moderator_client, article):
+    held = pending(article=article)
+    Article = type(article)
+    Article.objects.filter(pk=article.pk).update(comments_open=False)
+    change = reverse("admin:comments_comment_change", args=[held.pk])
+    page = html(moderator_client.get(change))
+    assert 'value="approve_comments"' not in page
+    assert 'value="remove_comments"' in page
+    response = act(moderator_client, "approve_comments", [held])
+    [(level, message)] = told(response)
+    assert level == "error"
+    assert f"#{held.pk}" in message
+    assert "Comments are closed on this article" in message
+    assert Comment.objects.get(pk=held.pk).status == Comment.Status.PENDING
+
+
+def test_ban_and_remove_all_is_one_act(moderator_client, reader, article):
+    for _ in range(3):
+        CommentFactory(article=article, author=reader)
+    page = html(act(moderator_client, "ban_and_remove_all", [reader], url=USERS))
+    assert "Ban 1 reader with no end date and remove every" in page
+    response = confirm(
+        moderator_client,
+        "ban_and_remove_all",
+        [reader],
+        url=USERS,
+        standard="Advertising or self-promotion",
+    )
+    assert told(response) == [("success", "Banned 1 reader and removed 3 comments.")]
+    reader.refresh_from_db()
+    assert reader.banned
+    assert not Comment.objects.filter(author=reader, status=Comment.Status.PUBLISHED).exists()
+    kinds = set(Notification.objects.filter(recipient=reader).values_list("kind", flat=True))
+    assert kinds == {"banned", "removed_all"}
+    user_page = html(moderator_client.get(reverse("admin:accounts_user_change", args=[reader.pk])))
+    assert 'value="ban_and_remove_all"' not in user_page  # nothing left to remove
+
+
+def test_the_change_pages_buttons_come_below_history_and_view_on_site(moderator_client, article):
+    comment = CommentFactory(article=article)
+    page = html(moderator_client.get(reverse("admin:comments_comment_change", args=[comment.pk])))
+    assert page.index('class="object-tools"') < page.index('class="moderation-buttons"')
+
+
+def test_a_comments_audit_trail_names_who_acted(moderator_client, moderator, article):
+    comment = CommentFactory(article=article)
+    comment_moderate(comment=comment, actor=moderator, act="remove", reason="Because")
+    page = html(moderator_client.get(reverse("admin:comments_comment_change", args=[comment.pk])))
+    assert f"Removed by {moderator.username} at " in page
+    assert f"Removed by {moderator.pk} at " not in page

@@ -9,13 +9,13 @@ The services check permission, lock and audit; nothing here writes.
 from __future__ import annotations
 
 from collections import Counter
-from functools import partial
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.text import Truncator
 
+from comments.forms import optional_reason, required_reason
 from comments.models import Comment
 from comments.services import (
     MODERATION,
@@ -24,8 +24,10 @@ from comments.services import (
     comment_pick,
     comment_pin,
     comment_retro_spoiler,
+    comment_spoiler_lift,
+    is_spoilered,
 )
-from trekboard.admin_utils import ReasonForm, ask_then_act, plural, redirect_to_next, report
+from trekboard.admin_utils import ask_then_act, plural, redirect_to_next, report
 
 Status = Comment.Status
 
@@ -35,7 +37,6 @@ _BUTTONS = [
     ("remove_comments", "Remove…", MODERATION["remove"][2]),
     ("mark_spam", "Mark as spam", MODERATION["spam"][2]),
     ("restore_comments", "Restore", MODERATION["restore"][2]),
-    ("retro_spoiler", "Hide behind a spoiler", {Status.PUBLISHED}),
 ]
 
 
@@ -46,34 +47,65 @@ class CommentActionsMixin:
         """The acts that apply to this comment and that this moderator may take."""
         allowed = self.get_actions(request)
         buttons = [
-            (name, label) for name, label, statuses in _BUTTONS if comment.status in statuses
+            (name, label)
+            for name, label, statuses in _BUTTONS
+            if comment.status in statuses
+            # Held on a closed discussion: approving it is refused (see comment_moderate).
+            and not (name == "approve_comments" and not comment.article.accepts_comments)
         ]
+        if comment.status == Status.PUBLISHED:
+            if is_spoilered(comment):
+                buttons.append(("lift_spoiler", "Take off the spoiler warning…"))
+            else:
+                buttons.append(("retro_spoiler", "Hide behind a spoiler…"))
         if comment.flags.filter(dismissed_at=None).exists():
             buttons.append(("dismiss_flags", "Dismiss flags"))
         if comment.article.pinned_comment_id == comment.pk:
-            buttons.append(("unpin_comments", "Unpin"))
+            buttons.append(("unpin_comments", "Unpin…"))
         elif comment.parent_id is None and comment.is_visible:
-            buttons.append(("pin_comments", "Pin to the top"))
+            buttons.append(("pin_comments", "Pin to the top…"))
         if comment.is_editors_pick:
-            buttons.append(("unpick_comments", "Remove Editor's pick"))
+            buttons.append(("unpick_comments", "Remove Editor's pick…"))
         elif comment.is_visible:
-            buttons.append(("pick_comments", "Make Editor's pick"))
+            buttons.append(("pick_comments", "Make Editor's pick…"))
         return [(name, label) for name, label in buttons if name in allowed]
 
     def _moderate(
         self, request, comments: list[Comment], act: str, *, reason: str = ""
     ) -> tuple[int, int]:
         done = skipped = 0
+        refused: dict[str, list[int]] = {}
         for comment in comments:
-            if comment_moderate(comment=comment, actor=request.user, act=act, reason=reason):
+            try:
+                applied = comment_moderate(
+                    comment=comment, actor=request.user, act=act, reason=reason
+                )
+            except ValidationError as error:
+                refused.setdefault(" ".join(error.messages), []).append(comment.pk)
+                continue
+            if applied:
                 done += 1
             else:
                 skipped += 1
+        request._moderation_refused_all = bool(refused) and not done and not skipped
+        for message, pks in refused.items():
+            self.message_user(
+                request,
+                f"{plural(len(pks), 'comment')} left as they were "
+                f"({', '.join(f'#{pk}' for pk in pks)}): {message}",
+                messages.ERROR,
+            )
         return done, skipped
 
     def _tell(self, request, done: int, message: str) -> None:
         # A warning when nothing was done: the moderator picked the wrong ones.
-        self.message_user(request, message, messages.SUCCESS if done else messages.WARNING)
+        # Not when every one was refused: the refusal said so already.
+        if done or not self._refused_all(request):
+            self.message_user(request, message, messages.SUCCESS if done else messages.WARNING)
+
+    @staticmethod
+    def _refused_all(request) -> bool:
+        return getattr(request, "_moderation_refused_all", False)
 
     def _finish(self, request, done: int, message: str):
         self._tell(request, done, message)
@@ -100,10 +132,8 @@ class CommentActionsMixin:
             self,
             request,
             comments,
-            form=partial(
-                ReasonForm,
-                help_text="Kept for moderators and the audit log; readers see "
-                "“[removed by a moderator]”.",
+            form=required_reason(
+                "The author is told it; readers see “[removed by a moderator]”.",
             ),
             act=remove,
             action="remove_comments",
@@ -116,13 +146,40 @@ class CommentActionsMixin:
             template="remove_confirmation.html",
         )
 
-    @admin.action(permissions=["moderate"], description="Mark selected comments as spam")
+    @admin.action(permissions=["moderate"], description="Mark selected comments as spam…")
     def mark_spam(self, request, queryset):
-        done, skipped = self._moderate(request, _plain(queryset), "spam")
-        return self._finish(
+        comments = _plain(queryset)
+
+        def spam(data) -> None:
+            done, skipped = self._moderate(request, comments, "spam", reason=data["reason"])
+            self._tell(
+                request,
+                done,
+                report(done, "marked as spam", skipped, "already spam or deleted by the author"),
+            )
+
+        return self._confirm(
             request,
-            done,
-            report(done, "marked as spam", skipped, "already spam or deleted by the author"),
+            comments,
+            act=spam,
+            action="mark_spam",
+            title="Mark as spam",
+            intro=f"Mark {plural(len(comments), 'comment')} as spam? Readers see "
+            "“[removed by a moderator]”; the author is not told.",
+            submit_label="Mark as spam",
+            help_text="Kept in the audit log; spammers are never told.",
+        )
+
+    def _confirm(self, request, comments, *, help_text: str | None = None, **page):
+        """An act that confirms and may say why (the reason is optional)."""
+        return ask_then_act(
+            self,
+            request,
+            comments,
+            form=optional_reason(help_text) if help_text else optional_reason(),
+            items=[_describe(comment) for comment in comments],
+            template="moderation_confirmation.html",
+            **page,
         )
 
     @admin.action(permissions=["moderate"], description="Restore selected comments")
@@ -146,30 +203,88 @@ class CommentActionsMixin:
 
     @admin.action(
         permissions=["moderate"],
-        description="Hide selected comments behind a spoiler warning (tells the author)",
+        description="Hide selected comments behind a spoiler warning (tells the author)…",
     )
     def retro_spoiler(self, request, queryset):
-        done = skipped = 0
-        for comment in _plain(queryset):
-            if comment.status != Status.PUBLISHED or _is_spoilered(comment):
-                skipped += 1
-                continue
-            comment_retro_spoiler(comment=comment, actor=request.user)
-            done += 1
-        message = report(
-            done,
-            "hidden behind a spoiler warning",
-            skipped,
-            "already behind one or not shown to readers",
+        comments = _plain(queryset)
+
+        def hide(data) -> None:
+            done = skipped = 0
+            for comment in comments:
+                if comment.status != Status.PUBLISHED or is_spoilered(comment):
+                    skipped += 1
+                    continue
+                comment_retro_spoiler(comment=comment, actor=request.user, reason=data["reason"])
+                done += 1
+            message = report(
+                done,
+                "hidden behind a spoiler warning",
+                skipped,
+                "already behind one or not shown to readers",
+            )
+            self._tell(request, done, message + (" Their authors were told." if done else ""))
+
+        return self._confirm(
+            request,
+            comments,
+            act=hide,
+            action="retro_spoiler",
+            title="Hide behind a spoiler warning",
+            intro=f"Hide {plural(len(comments), 'comment')} behind a spoiler warning? Readers "
+            "click to reveal the text; the author is told. You can take it off again.",
+            submit_label="Hide behind a spoiler",
         )
-        if done:
-            message += " Their authors were notified."
-        return self._finish(request, done, message)
+
+    @admin.action(
+        permissions=["moderate"],
+        description="Take the spoiler warning off selected comments (tells the author)…",
+    )
+    def lift_spoiler(self, request, queryset):
+        comments = _plain(queryset)
+
+        def lift(data) -> None:
+            done = skipped = 0
+            for comment in comments:
+                if comment.status != Status.PUBLISHED or not is_spoilered(comment):
+                    skipped += 1
+                    continue
+                comment_spoiler_lift(comment=comment, actor=request.user, reason=data["reason"])
+                done += 1
+            message = report(done, "shown without a spoiler warning", skipped, "not behind one")
+            self._tell(request, done, message + (" Their authors were told." if done else ""))
+
+        return self._confirm(
+            request,
+            comments,
+            act=lift,
+            action="lift_spoiler",
+            title="Take off the spoiler warning",
+            intro=f"Show {plural(len(comments), 'comment')} without the spoiler warning a "
+            "moderator put on? The text comes back as its author wrote it; they are told.",
+            submit_label="Take off the warning",
+        )
 
     def _pin(self, request, queryset, pinned: bool):
+        comments = _plain(queryset)
+        verb = "Pin" if pinned else "Unpin"
+        return self._confirm(
+            request,
+            comments,
+            act=lambda data: self._pin_each(request, comments, pinned, reason=data["reason"]),
+            action="pin_comments" if pinned else "unpin_comments",
+            title=f"{verb} comments",
+            intro=(
+                f"Pin {plural(len(comments), 'comment')} to the top of its discussion? It "
+                "replaces any comment pinned there; the author is told."
+                if pinned
+                else f"Unpin {plural(len(comments), 'comment')}? The author is told."
+            ),
+            submit_label=verb,
+        )
+
+    def _pin_each(self, request, comments: list[Comment], pinned: bool, *, reason: str) -> None:
         done = skipped = 0
         errors: dict[str, list[int]] = {}
-        comments = _plain(queryset)
         per_article = Counter(comment.article_id for comment in comments)
         for comment in comments:
             if pinned and per_article[comment.article_id] > 1:
@@ -181,7 +296,7 @@ class CommentActionsMixin:
                 skipped += 1
                 continue
             try:
-                comment_pin(comment=comment, actor=request.user, pinned=pinned)
+                comment_pin(comment=comment, actor=request.user, pinned=pinned, reason=reason)
             except ValidationError as error:
                 errors.setdefault(" ".join(error.messages), []).append(comment.pk)
             else:
@@ -199,41 +314,64 @@ class CommentActionsMixin:
             text = report(done, "unpinned", skipped, "not pinned")
         if done or skipped or not errors:
             self._tell(request, done, text)
-        return redirect_to_next(request)
 
     @admin.action(
-        permissions=["moderate"], description="Pin selected comment to the top of its discussion"
+        permissions=["moderate"], description="Pin selected comment to the top of its discussion…"
     )
     def pin_comments(self, request, queryset):
         return self._pin(request, queryset, pinned=True)
 
-    @admin.action(permissions=["moderate"], description="Unpin selected comments")
+    @admin.action(permissions=["moderate"], description="Unpin selected comments…")
     def unpin_comments(self, request, queryset):
         return self._pin(request, queryset, pinned=False)
 
     def _pick(self, request, queryset, picked: bool):
-        done = skipped = 0
-        for comment in _plain(queryset):
-            # Only what readers can see is worth a badge; taking one away always works.
-            if comment.is_editors_pick == picked or (picked and not comment.is_visible):
-                skipped += 1
-                continue
-            comment_pick(comment=comment, actor=request.user, picked=picked)
-            done += 1
-        if picked:
-            text = report(
-                done, "given the Editor's pick badge", skipped, "already badged or not published"
-            )
-        else:
-            text = report(done, "no longer badged as Editor's picks", skipped, "not badged")
-        return self._finish(request, done, text)
+        comments = _plain(queryset)
 
-    @admin.action(permissions=["moderate"], description="Make selected comments Editor's picks")
+        def pick(data) -> None:
+            done = skipped = 0
+            for comment in comments:
+                # Only what readers can see is worth a badge; taking one away always works.
+                if comment.is_editors_pick == picked or (picked and not comment.is_visible):
+                    skipped += 1
+                    continue
+                comment_pick(
+                    comment=comment, actor=request.user, picked=picked, reason=data["reason"]
+                )
+                done += 1
+            if picked:
+                text = report(
+                    done,
+                    "given the Editor's pick badge",
+                    skipped,
+                    "already badged or not published",
+                )
+            else:
+                text = report(done, "no longer badged as Editor's picks", skipped, "not badged")
+            self._tell(request, done, text)
+
+        return self._confirm(
+            request,
+            comments,
+            act=pick,
+            action="pick_comments" if picked else "unpick_comments",
+            title="Editor's picks",
+            intro=(
+                f"Badge {plural(len(comments), 'comment')} as Editor's picks? Their authors "
+                "are told."
+                if picked
+                else f"Take the Editor's pick badge off {plural(len(comments), 'comment')}? "
+                "Their authors are told."
+            ),
+            submit_label="Make Editor's picks" if picked else "Remove the badge",
+        )
+
+    @admin.action(permissions=["moderate"], description="Make selected comments Editor's picks…")
     def pick_comments(self, request, queryset):
         return self._pick(request, queryset, picked=True)
 
     @admin.action(
-        permissions=["moderate"], description="Remove selected comments from Editor's picks"
+        permissions=["moderate"], description="Remove selected comments from Editor's picks…"
     )
     def unpick_comments(self, request, queryset):
         return self._pick(request, queryset, picked=False)
@@ -253,8 +391,3 @@ def _describe(comment: Comment) -> str:
         f"“{Truncator(comment.body).chars(100)}” by {comment.author.username} "
         f"on {Truncator(comment.article.title).chars(60)} ({comment.get_status_display()})"
     )
-
-
-def _is_spoilered(comment: Comment) -> bool:
-    body = comment.body.strip().lower()
-    return body.startswith("[spoiler]") and body.endswith("[/spoiler]")

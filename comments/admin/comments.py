@@ -130,6 +130,7 @@ class CommentAdmin(
         "restore_comments",
         "dismiss_flags",
         "retro_spoiler",
+        "lift_spoiler",
         "pin_comments",
         "unpin_comments",
         "pick_comments",

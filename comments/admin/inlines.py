@@ -45,6 +45,10 @@ class CommentAuditInline(_ReadOnlyInline):
     verbose_name = "audit entry"
     verbose_name_plural = "Audit trail"
 
+    def get_queryset(self, request):
+        # Each row is titled with its actor's name (AuditEntry.__str__).
+        return super().get_queryset(request).select_related("actor")
+
     @admin.display(description="Status")
     def status_change(self, entry: AuditEntry) -> str:
         return status_change_text(entry)

@@ -4,11 +4,12 @@ Views, admin actions, commands and the demo call these functions; forms only
 validate. By topic:
 
 * ``comments``: post, reply, edit, withdraw; the import's entry point;
-* ``moderation``: approve, remove, spam, restore, hard delete, retro-spoiler,
+* ``moderation``: approve, remove, spam, restore, hard delete, retro-spoiler
+  and lifting it,
   dismiss flags, pin, pick, close a discussion, remove a spammer's comments;
 * ``reactions``: likes and flags;
 * ``visits``: what is new to a returning reader, the remembered sort;
-* ``notifications``: mentions, replies, the inbox;
+* ``notifications``: mentions, replies, moderators' notices, the inbox;
 * ``screening``: word rules and the other reasons to hold a comment;
 * ``rendering``: stored HTML rebuilt when the way text becomes HTML changes;
 * ``status``: what a change of status keeps right (counters, pin, audit),
@@ -42,10 +43,16 @@ from comments.services.moderation import (
     comment_pick,
     comment_pin,
     comment_retro_spoiler,
+    comment_spoiler_lift,
     comment_status_set,
+    is_spoilered,
     user_remove_all_comments,
 )
-from comments.services.notifications import email_notifications_set, notifications_mark_read
+from comments.services.notifications import (
+    email_notifications_set,
+    notice_author,
+    notifications_mark_read,
+)
 from comments.services.reactions import comment_flag, comment_like_toggle, user_likes_withdraw
 from comments.services.rendering import RerenderBatch, comment_bodies_rerender
 from comments.services.screening import word_rule_delete, word_rule_save, word_rules_changed
@@ -72,9 +79,12 @@ __all__ = [
     "comment_pin",
     "comment_preview",
     "comment_retro_spoiler",
+    "comment_spoiler_lift",
     "comment_status_set",
     "discussions_import",
     "email_notifications_set",
+    "is_spoilered",
+    "notice_author",
     "notifications_mark_read",
     "sort_remember",
     "user_likes_withdraw",

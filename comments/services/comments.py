@@ -218,7 +218,9 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
             current, _ = set_status(current, Comment.Status.PENDING, reason=held_because)
         if current.is_visible:
             notified = frozenset(
-                Notification.objects.filter(comment=current).values_list("recipient_id", flat=True)
+                Notification.objects.filter(
+                    comment=current, kind__in=[Notification.Kind.REPLY, Notification.Kind.MENTION]
+                ).values_list("recipient_id", flat=True)
             )
             notify_readers(current, mentioned, already=notified)
     return current

@@ -8,20 +8,20 @@ caller), runs in one transaction under the thread's lock, and leaves an
 from __future__ import annotations
 
 import re
-from functools import partial
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from articles.models import Article
-from comments import notify, pagecache
+from comments import pagecache
 from comments.models import AuditEntry, Comment, CommentFlag, Notification
 from comments.ranking import best_score
 from comments.rules import require_permission
 from comments.sanitize import sanitize_comment, search_text
-from comments.services.notifications import mention_urls, mentioned_users
+from comments.services.notifications import mention_urls, mentioned_users, notice_author
 from comments.services.status import article_count_changed, audit, revision_keep, set_status
 from comments.tree.locks import tree_lock
 from comments.tree.placement import up_from
@@ -37,6 +37,7 @@ def comment_status_set(*, comment: Comment, status: str, reason: str = "") -> Co
 
 
 # What each moderation act does: (new status, audit action, statuses it applies to).
+# The author is told of each (NOTICES), except spam: a spammer learns nothing.
 MODERATION = {
     "approve": (Comment.Status.PUBLISHED, AuditEntry.Action.APPROVE, {"pending"}),
     "remove": (
@@ -47,6 +48,11 @@ MODERATION = {
     "spam": (Comment.Status.SPAM, AuditEntry.Action.SPAM, {"published", "pending", "removed"}),
     "restore": (Comment.Status.PUBLISHED, AuditEntry.Action.RESTORE, {"removed", "spam"}),
 }
+NOTICES = {
+    "approve": Notification.Kind.APPROVED,
+    "remove": Notification.Kind.REMOVED,
+    "restore": Notification.Kind.RESTORED,
+}
 
 
 def comment_moderate(*, comment: Comment, actor, act: str, reason: str = "") -> bool:
@@ -54,7 +60,9 @@ def comment_moderate(*, comment: Comment, actor, act: str, reason: str = "") -> 
 
     Removing keeps the replies: readers see "[removed by a moderator]" above
     them. Restoring brings back removed or spam comments (never an author's own
-    deletion). Each act is recorded in the audit log with its reason.
+    deletion). Each act is recorded in the audit log with its reason, and the
+    author is told (not of spam). A held comment is not approved onto an
+    article whose comments are closed: it would appear where nobody can answer.
     """
     require_permission(actor, "comments.can_moderate")
     status, action, applies_to = MODERATION[act]
@@ -62,9 +70,19 @@ def comment_moderate(*, comment: Comment, actor, act: str, reason: str = "") -> 
     if act == "remove" and not reason:
         raise ValidationError("Give a reason for removing the comment.")
     with transaction.atomic():
-        current = Comment.objects.select_for_update().get(pk=comment.pk)
+        current = (
+            Comment.objects.select_for_update(of=("self",))
+            .select_related("article", "author")
+            .get(pk=comment.pk)
+        )
         if current.status not in applies_to:
             return False
+        author = current.author
+        if act == "approve" and not current.article.accepts_comments:
+            raise ValidationError(
+                "Comments are closed on this article: reopen them to approve a held comment, "
+                "or remove it."
+            )
         current, before = set_status(current, status, reason=reason)
         audit(
             actor=actor,
@@ -74,6 +92,14 @@ def comment_moderate(*, comment: Comment, actor, act: str, reason: str = "") -> 
             before_status=before,
             after_status=status,
         )
+        if act in NOTICES:
+            notice_author(
+                recipient=author,
+                kind=NOTICES[act],
+                actor=actor,
+                comment=current,
+                reason=reason,
+            )
     comment.status = status
     return True
 
@@ -149,23 +175,72 @@ def comment_retro_spoiler(*, comment: Comment, actor, reason: str = "") -> Comme
         )
         current.body, current.body_html = text, body_html
         pagecache.discussion_changed(current.article_id)
-        Notification.objects.update_or_create(
-            recipient_id=current.author_id,
+        reason = " ".join(reason.split())[:300]
+        notice_author(
+            recipient=current.author,
+            kind=Notification.Kind.SPOILERED,
+            actor=actor,
             comment=current,
-            defaults={"kind": Notification.Kind.SPOILERED, "created_at": now, "read_at": None},
-        )
-        pagecache.inbox_changed(current.author_id)
-        transaction.on_commit(
-            partial(
-                notify.send_notification_emails,
-                comment_id=current.pk,
-                recipient_ids=[current.author_id],
-            ),
-            robust=True,
+            reason=reason,
         )
         audit(
             actor=actor,
             action=AuditEntry.Action.SPOILER,
+            comment=current,
+            reason=reason,
+            before_status=current.status,
+            after_status=current.status,
+        )
+    return current
+
+
+def is_spoilered(comment: Comment) -> bool:
+    """Whether the whole comment is behind a spoiler warning (a retro-spoiler's wrapping)."""
+    return bool(_ALREADY_SPOILERED.fullmatch(comment.body.strip()))
+
+
+def comment_spoiler_lift(*, comment: Comment, actor, reason: str = "") -> Comment:
+    """Undo a retro-spoiler: the text as it was before it was wrapped; the author is told."""
+    require_permission(actor, "comments.can_moderate")
+    with transaction.atomic():
+        current = (
+            Comment.objects.select_for_update(of=("self",))
+            .select_related("article", "author")
+            .get(pk=comment.pk)
+        )
+        if not current.is_visible or not is_spoilered(current):
+            raise ValidationError("This comment is not behind a spoiler warning.")
+        body = current.body.strip()
+        text = body[len("[spoiler]") : -len("[/spoiler]")]
+        # The version the retro-spoiler kept, when wrapping it again gives today's
+        # text: then its own spoilers come back too, exactly as the author wrote them.
+        kept = current.revisions.order_by("-replaced_at", "-pk").values_list("body", flat=True)
+        before = kept.first()
+        if before is not None:
+            inner = re.sub(r"\[/spoiler\]", "", before, flags=re.I)
+            if f"[spoiler]{inner}[/spoiler]" == body:
+                text = before
+        mentions = mention_urls(mentioned_users(text))
+        revision_keep(current, replaced_at=timezone.now())
+        body_html = sanitize_comment(
+            text, mentions=mentions, markdown=current.body_format == Comment.BodyFormat.MARKDOWN
+        )
+        Comment.objects.filter(pk=current.pk).update(
+            body=text, body_html=body_html, search_text=search_text(body_html)
+        )
+        current.body, current.body_html = text, body_html
+        pagecache.discussion_changed(current.article_id)
+        reason = " ".join(reason.split())[:300]
+        notice_author(
+            recipient=current.author,
+            kind=Notification.Kind.UNSPOILERED,
+            actor=actor,
+            comment=current,
+            reason=reason,
+        )
+        audit(
+            actor=actor,
+            action=AuditEntry.Action.UNSPOILER,
             comment=current,
             reason=reason,
             before_status=current.status,
@@ -196,30 +271,50 @@ def comment_flags_dismiss(*, comment: Comment, actor, reason: str = "") -> int:
     return dismissed
 
 
-def comment_pin(*, comment: Comment, actor, pinned: bool = True) -> None:
+def comment_pin(*, comment: Comment, actor, pinned: bool = True, reason: str = "") -> None:
     """Show a top-level comment first in its discussion (one per article), or unpin it."""
     require_permission(actor, "comments.can_moderate")
+    reason = " ".join(reason.split())[:300]
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=comment.article_id)
-        comment = Comment.objects.get(pk=comment.pk)  # as it is now, under the article's lock
+        # As it is now, under the article's lock.
+        comment = Comment.objects.select_related("author").get(pk=comment.pk)
         if pinned and (comment.parent_id is not None or not comment.is_visible):
             raise ValidationError("Only a published top-level comment can be pinned.")
         if not pinned and article.pinned_comment_id != comment.pk:
             return
+        replaced = article.pinned_comment_id if pinned else None
         Article.objects.filter(pk=article.pk).update(pinned_comment=comment if pinned else None)
         pagecache.discussion_changed(article.pk)
         audit(
             actor=actor,
             action=AuditEntry.Action.PIN if pinned else AuditEntry.Action.UNPIN,
             comment=comment,
+            reason=reason,
+        )
+        if replaced is not None and replaced != comment.pk:
+            # One pin per article: the comment it replaces is unpinned, and recorded so.
+            audit(
+                actor=actor,
+                action=AuditEntry.Action.UNPIN,
+                comment=Comment.objects.get(pk=replaced),
+                reason=f"Replaced by the pin of comment #{comment.pk}.",
+            )
+        notice_author(
+            recipient=comment.author,
+            kind=Notification.Kind.PINNED if pinned else Notification.Kind.UNPINNED,
+            actor=actor,
+            comment=comment,
+            reason=reason,
         )
 
 
-def comment_pick(*, comment: Comment, actor, picked: bool = True) -> None:
-    """Mark a comment an Editor's pick, or take the badge away."""
+def comment_pick(*, comment: Comment, actor, picked: bool = True, reason: str = "") -> None:
+    """Mark a comment an Editor's pick, or take the badge away; the author is told."""
     require_permission(actor, "comments.can_moderate")
     if picked and not Comment.objects.filter(pk=comment.pk).published().exists():
         raise ValidationError("Only a published comment can be an Editor's pick.")
+    reason = " ".join(reason.split())[:300]
     with transaction.atomic():
         changed = Comment.objects.filter(pk=comment.pk).exclude(is_editors_pick=picked)
         if changed.update(is_editors_pick=picked):
@@ -228,13 +323,22 @@ def comment_pick(*, comment: Comment, actor, picked: bool = True) -> None:
                 actor=actor,
                 action=AuditEntry.Action.PICK if picked else AuditEntry.Action.UNPICK,
                 comment=comment,
+                reason=reason,
+            )
+            notice_author(
+                recipient=get_user_model().objects.get(pk=comment.author_id),
+                kind=Notification.Kind.PICKED if picked else Notification.Kind.UNPICKED,
+                actor=actor,
+                comment=comment,
+                reason=reason,
             )
     comment.is_editors_pick = picked
 
 
-def article_comments_set(*, article: Article, actor, open_: bool) -> None:
+def article_comments_set(*, article: Article, actor, open_: bool, reason: str = "") -> None:
     """Close an article's comments (existing ones stay, no new ones) or reopen them."""
     require_permission(actor, "articles.moderate_discussion")
+    reason = " ".join(reason.split())[:300]
     with transaction.atomic():
         if (
             Article.objects.filter(pk=article.pk)
@@ -246,6 +350,7 @@ def article_comments_set(*, article: Article, actor, open_: bool) -> None:
                 actor=actor,
                 action=AuditEntry.Action.OPEN if open_ else AuditEntry.Action.CLOSE,
                 article=article,
+                reason=reason,
                 detail=article.title[:300],
             )
     article.comments_open = open_
@@ -283,4 +388,12 @@ def user_remove_all_comments(*, user, actor, reason: str) -> int:
             reason=reason,
             detail=f"{user.username}: {len(targets)} comment(s)",
         )
+        if targets:
+            notice_author(
+                recipient=user,
+                kind=Notification.Kind.REMOVED_ALL,
+                actor=actor,
+                reason=reason,
+                detail=f"{len(targets)} comment{'' if len(targets) == 1 else 's'}",
+            )
     return len(targets)

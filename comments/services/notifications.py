@@ -1,6 +1,7 @@
 """Mentions and notifications: who is told about a comment, and a reader's inbox.
 
-A reply tells its parent's author; ``@username`` tells the reader named.
+A reply tells its parent's author; ``@username`` tells the reader named; a
+moderator's act tells the author it was done to (``notice_author``).
 Emails go out after the commit (``comments.notify``), to those who opted in.
 """
 
@@ -91,6 +92,35 @@ def notify_readers(
             partial(notify.send_notification_emails, comment_id=comment.pk, recipient_ids=emailed),
             robust=True,
         )
+
+
+def notice_author(
+    *,
+    recipient,
+    kind: str,
+    actor=None,
+    comment: Comment | None = None,
+    reason: str = "",
+    detail: str = "",
+) -> Notification | None:
+    """Tell an author what a moderator did to their comment or account, and why.
+
+    In their inbox, and by email after the commit if they opted in. Nobody is
+    told of their own act, and imported guest authors have no inbox. Spam is
+    never told (the callers don't): a spammer learns nothing to work around.
+    Precondition: inside atomic().
+    """
+    if recipient.is_guest or (actor is not None and actor.pk == recipient.pk):
+        return None
+    notice = Notification.objects.create(
+        recipient=recipient, comment=comment, kind=kind, reason=reason, detail=detail
+    )
+    pagecache.inbox_changed(recipient.pk)
+    if recipient.email_notifications and recipient.email and recipient.is_active:
+        transaction.on_commit(
+            partial(notify.send_notice_email, notification_id=notice.pk), robust=True
+        )
+    return notice
 
 
 def notifications_mark_read(*, user, notification_ids: list[int] | None = None) -> int:

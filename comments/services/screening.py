@@ -25,6 +25,15 @@ from comments.rules import require_permission
 from comments.services.status import audit
 
 _LINK = re.compile(r'<a href="https?:', re.I)
+_ANCHOR = re.compile(r"<a\b[^>]*>.*?</a>", re.I | re.S)
+# An address the renderer didn't make a link of (a domain it doesn't know,
+# "spam.example/1"; one in a code span) is still an address a reader can copy.
+_ADDRESS = re.compile(r"(?:\bhttps?://|\bwww\.|\b(?:[\w-]+\.)+[a-z][a-z0-9-]+/)\S", re.I)
+
+
+def link_count(body_html: str) -> int:
+    """Links in a comment counted one way, whatever they look like: made ones and bare addresses."""
+    return len(_LINK.findall(body_html)) + len(_ADDRESS.findall(_ANCHOR.sub(" ", body_html)))
 
 
 def _rule_pattern(phrase: str) -> re.Pattern[str]:
@@ -56,7 +65,7 @@ def hold_reason(
             return f"Contains the held word “{rule.phrase}”."
     if trusted:
         return ""
-    links = len(_LINK.findall(body_html))
+    links = link_count(body_html)
     if links > settings.COMMENT_MAX_LINKS:
         return f"Has {links} links (more than {settings.COMMENT_MAX_LINKS})."
     first = settings.HOLD_FIRST_COMMENTS

@@ -160,7 +160,9 @@ def set_status(
     if before != Comment.Status.PUBLISHED and current.is_visible:
         current.parent = Comment.objects.get(pk=current.parent_id) if current.parent_id else None
         told = frozenset(
-            Notification.objects.filter(comment=current).values_list("recipient_id", flat=True)
+            Notification.objects.filter(
+                comment=current, kind__in=[Notification.Kind.REPLY, Notification.Kind.MENTION]
+            ).values_list("recipient_id", flat=True)
         )
         notify_readers(current, mentioned_users(current.body), already=told)
     comment.status, comment.moderation_reason = status, reason

@@ -53,6 +53,9 @@ def notification_open_view(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(reader_inbox(user=request.user), pk=pk)
     services.notifications_mark_read(user=request.user, notification_ids=[notification.pk])
     comment = notification.comment
+    if comment is None or comment.status != comment.Status.PUBLISHED:
+        # About their account, or a comment readers no longer see: the notice says it all.
+        return redirect(f"{reverse('comments:inbox')}#notification-{notification.pk}")
     return redirect(f"{comment.get_absolute_url()}#comment-{comment.pk}")
 
 

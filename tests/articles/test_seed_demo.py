@@ -165,7 +165,8 @@ def test_editor_logs_in_to_new_comments_and_notifications(client, lead):
     unread = inbox.unread_notification_count(user=editor)
     assert unread >= 3
     kinds = set(inbox.inbox(user=editor).filter(read_at=None).values_list("kind", flat=True))
-    assert kinds == {Notification.Kind.REPLY, Notification.Kind.MENTION}
+    # Replies and mentions, and the moderators' pin of their welcome.
+    assert kinds == {Notification.Kind.REPLY, Notification.Kind.MENTION, Notification.Kind.PINNED}
     # What they read on their last visit is marked read.
     assert Notification.objects.filter(recipient=editor).exclude(read_at=None).exists()
 

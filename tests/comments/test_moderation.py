@@ -264,8 +264,16 @@ def test_approving_publishes_counts_and_only_then_notifies(
     assert held.moderation_reason == ""
     assert (root.reply_count, root.descendant_count) == (1, 1)
     kinds = dict(Notification.objects.filter(comment=held).values_list("recipient", "kind"))
-    assert kinds == {picard.pk: Notification.Kind.REPLY, spock.pk: Notification.Kind.MENTION}
-    assert sorted(message.to[0] for message in mail.outbox) == sorted([picard.email, spock.email])
+    # Its author hears it was approved; the reply and the mention are news to the others.
+    assert kinds == {
+        picard.pk: Notification.Kind.REPLY,
+        spock.pk: Notification.Kind.MENTION,
+        kirk.pk: Notification.Kind.APPROVED,
+    }
+    emailed = sorted(message.to[0] for message in mail.outbox)
+    assert emailed == sorted(
+        [picard.email, spock.email] + ([kirk.email] if kirk.email_notifications else [])
+    )
 
     html = page_html(Client(), article)
     assert "Agreed, " in comment_block(html, held.pk)

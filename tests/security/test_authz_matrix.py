@@ -47,7 +47,13 @@ from comments.models import (
     Notification,
     WordRule,
 )
-from comments.services import comment_flag, comment_pick, comment_pin, comment_status_set
+from comments.services import (
+    comment_flag,
+    comment_pick,
+    comment_pin,
+    comment_retro_spoiler,
+    comment_status_set,
+)
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 from tests.helpers import make_editor, make_moderator
 
@@ -222,6 +228,10 @@ def picked(world: World) -> None:
     comment_pick(comment=world.comment, actor=world.superuser)
 
 
+def spoilered(world: World) -> None:
+    comment_retro_spoiler(comment=world.comment, actor=world.superuser)
+
+
 def banned(world: World) -> None:
     User.objects.filter(pk=world.author.pk).update(banned=True, moderation_reason="Spam")
 
@@ -365,7 +375,7 @@ ACTIONS: dict[str, Action] = {
         site=False,
     ),
     "mark spam": Action(
-        send=admin_action(COMMENTS, "mark_spam", _comment_pk),
+        send=admin_action(COMMENTS, "mark_spam", _comment_pk, post="yes"),
         effect=status_is(Comment.Status.SPAM),
         allowed=MODERATORS,
         site=False,
@@ -385,32 +395,39 @@ ACTIONS: dict[str, Action] = {
         site=False,
     ),
     "retro spoiler": Action(
-        send=admin_action(COMMENTS, "retro_spoiler", _comment_pk),
+        send=admin_action(COMMENTS, "retro_spoiler", _comment_pk, post="yes"),
         effect=lambda w: w.fresh().body.lower().startswith("[spoiler]"),
         allowed=MODERATORS,
         site=False,
     ),
+    "take off a spoiler warning": Action(
+        send=admin_action(COMMENTS, "lift_spoiler", _comment_pk, post="yes"),
+        prepare=spoilered,
+        effect=lambda w: not w.fresh().body.lower().startswith("[spoiler]"),
+        allowed=MODERATORS,
+        site=False,
+    ),
     "pin": Action(
-        send=admin_action(COMMENTS, "pin_comments", _comment_pk),
+        send=admin_action(COMMENTS, "pin_comments", _comment_pk, post="yes"),
         effect=lambda w: article_of(w).pinned_comment_id == w.comment.pk,
         allowed=MODERATORS,
         site=False,
     ),
     "unpin": Action(
-        send=admin_action(COMMENTS, "unpin_comments", _comment_pk),
+        send=admin_action(COMMENTS, "unpin_comments", _comment_pk, post="yes"),
         prepare=pinned,
         effect=lambda w: article_of(w).pinned_comment_id is None,
         allowed=MODERATORS,
         site=False,
     ),
     "editor's pick": Action(
-        send=admin_action(COMMENTS, "pick_comments", _comment_pk),
+        send=admin_action(COMMENTS, "pick_comments", _comment_pk, post="yes"),
         effect=lambda w: w.fresh().is_editors_pick,
         allowed=MODERATORS,
         site=False,
     ),
     "unpick": Action(
-        send=admin_action(COMMENTS, "unpick_comments", _comment_pk),
+        send=admin_action(COMMENTS, "unpick_comments", _comment_pk, post="yes"),
         prepare=picked,
         effect=lambda w: not w.fresh().is_editors_pick,
         allowed=MODERATORS,
@@ -450,6 +467,12 @@ ACTIONS: dict[str, Action] = {
     "ban": Action(
         send=admin_action(USERS, "ban_users", _author_pk, **REASON),
         effect=lambda w: author_of(w).banned,
+        allowed=MODERATORS,
+        site=False,
+    ),
+    "ban and remove all their comments": Action(
+        send=admin_action(USERS, "ban_and_remove_all", _author_pk, **REASON),
+        effect=lambda w: author_of(w).banned and w.fresh().status == Comment.Status.REMOVED,
         allowed=MODERATORS,
         site=False,
     ),
@@ -498,14 +521,14 @@ ACTIONS: dict[str, Action] = {
     ),
     # The admin: articles and the word list.
     "close comments": Action(
-        send=admin_action(ARTICLES, "close_comments", _article_pk),
+        send=admin_action(ARTICLES, "close_comments", _article_pk, post="yes"),
         effect=lambda w: not article_of(w).comments_open,
         allowed=MODERATORS,
         site=False,
         staff_refusal=200,  # an editor has no action on the articles list at all
     ),
     "reopen comments": Action(
-        send=admin_action(ARTICLES, "reopen_comments", _article_pk),
+        send=admin_action(ARTICLES, "reopen_comments", _article_pk, post="yes"),
         prepare=closed,
         effect=lambda w: article_of(w).comments_open,
         allowed=MODERATORS,

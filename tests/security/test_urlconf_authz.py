@@ -200,6 +200,8 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "comments.comment": ("200 403 200 403 200 ->", "200 403 200 200 200 ->"),
     "comments.commentflag": ("200 403 200 403 200 ->", "200 403 200 200 200 ->"),
     "comments.wordrule": ("200 200 200 200 200 ->", "200 200 200 200 200 ->"),
+    # The standard reasons moderators keep, as they keep the word list.
+    "comments.standardreason": ("200 200 200 200 200 ->", "200 200 200 200 200 ->"),
     "comments.auditentry": ("200 403 200 403 200 ->", "200 403 200 403 200 ->"),
     "accounts.user": ("200 403 200 403 200 ->", "200 200 200 200 200 ->"),
     "articles.tag": ("403 403 403 403 403 ->", "200 200 200 200 200 ->"),
@@ -272,7 +274,7 @@ def _full_world() -> World:
     AccessFailureLog.objects.create(**seen, http_accept="")
     world.state |= {
         "tag": tag,
-        "notification": Notification.objects.get(recipient=world.author),
+        "notification": Notification.objects.get(recipient=world.author, kind="reply"),
         "article_type": ContentType.objects.get_for_model(world.article).pk,
     }
     return world
