@@ -437,6 +437,7 @@ class AuditEntry(models.Model):
         WORD_ADD = "word_add", "Added a word rule"
         WORD_CHANGE = "word_change", "Changed a word rule"
         WORD_DELETE = "word_delete", "Deleted a word rule"
+        UNDO = "undo", "Undid a decision"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -459,6 +460,10 @@ class AuditEntry(models.Model):
     reason = models.CharField(max_length=300, blank=True)
     before_status = models.CharField(max_length=10, blank=True)
     after_status = models.CharField(max_length=10, blank=True)
+    # An undo's decision (comments.services.undo); one undo at most per decision.
+    undoes = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="undone_by"
+    )
     detail = models.CharField(
         max_length=300, blank=True, help_text="What was acted on, in words that outlive it."
     )

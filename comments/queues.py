@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from comments.models import Comment, CommentFlag
@@ -57,15 +57,25 @@ def queue_counts() -> dict[str, int]:
     )
 
 
+# How many of a comment's replies its queue row quotes.
+REPLIES_QUOTED = 3
+
+
 def with_moderation_context(queryset: QuerySet) -> QuerySet:
     """Comments with what a moderator judges them by, in the same query.
 
-    flag_count and flag_reasons (the comment's open flags), parent_excerpt, and the
-    author's record: author_comment_count, author_removed_count (removed or
-    spam) and author_flag_count (flags on any of their comments).
+    flag_count and flag_reasons (the comment's open flags) and flag_notes (the
+    reporters' own words, "reason: words"), parent_excerpt, reply_excerpts
+    (the first published replies), and the author's record:
+    author_comment_count, author_removed_count (removed or spam) and
+    author_flag_count (flags on any of their comments). However many rows a
+    page shows, this is one query.
     """
     flags = CommentFlag.objects.filter(comment=OuterRef("pk"), dismissed_at=None)
     by_author = Comment.objects.filter(author=OuterRef("author_id"))
+    replies = Comment.objects.filter(parent=OuterRef("pk"), status=Status.PUBLISHED).order_by(
+        "created_at", "pk"
+    )
     return (
         queryset.select_related("author", "article")
         # The listing never shows an article's or a profile's text.
@@ -73,7 +83,16 @@ def with_moderation_context(queryset: QuerySet) -> QuerySet:
         .annotate(
             flag_count=subquery_count(flags, "comment"),
             flag_reasons=ArraySubquery(flags.order_by("reason").values("reason")),
+            flag_notes=ArraySubquery(
+                flags.exclude(text="")
+                .order_by("created_at")
+                .annotate(note=Concat("reason", Value(": "), Substr("text", 1, 200)))
+                .values("note")
+            ),
             parent_excerpt=Substr("parent__body", 1, 120),
+            reply_excerpts=ArraySubquery(
+                replies.annotate(excerpt=Substr("body", 1, 100)).values("excerpt")[:REPLIES_QUOTED]
+            ),
             author_comment_count=subquery_count(by_author, "author"),
             author_removed_count=subquery_count(
                 by_author.filter(status__in=[Status.REMOVED, Status.SPAM]), "author"

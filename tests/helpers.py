@@ -146,13 +146,39 @@ def moderators_group():
         group.permissions.add(
             *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
         )
+    # Migration 0017 gave them the list of standard reasons to keep.
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="comments", codename__endswith="_standardreason"
+        )
+    )
     return group
 
 
+def standard_reasons() -> list[str]:
+    """The standard reasons the migration gives every site, back if a flushing test emptied them.
+
+    Tests that run with ``transaction=True`` empty every table when they end,
+    the migration's rows included; the ones after them must not depend on order.
+    """
+    import importlib
+
+    from comments.models import StandardReason
+
+    reasons = importlib.import_module("comments.migrations.0017_standard_reasons").REASONS
+    for position, text in enumerate(reasons):
+        StandardReason.objects.get_or_create(text=text, defaults={"position": position * 10})
+    return reasons
+
+
 def make_moderator(**fields):
-    """A staff user in the Moderators group, read back fresh so no permission cache is stale."""
+    """A staff user in the Moderators group, read back fresh so no permission cache is stale.
+
+    The site they moderate has its standard reasons (``standard_reasons``).
+    """
     from tests.factories import UserFactory
 
+    standard_reasons()
     moderator = UserFactory(is_staff=True, **fields)
     moderator.groups.add(moderators_group())
     return type(moderator).objects.get(pk=moderator.pk)

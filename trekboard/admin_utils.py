@@ -119,6 +119,9 @@ def confirmation_page(
             "action": action,
             "submit_label": submit_label,
             "next": request.POST.get("next", ""),
+            # The changelist runs the action, wherever the page was asked from
+            # (a queue row's Remove without a reason comes from its own URL).
+            "form_action": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
             "opts": opts,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "media": modeladmin.media + form.media,

@@ -9,6 +9,7 @@ annotations from ``comments.queues.with_moderation_context``: a page of
 from __future__ import annotations
 
 from collections import Counter
+from contextvars import ContextVar
 
 from django.contrib import admin
 from django.urls import reverse
@@ -17,20 +18,134 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.timesince import timesince
 
 from comments.admin.display import author_record, author_standing
-from comments.models import Comment, CommentFlag
+from comments.models import Comment, CommentFlag, StandardReason
 from trekboard.admin_utils import changelist_url
+
+# The standard reasons, read once per changelist request (CommentAdmin.changelist_view)
+# for every row's reason list; a context variable, so concurrent requests never share it.
+standard_reasons: ContextVar[list[str] | None] = ContextVar("standard_reasons", default=None)
+# Whether this changelist's viewer may decide (the row's buttons), set per request likewise.
+decisions_shown: ContextVar[bool] = ContextVar("decisions_shown", default=False)
 
 
 class CommentColumnsMixin:
     """The display methods ``CommentAdmin.list_display`` and ``readonly_fields`` name."""
+
+    @staticmethod
+    def _reasons() -> list[str]:
+        found = standard_reasons.get()
+        if found is None:
+            found = list(StandardReason.objects.values_list("text", flat=True))
+            standard_reasons.set(found)
+        return found
 
     # --- Changelist columns ---
 
     @admin.display(description="Comment")
     def comment_excerpt(self, comment: Comment) -> str:
         return Truncator(comment.body).chars(140)
+
+    def _context(self, comment: Comment) -> str:
+        """What the decision needs, folded in the row (``o`` opens it from the keyboard)."""
+        author = comment.author
+        lines = []
+        if comment.status == Comment.Status.PENDING and comment.moderation_reason:
+            lines.append(format_html("<dt>Held because</dt><dd>{}</dd>", comment.moderation_reason))
+        if comment.parent_id:
+            lines.append(
+                format_html(
+                    "<dt>Replying to</dt><dd>“{}”</dd>",
+                    Truncator(comment.parent_excerpt or "").chars(120),
+                )
+            )
+        if comment.reply_excerpts:
+            lines.append(
+                format_html(
+                    "<dt>Replies so far ({})</dt>{}",
+                    comment.reply_count,
+                    format_html_join(
+                        "",
+                        "<dd>“{}”</dd>",
+                        ((Truncator(t).chars(90),) for t in comment.reply_excerpts),
+                    ),
+                )
+            )
+        if comment.flag_notes:
+            labels = dict(CommentFlag.Reason.choices)
+            notes = (note.split(": ", 1) for note in comment.flag_notes)
+            lines.append(
+                format_html(
+                    "<dt>Reporters' notes</dt>{}",
+                    format_html_join(
+                        "",
+                        "<dd>{}: “{}”</dd>",
+                        ((labels.get(reason, reason), text) for reason, text in notes),
+                    ),
+                )
+            )
+        joined = timezone.localtime(author.date_joined)
+        lines.append(
+            format_html(
+                "<dt>Author</dt><dd>{} · joined {} ({} ago) · {} · {}</dd>",
+                author.username,
+                date_format(joined, "j M Y"),
+                timesince(joined, depth=1),
+                author_standing(author),
+                author_record(
+                    comment.author_comment_count,
+                    comment.author_removed_count,
+                    comment.author_flag_count,
+                ),
+            )
+        )
+        return format_html(
+            '<details class="decision-context" id="context-{}"><summary>Context</summary>'
+            "<dl>{}</dl></details>",
+            comment.pk,
+            mark_safe("".join(lines)),  # noqa: S308 - each line is format_html's
+        )
+
+    @admin.display(description="Decide")
+    def decide(self, comment: Comment) -> str:
+        """One click (or one key) per decision on the row, posting to ``decide_view``."""
+        url = reverse("admin:comments_comment_decide", args=[comment.pk])
+        acts = []
+        if comment.status == Comment.Status.PENDING and comment.article.accepts_comments:
+            acts.append(("approve", "Approve", "a"))
+        if comment.status in (Comment.Status.PENDING, Comment.Status.PUBLISHED):
+            acts.append(("remove", "Remove", "r"))
+            acts.append(("spam", "Spam", "s"))
+        if comment.status in (Comment.Status.REMOVED, Comment.Status.SPAM):
+            acts.append(("restore", "Restore", "t"))
+        if comment.flag_count and comment.status in (
+            Comment.Status.PENDING,
+            Comment.Status.PUBLISHED,
+        ):
+            acts.append(("dismiss", "Dismiss flags", "d"))
+        if not acts:
+            return ""
+        buttons = format_html_join(
+            "",
+            '<button type="submit" class="decide decide--{0}" formaction="{1}" name="decide" '
+            'value="{0}" data-key="{2}" aria-keyshortcuts="{2}">{3}</button>',
+            ((act, url, key, label) for act, label, key in acts),
+        )
+        reasons = ""
+        if any(act == "remove" for act, _, _ in acts):
+            reasons = format_html(
+                '<select name="reason-{0}" class="decide-reason" aria-label="Reason for removing">'
+                '<option value="">Reason…</option>{1}</select>',
+                comment.pk,
+                format_html_join(
+                    "", '<option value="{0}">{0}</option>', ((r,) for r in self._reasons())
+                ),
+            )
+        return format_html(
+            '<div class="decide-row" data-comment="{}">{}{}</div>', comment.pk, reasons, buttons
+        )
 
     # When it was posted heads the context column (sorted by it): a column of
     # its own pushed the list to 849px where 631px fit beside the filters.
@@ -53,11 +168,13 @@ class CommentColumnsMixin:
             )
         else:
             parent = ""
+        # The context folds out here, not under the text: that cell is the row's link.
         return format_html(
-            '{}{}<br><a href="{}" class="permalink">View in thread ↗</a>',
+            '{}{}<br><a href="{}" class="permalink">View in thread ↗</a>{}',
             article,
             parent,
             comment.get_absolute_url(),
+            self._context(comment),
         )
 
     @admin.display(description="Author", ordering="author__username")
@@ -93,14 +210,17 @@ class CommentColumnsMixin:
             badges.append("Editor's pick")
         if comment.article.pinned_comment_id == comment.pk:
             badges.append("Pinned")
+        # The row's decisions sit under its status: a column of their own made
+        # the list wider than a 1280px screen beside the filters.
         return format_html(
-            '<span class="status status-{}">{}</span>{}{}',
+            '<span class="status status-{}">{}</span>{}{}{}',
             comment.status,
             comment.get_status_display(),
             format_html('<br><span class="reason">{}</span>', comment.moderation_reason)
             if comment.moderation_reason
             else "",
             format_html_join("", '<br><span class="badge">{}</span>', ((b,) for b in badges)),
+            self.decide(comment) if decisions_shown.get() else "",
         )
 
     @admin.display(description="Flags", ordering="flag_count")

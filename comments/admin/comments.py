@@ -13,15 +13,17 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import OuterRef, Q
-from django.urls import reverse
+from django.urls import path, reverse
 
 from comments.admin.actions import CommentActionsMixin
-from comments.admin.columns import CommentColumnsMixin
+from comments.admin.columns import CommentColumnsMixin, decisions_shown, standard_reasons
+from comments.admin.decisions import CommentDecisionsMixin
 from comments.admin.deletion import CommentDeletionMixin
 from comments.admin.display import author_record, author_standing
 from comments.admin.inlines import CommentAuditInline, CommentFlagInline, CommentRevisionInline
 from comments.models import AuditEntry, Comment, CommentFlag
 from comments.queues import QUEUES, queue_condition, queue_counts, with_moderation_context
+from comments.services import undoable_decisions
 from trekboard.admin_utils import ReadOnlyAdminMixin, changelist_url
 from trekboard.inputs import id_from
 from trekboard.queries import subquery_count
@@ -51,6 +53,7 @@ class QueueFilter(admin.SimpleListFilter):
 @admin.register(Comment)
 class CommentAdmin(
     CommentColumnsMixin,
+    CommentDecisionsMixin,
     CommentActionsMixin,
     CommentDeletionMixin,
     ReadOnlyAdminMixin,
@@ -171,7 +174,29 @@ class CommentAdmin(
 
     # --- Pages ---
 
+    class Media:
+        # The queue by keyboard: j/k to move, a/r/s/t/d to decide, u to undo, o for context.
+        js = ("trekboard/admin_queue.js",)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="comments_comment_decide",
+            ),
+            path(
+                "undo/<int:entry_id>/",
+                self.admin_site.admin_view(self.undo_view),
+                name="comments_comment_undo",
+            ),
+            *super().get_urls(),
+        ]
+
     def changelist_view(self, request, extra_context=None):
+        standard_reasons.set(None)  # read afresh for this page's rows
+        # Staff who may only look (editors) get no decisions to click.
+        decisions_shown.set(self.has_moderate_permission(request))
         counts = queue_counts()
         current = request.GET.get(QueueFilter.parameter_name)
         queues = [
@@ -184,7 +209,13 @@ class CommentAdmin(
             }
             for key, label in QUEUES
         ]
-        context = {"queues": queues, "all_url": changelist_url(Comment)}
+        context = {
+            "queues": queues,
+            "all_url": changelist_url(Comment),
+            "undoable": undoable_decisions(actor=request.user)
+            if self.has_moderate_permission(request)
+            else [],
+        }
         # A hand-edited URL can't raise.
         if (author_id := id_from(request.GET.get("author__id__exact"))) is not None:
             context["filtered_author"] = self._author_summary(author_id)

@@ -7,6 +7,7 @@ validate. By topic:
 * ``moderation``: approve, remove, spam, restore, hard delete, retro-spoiler
   and lifting it,
   dismiss flags, pin, pick, close a discussion, remove a spammer's comments;
+* ``undo``: taking a queue decision back for a short while;
 * ``reactions``: likes and flags;
 * ``visits``: what is new to a returning reader, the remembered sort;
 * ``notifications``: mentions, replies, moderators' notices, the inbox;
@@ -56,11 +57,13 @@ from comments.services.notifications import (
 from comments.services.reactions import comment_flag, comment_like_toggle, user_likes_withdraw
 from comments.services.rendering import RerenderBatch, comment_bodies_rerender
 from comments.services.screening import word_rule_delete, word_rule_save, word_rules_changed
+from comments.services.undo import UNDO_WINDOW, decision_undo, undoable_decisions
 from comments.services.visits import VISIT_GAP, Visit, article_visit_record, sort_remember
 
 __all__ = [
     "DOUBLE_SUBMIT_WINDOW",
     "MODERATION",
+    "UNDO_WINDOW",
     "VISIT_GAP",
     "RerenderBatch",
     "Visit",
@@ -81,12 +84,14 @@ __all__ = [
     "comment_retro_spoiler",
     "comment_spoiler_lift",
     "comment_status_set",
+    "decision_undo",
     "discussions_import",
     "email_notifications_set",
     "is_spoilered",
     "notice_author",
     "notifications_mark_read",
     "sort_remember",
+    "undoable_decisions",
     "user_likes_withdraw",
     "user_remove_all_comments",
     "word_rule_delete",

@@ -255,9 +255,10 @@ def comment_flags_dismiss(*, comment: Comment, actor, reason: str = "") -> int:
     The flags stay on record (dismissed, by whom and when); returns how many.
     """
     require_permission(actor, "comments.can_moderate")
+    now = timezone.now()
     with transaction.atomic():
         dismissed = CommentFlag.objects.filter(comment=comment, dismissed_at=None).update(
-            dismissed_at=timezone.now(), dismissed_by=actor
+            dismissed_at=now, dismissed_by=actor
         )
         if dismissed:
             audit(
@@ -267,6 +268,8 @@ def comment_flags_dismiss(*, comment: Comment, actor, reason: str = "") -> int:
                 reason=" ".join(reason.split())[:300] or f"{dismissed} flag(s) dismissed.",
                 before_status=comment.status,
                 after_status=comment.status,
+                # The flags' own dismissal time, so an undo finds exactly these.
+                created_at=now,
             )
     return dismissed
 

@@ -15,7 +15,7 @@ import traceback
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import quote_from_bytes
+from urllib.parse import quote_from_bytes, unquote_to_bytes
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -213,6 +213,17 @@ def form_fields(shape: dict[str, tuple[str, ...]]) -> st.SearchStrategy[list[tup
     return build()
 
 
+def _readable_address(path: str) -> bool:
+    raw = unquote_to_bytes(path)
+    if b"\x00" in raw:
+        return False
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Sent:
     method: str
@@ -229,8 +240,17 @@ class Sent:
 
     @property
     def body_may_be_unreadable(self) -> bool:
-        """The site may refuse the body (400, 415) before anything looks at a CSRF token."""
-        return self.encoding in {"multipart", "truncated"} or self.charset not in {None, "utf-8"}
+        """The site may refuse the request (400, 415) before anything looks at a CSRF token.
+
+        Its body (multipart where no files are taken, cut off, not UTF-8), or
+        its address: a NUL byte or bytes that aren't UTF-8 in the path or the
+        query string are refused first (``trekboard.inputs``).
+        """
+        return (
+            self.encoding in {"multipart", "truncated"}
+            or self.charset not in {None, "utf-8"}
+            or not _readable_address(self.path)
+        )
 
     def body_and_type(self) -> tuple[bytes, str]:
         fields = self.fields

@@ -34,7 +34,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from comments.models import Notification
+from comments.models import AuditEntry, Notification
 from comments.notify import unsubscribe_token
 from comments.services import comment_flag
 from tests.factories import CommentFactory, TagFactory, UserFactory
@@ -175,6 +175,17 @@ ADMIN: dict[str, Row] = {
         lambda w: reverse("admin:view_on_site", args=[w.state["article_type"], w.article.pk]),
         f"{NOT_STAFF} ->",
         f"{NOT_STAFF} ->",
+    ),
+    # A queue row's decision, and taking one back: POST only; a bad one comes
+    # back to the queue with its message (the world's audit entry is a pin,
+    # which no undo takes back).
+    "admin:comments_comment_decide": Row(
+        _at("admin:comments_comment_decide", _comment), f"{NOT_STAFF} 405 405", f"{NOT_STAFF} -> ->"
+    ),
+    "admin:comments_comment_undo": Row(
+        _at("admin:comments_comment_undo", lambda w: AuditEntry.objects.order_by("pk").first().pk),
+        f"{NOT_STAFF} 405 405",
+        f"{NOT_STAFF} -> ->",
     ),
     "admin:app_list": Row(
         lambda w: reverse("admin:app_list", args=["comments"]), f"{NOT_STAFF} 200", f"{NOT_STAFF} -"

@@ -1,0 +1,137 @@
+"""A moderator clears a 50-comment Pending queue by keyboard alone (issue 21).
+
+Each decision is a key on the current row (a, s, or r then a reason and Enter),
+made in place; the last is taken back with u. Every outcome is then checked
+where it shows: the public page, the queue's counts and the audit log.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from comments.models import AuditEntry, Comment
+from comments.services import comment_status_set
+from tests.factories import PASSWORD, CommentFactory
+from tests.helpers import make_moderator
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+QUEUE = reverse("admin:comments_comment_changelist") + "?queue=pending"
+KEYS = ("a", "s", "r")  # approve, spam, remove with the first standard reason
+
+
+def test_a_pending_queue_is_cleared_by_keyboard_alone(browser, live_server, article):
+    comments = []
+    for number in range(50):
+        comment = CommentFactory(article=article, body=f"Held thought number {number}")
+        comments.append(comment_status_set(comment=comment, status=Comment.Status.PENDING))
+    moderator = make_moderator(username="kira")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    admin = context.new_page()
+    errors = []
+    admin.on("pageerror", lambda error: errors.append(str(error)))
+    admin.goto(f"{live_server.url}/admin/login/")
+    admin.locator("#id_username").fill(moderator.username)
+    admin.locator("#id_password").fill(PASSWORD)
+    admin.locator("#id_password").press("Enter")
+    admin.goto(f"{live_server.url}{QUEUE}")
+    rows = admin.locator("#result_list tbody tr")
+    expect(rows).to_have_count(50)
+    expect(admin.locator(".moderation-queues .queue-pending .count")).to_have_text("50")
+    blocking = [
+        violation
+        for violation in Axe().run(admin).response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert not blocking, [violation["id"] for violation in blocking]
+
+    admin.keyboard.press("j")
+    for number in range(len(comments)):
+        row = rows.nth(number)
+        expect(row).to_have_class(re.compile("is-current"))
+        key = KEYS[number % 3]
+        if number == 0:
+            # The context opens and closes from the keyboard too.
+            admin.keyboard.press("o")
+            expect(row.locator("details.decision-context")).to_have_attribute("open", "")
+            admin.keyboard.press("o")
+        admin.keyboard.press(key)
+        if key == "r":
+            expect(row.locator(".decide-reason")).to_be_focused()
+            admin.keyboard.press("ArrowDown")
+            admin.keyboard.press("Enter")
+        expect(row).to_have_class(re.compile("is-decided"))
+    expect(admin.locator("#queue-status")).to_contain_text(f"Comment #{comments[-1].pk}")
+    expect(admin.locator(".moderation-queues .queue-pending .count")).to_have_text("0")
+
+    # u takes the last decision back: it waits in the queue again.
+    admin.keyboard.press("u")
+    expect(admin.locator("#queue-status")).to_contain_text("Undone")
+    expect(admin.locator(".moderation-queues .queue-pending .count")).to_have_text("1")
+
+    statuses = dict(Comment.objects.filter(article=article).values_list("pk", "status"))
+    expected = {
+        "a": Comment.Status.PUBLISHED,
+        "s": Comment.Status.SPAM,
+        "r": Comment.Status.REMOVED,
+    }
+    for number, comment in enumerate(comments[:-1]):
+        assert statuses[comment.pk] == expected[KEYS[number % 3]], number
+    assert statuses[comments[-1].pk] == Comment.Status.PENDING  # undone
+
+    # Readers see what was approved, and only that.
+    reader = context.browser.new_context().new_page()
+    reader.goto(f"{live_server.url}{article.get_absolute_url()}")
+    expect(reader.get_by_text("Held thought number 0", exact=True)).to_have_count(1)
+    expect(reader.get_by_text("Held thought number 1", exact=True)).to_have_count(0)
+    expect(reader.get_by_text("Held thought number 2", exact=True)).to_have_count(0)
+    expect(reader.locator("#comments-title")).to_have_text("17 Comments")
+
+    # Every decision is in the audit log, removals with their reason.
+    removals = AuditEntry.objects.filter(action="remove", actor=moderator)
+    assert removals.count() == 16
+    assert set(removals.values_list("reason", flat=True)) == {"Personal attack on another reader"}
+    assert AuditEntry.objects.filter(action="approve", actor=moderator).count() == 17
+    assert AuditEntry.objects.filter(action="spam", actor=moderator).count() == 17
+    assert AuditEntry.objects.filter(action="undo", actor=moderator).count() == 1
+    admin.goto(f"{live_server.url}{reverse('admin:comments_auditentry_changelist')}")
+    expect(admin.locator("#result_list")).to_contain_text("Personal attack on another reader")
+    assert errors == []  # the queue's script ran without an error throughout
+    context.close()
+
+
+def test_without_javascript_a_rows_buttons_decide_and_undo(browser, live_server, article):
+    comment = comment_status_set(
+        comment=CommentFactory(article=article, body="A thought held for review"),
+        status=Comment.Status.PENDING,
+    )
+    moderator = make_moderator(username="odo")
+    context = browser.new_context(java_script_enabled=False)
+    admin = context.new_page()
+    admin.goto(f"{live_server.url}/admin/login/")
+    admin.locator("#id_username").fill(moderator.username)
+    admin.locator("#id_password").fill(PASSWORD)
+    admin.locator("#id_password").press("Enter")
+    admin.goto(f"{live_server.url}{QUEUE}")
+    row = admin.locator("#result_list tbody tr", has_text="A thought held for review")
+    row.locator("summary", has_text="Context").click()
+    expect(row.locator(".decision-context")).to_contain_text("joined")
+    # Remove without choosing a reason: the removal page asks for one.
+    row.get_by_role("button", name="Remove").click()
+    expect(admin.locator("h1")).to_have_text("Remove comments")
+    admin.get_by_label("Spoiler without a warning").check()
+    admin.get_by_role("button", name="Remove").click()
+    expect(admin.locator(".messagelist")).to_contain_text("1 comment removed.")
+    assert Comment.objects.get(pk=comment.pk).status == Comment.Status.REMOVED
+    # Back on the queue, the decision can be taken back.
+    assert admin.url.endswith(QUEUE)
+    admin.locator(".recent-decisions").get_by_role("button", name="Undo").click()
+    expect(admin.locator(".messagelist")).to_contain_text("awaiting moderation again")
+    assert Comment.objects.get(pk=comment.pk).status == Comment.Status.PENDING
+    context.close()
