@@ -47,26 +47,14 @@ def unsubscribe_url(user) -> str:
 
 def notification_email(notification: Notification) -> EmailMessage:
     comment = notification.comment
-    recipient = notification.recipient
-    unsubscribe = unsubscribe_url(recipient)
-    context = {
-        "notification": notification,
-        "actor_name": comment.author.display_name,
-        "article": comment.article,
-        "text": html_to_text(comment.body_html),
-        "comment_url": settings.SITE_URL + comment.get_absolute_url() + f"#comment-{comment.pk}",
-        "unsubscribe_url": unsubscribe,
-        "recipient": recipient,
-    }
-    subject = render_to_string("comments/email/notification_subject.txt", context)
-    return EmailMessage(
-        subject=" ".join(subject.split()),
-        body=render_to_string("comments/email/notification.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient.email],
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    return _email(
+        "notification",
+        notification,
+        {
+            "actor_name": comment.author.display_name,
+            "article": comment.article,
+            "text": html_to_text(comment.body_html),
+            "comment_url": _comment_url(comment),
         },
     )
 
@@ -74,24 +62,39 @@ def notification_email(notification: Notification) -> EmailMessage:
 def notice_email(notice: Notification) -> EmailMessage:
     """The email of a moderator's notice (``comments.services.notifications.notice_author``)."""
     comment = notice.comment
-    recipient = notice.recipient
+    return _email(
+        "notice",
+        notice,
+        {
+            "article": comment.article if comment is not None else None,
+            # Their own words, spoilers masked as everywhere outside the page.
+            "text": html_to_text(comment.body_html) if comment is not None else "",
+            "comment_url": _comment_url(comment)
+            if comment is not None and comment.status == comment.Status.PUBLISHED
+            else "",
+            "inbox_url": settings.SITE_URL + reverse("comments:inbox"),
+        },
+    )
+
+
+def _comment_url(comment) -> str:
+    return settings.SITE_URL + comment.get_absolute_url() + f"#comment-{comment.pk}"
+
+
+def _email(template: str, notification: Notification, context: dict) -> EmailMessage:
+    """``comments/email/<template>.txt`` and its subject, with the one-click unsubscribe."""
+    recipient = notification.recipient
     unsubscribe = unsubscribe_url(recipient)
     context = {
-        "notification": notice,
+        **context,
+        "notification": notification,
         "recipient": recipient,
-        "article": comment.article if comment is not None else None,
-        # Their own words, spoilers masked as everywhere outside the page.
-        "text": html_to_text(comment.body_html) if comment is not None else "",
-        "comment_url": settings.SITE_URL + comment.get_absolute_url() + f"#comment-{comment.pk}"
-        if comment is not None and comment.status == comment.Status.PUBLISHED
-        else "",
-        "inbox_url": settings.SITE_URL + reverse("comments:inbox"),
         "unsubscribe_url": unsubscribe,
     }
-    subject = render_to_string("comments/email/notice_subject.txt", context)
+    subject = render_to_string(f"comments/email/{template}_subject.txt", context)
     return EmailMessage(
         subject=" ".join(subject.split()),
-        body=render_to_string("comments/email/notice.txt", context),
+        body=render_to_string(f"comments/email/{template}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],
         headers={

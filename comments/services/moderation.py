@@ -151,6 +151,35 @@ def comment_retro_spoiler(*, comment: Comment, actor, reason: str = "") -> Comme
 
     The author's text is kept as an earlier version, as an edit would keep it.
     """
+    return _spoiler_set(comment=comment, actor=actor, reason=reason, hidden=True)
+
+
+def comment_spoiler_lift(*, comment: Comment, actor, reason: str = "") -> Comment:
+    """Undo a retro-spoiler: the text as it was before it was wrapped; the author is told."""
+    return _spoiler_set(comment=comment, actor=actor, reason=reason, hidden=False)
+
+
+def is_spoilered(comment: Comment) -> bool:
+    """Whether the whole comment is behind a spoiler warning (a retro-spoiler's wrapping)."""
+    return bool(_ALREADY_SPOILERED.fullmatch(comment.body.strip()))
+
+
+def _wrapped(text: str) -> str:
+    return "[spoiler]" + re.sub(r"\[/spoiler\]", "", text, flags=re.I) + "[/spoiler]"
+
+
+def _unwrapped(comment: Comment) -> str:
+    body = comment.body.strip()
+    # The version the retro-spoiler kept, when wrapping it again gives today's
+    # text: then its own spoilers come back too, exactly as the author wrote them.
+    kept = comment.revisions.order_by("-replaced_at", "-pk").values_list("body", flat=True)
+    before = kept.first()
+    if before is not None and _wrapped(before) == body:
+        return before
+    return body[len("[spoiler]") : -len("[/spoiler]")]
+
+
+def _spoiler_set(*, comment: Comment, actor, reason: str, hidden: bool) -> Comment:
     require_permission(actor, "comments.can_moderate")
     with transaction.atomic():
         current = (
@@ -160,70 +189,16 @@ def comment_retro_spoiler(*, comment: Comment, actor, reason: str = "") -> Comme
         )
         if not current.is_visible:
             raise ValidationError("Only a published comment can be hidden behind a spoiler.")
-        if _ALREADY_SPOILERED.fullmatch(current.body):
+        if hidden and is_spoilered(current):
             raise ValidationError("This comment is already hidden behind a spoiler warning.")
-        inner = re.sub(r"\[/spoiler\]", "", current.body, flags=re.I)
-        text = f"[spoiler]{inner}[/spoiler]"
-        mentions = mention_urls(mentioned_users(text))
-        now = timezone.now()
-        revision_keep(current, replaced_at=now)
-        body_html = sanitize_comment(
-            text, mentions=mentions, markdown=current.body_format == Comment.BodyFormat.MARKDOWN
-        )
-        Comment.objects.filter(pk=current.pk).update(
-            body=text, body_html=body_html, search_text=search_text(body_html)
-        )
-        current.body, current.body_html = text, body_html
-        pagecache.discussion_changed(current.article_id)
-        reason = " ".join(reason.split())[:300]
-        notice_author(
-            recipient=current.author,
-            kind=Notification.Kind.SPOILERED,
-            actor=actor,
-            comment=current,
-            reason=reason,
-        )
-        audit(
-            actor=actor,
-            action=AuditEntry.Action.SPOILER,
-            comment=current,
-            reason=reason,
-            before_status=current.status,
-            after_status=current.status,
-        )
-    return current
-
-
-def is_spoilered(comment: Comment) -> bool:
-    """Whether the whole comment is behind a spoiler warning (a retro-spoiler's wrapping)."""
-    return bool(_ALREADY_SPOILERED.fullmatch(comment.body.strip()))
-
-
-def comment_spoiler_lift(*, comment: Comment, actor, reason: str = "") -> Comment:
-    """Undo a retro-spoiler: the text as it was before it was wrapped; the author is told."""
-    require_permission(actor, "comments.can_moderate")
-    with transaction.atomic():
-        current = (
-            Comment.objects.select_for_update(of=("self",))
-            .select_related("article", "author")
-            .get(pk=comment.pk)
-        )
-        if not current.is_visible or not is_spoilered(current):
+        if not hidden and not is_spoilered(current):
             raise ValidationError("This comment is not behind a spoiler warning.")
-        body = current.body.strip()
-        text = body[len("[spoiler]") : -len("[/spoiler]")]
-        # The version the retro-spoiler kept, when wrapping it again gives today's
-        # text: then its own spoilers come back too, exactly as the author wrote them.
-        kept = current.revisions.order_by("-replaced_at", "-pk").values_list("body", flat=True)
-        before = kept.first()
-        if before is not None:
-            inner = re.sub(r"\[/spoiler\]", "", before, flags=re.I)
-            if f"[spoiler]{inner}[/spoiler]" == body:
-                text = before
-        mentions = mention_urls(mentioned_users(text))
+        text = _wrapped(current.body) if hidden else _unwrapped(current)
         revision_keep(current, replaced_at=timezone.now())
         body_html = sanitize_comment(
-            text, mentions=mentions, markdown=current.body_format == Comment.BodyFormat.MARKDOWN
+            text,
+            mentions=mention_urls(mentioned_users(text)),
+            markdown=current.body_format == Comment.BodyFormat.MARKDOWN,
         )
         Comment.objects.filter(pk=current.pk).update(
             body=text, body_html=body_html, search_text=search_text(body_html)
@@ -233,14 +208,14 @@ def comment_spoiler_lift(*, comment: Comment, actor, reason: str = "") -> Commen
         reason = " ".join(reason.split())[:300]
         notice_author(
             recipient=current.author,
-            kind=Notification.Kind.UNSPOILERED,
+            kind=Notification.Kind.SPOILERED if hidden else Notification.Kind.UNSPOILERED,
             actor=actor,
             comment=current,
             reason=reason,
         )
         audit(
             actor=actor,
-            action=AuditEntry.Action.UNSPOILER,
+            action=AuditEntry.Action.SPOILER if hidden else AuditEntry.Action.UNSPOILER,
             comment=current,
             reason=reason,
             before_status=current.status,
