@@ -90,6 +90,19 @@ def test_removing_from_a_row_takes_the_reason_chosen_there(moderator_client):
     assert notice.reason == "Off-topic or trolling"
 
 
+def test_in_my_own_words_opens_the_removal_page(moderator_client):
+    comment = held()
+    page = moderator_client.get(PENDING).content.decode()
+    assert '<option value="__own__">In my own words…</option>' in page
+    response = moderator_client.post(
+        decide_url(comment), {"decide": "remove", f"reason-{comment.pk}": "__own__"}
+    )
+    assert response.status_code == 200
+    assert "Remove 1 comment?" in response.content.decode()
+    assert 'name="reason"' in response.content.decode()
+    assert Comment.objects.get(pk=comment.pk).status == Comment.Status.PENDING
+
+
 def test_removing_without_a_reason_asks_for_one(moderator_client):
     comment = held()
     response = moderator_client.post(decide_url(comment), {"decide": "remove", "next": PENDING})

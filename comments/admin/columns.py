@@ -27,6 +27,8 @@ from trekboard.admin_utils import changelist_url
 # The standard reasons, read once per changelist request (CommentAdmin.changelist_view)
 # for every row's reason list; a context variable, so concurrent requests never share it.
 standard_reasons: ContextVar[list[str] | None] = ContextVar("standard_reasons", default=None)
+# The row's "In my own words…": the removal page then asks for them.
+OWN_WORDS = "__own__"
 # Whether this changelist's viewer may decide (the row's buttons), set per request likewise.
 decisions_shown: ContextVar[bool] = ContextVar("decisions_shown", default=False)
 
@@ -137,11 +139,13 @@ class CommentColumnsMixin:
         if any(act == "remove" for act, _, _ in acts):
             reasons = format_html(
                 '<select name="reason-{0}" class="decide-reason" aria-label="Reason for removing">'
-                '<option value="">Reason…</option>{1}</select>',
+                '<option value="">Reason…</option>{1}'
+                '<option value="{2}">In my own words…</option></select>',
                 comment.pk,
                 format_html_join(
                     "", '<option value="{0}">{0}</option>', ((r,) for r in self._reasons())
                 ),
+                OWN_WORDS,
             )
         return format_html(
             '<div class="decide-row" data-comment="{}">{}{}</div>', comment.pk, reasons, buttons

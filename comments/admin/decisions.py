@@ -16,6 +16,7 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonRespon
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from comments.admin.columns import OWN_WORDS
 from comments.models import AuditEntry, Comment
 from comments.queues import queue_counts
 from comments.services import comment_flags_dismiss, comment_moderate, decision_undo
@@ -55,6 +56,12 @@ class CommentDecisionsMixin:
         reason = " ".join(
             (request.POST.get(f"reason-{pk}") or request.POST.get("reason") or "").split()
         )[:300]
+        if reason == OWN_WORDS:
+            reason = ""
+            if _wants_json(request):
+                return JsonResponse(
+                    {"ok": False, "page": True, "message": "Opening the removal page."}
+                )
         if act == "remove" and not reason:
             if _wants_json(request):
                 return self._answer(

@@ -135,3 +135,30 @@ def test_without_javascript_a_rows_buttons_decide_and_undo(browser, live_server,
     expect(admin.locator(".messagelist")).to_contain_text("awaiting moderation again")
     assert Comment.objects.get(pk=comment.pk).status == Comment.Status.PENDING
     context.close()
+
+
+def test_own_words_from_the_keyboard_open_the_removal_page(browser, live_server, article):
+    comment = comment_status_set(
+        comment=CommentFactory(article=article, body="Needs a careful word"),
+        status=Comment.Status.PENDING,
+    )
+    moderator = make_moderator(username="sisko")
+    context = browser.new_context()
+    admin = context.new_page()
+    admin.goto(f"{live_server.url}/admin/login/")
+    admin.locator("#id_username").fill(moderator.username)
+    admin.locator("#id_password").fill(PASSWORD)
+    admin.locator("#id_password").press("Enter")
+    admin.goto(f"{live_server.url}{QUEUE}")
+    admin.keyboard.press("j")
+    admin.keyboard.press("r")
+    admin.keyboard.press("End")  # the list's last choice: "In my own words…"
+    admin.keyboard.press("Enter")
+    expect(admin.locator("h1")).to_have_text("Remove comments")
+    admin.get_by_label("In your own words").fill("Spoils the finale in the first line")
+    admin.get_by_role("button", name="Remove").click()
+    expect(admin.locator(".messagelist")).to_contain_text("1 comment removed.")
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.REMOVED
+    assert comment.moderation_reason == "Spoils the finale in the first line"
+    context.close()

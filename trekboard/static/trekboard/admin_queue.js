@@ -118,6 +118,12 @@ document.addEventListener("DOMContentLoaded", function () {
       reason.focus();
       return;
     }
+    if (button.value === "remove" && reason && reason.value === "__own__") {
+      // The removal page asks for the moderator's own words: post the form there.
+      button.dataset.direct = "yes";
+      button.click();
+      return;
+    }
     button.disabled = true;
     const data = await post(button.getAttribute("formaction"), fields);
     button.disabled = false;
@@ -150,7 +156,7 @@ document.addEventListener("DOMContentLoaded", function () {
 
   table.addEventListener("click", (event) => {
     const button = event.target.closest("button.decide");
-    if (!button) {
+    if (!button || button.dataset.direct) {
       return;
     }
     event.preventDefault();
