@@ -338,7 +338,7 @@ class TrekboardUserAdmin(UserAdmin):
                     messages.SUCCESS,
                 )
 
-        shown = sum(user.comment_count - user.removed_count for user in users)
+        shown = _shown_comments(users)
         return self._ask_then_act(
             request,
             users,
@@ -385,7 +385,7 @@ class TrekboardUserAdmin(UserAdmin):
                 messages.SUCCESS,
             )
 
-        shown = sum(user.comment_count - user.removed_count for user in users)
+        shown = _shown_comments(users)
         return self._ask_then_act(
             request,
             users,
@@ -400,3 +400,8 @@ class TrekboardUserAdmin(UserAdmin):
             "replies stay.",
             submit_label="Remove them all",
         )
+
+
+def _shown_comments(users) -> int:
+    """How many of these readers' comments are shown or waiting: what removing them all takes."""
+    return sum(user.comment_count - user.removed_count for user in users)

@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from comments.models import AuditEntry, Notification
 from comments.rules import require_permission
 from comments.services.notifications import notice_author
-from comments.services.status import audit
+from comments.services.status import audit, tidy_reason
 
 
 def user_suspend(*, user, actor, until: datetime | None, reason: str) -> None:
@@ -29,7 +29,7 @@ def user_suspend(*, user, actor, until: datetime | None, reason: str) -> None:
     They are told why, and until when, the next time they try.
     """
     require_permission(actor, "accounts.moderate_user")
-    reason = " ".join(reason.split())[:300]
+    reason = tidy_reason(reason)
     if not reason:
         raise ValidationError("Give a reason: the reader is shown it.")
     if until is not None and until <= timezone.now():
@@ -65,7 +65,7 @@ def user_suspend(*, user, actor, until: datetime | None, reason: str) -> None:
 def user_reinstate(*, user, actor, reason: str = "") -> None:
     """Lift a suspension or ban; the reader is told."""
     require_permission(actor, "accounts.moderate_user")
-    reason = " ".join(reason.split())[:300]
+    reason = tidy_reason(reason)
     with transaction.atomic():
         get_user_model().objects.filter(pk=user.pk).update(
             banned=False, suspended_until=None, moderation_reason=""

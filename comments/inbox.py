@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from articles.models import Article
-from comments.models import Comment, Notification
+from comments.models import READER_KINDS, Comment, Notification
 from trekboard.queries import execute_prepared
 
 
@@ -53,10 +53,6 @@ def unread_notification_count(*, user) -> int:
     with connection.cursor() as cursor:
         execute_prepared(cursor, f"SELECT {sql}", params)
         return cursor.fetchone()[0]
-
-
-# Notifications that point at another reader's words: shown only while those are published.
-READER_KINDS = (Notification.Kind.REPLY.value, Notification.Kind.MENTION.value)
 
 
 def inbox(*, user) -> QuerySet[Notification]:

@@ -347,11 +347,10 @@ class Notification(models.Model):
         return self.kind in MODERATION_KINDS
 
 
-# Notices of a moderator's act, to the author it was done to. Spam is never told.
-MODERATION_KINDS = frozenset(Notification.Kind) - {
-    Notification.Kind.REPLY,
-    Notification.Kind.MENTION,
-}
+# Notifications that point at another reader's words (one per comment and reader),
+# and notices of a moderator's act, to the author it was done to (spam is never told).
+READER_KINDS = (Notification.Kind.REPLY.value, Notification.Kind.MENTION.value)
+MODERATION_KINDS = frozenset(Notification.Kind) - set(READER_KINDS)
 
 
 class ArticleVisit(models.Model):

@@ -18,7 +18,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from comments.models import Notification
+from comments.models import READER_KINDS, Notification
 from comments.sanitize import html_to_text
 
 logger = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ def send_notification_emails(*, comment_id: int, recipient_ids: list[int]) -> in
     notifications = list(
         Notification.objects.filter(
             comment_id=comment_id,
-            kind__in=[Notification.Kind.REPLY, Notification.Kind.MENTION],
+            kind__in=READER_KINDS,
             recipient_id__in=recipient_ids,
             recipient__email_notifications=True,
             recipient__is_active=True,

@@ -71,8 +71,16 @@ class CommentActionsMixin:
         return [(name, label) for name, label in buttons if name in allowed]
 
     def _moderate(
-        self, request, comments: list[Comment], act: str, *, reason: str = ""
-    ) -> tuple[int, int]:
+        self,
+        request,
+        comments: list[Comment],
+        act: str,
+        *,
+        done_text: str,
+        skipped_text: str,
+        reason: str = "",
+    ) -> None:
+        """One act on each comment, then one message: done, left alone, and each refusal."""
         done = skipped = 0
         refused: dict[str, list[int]] = {}
         for comment in comments:
@@ -87,7 +95,6 @@ class CommentActionsMixin:
                 done += 1
             else:
                 skipped += 1
-        request._moderation_refused_all = bool(refused) and not done and not skipped
         for message, pks in refused.items():
             self.message_user(
                 request,
@@ -95,17 +102,13 @@ class CommentActionsMixin:
                 f"({', '.join(f'#{pk}' for pk in pks)}): {message}",
                 messages.ERROR,
             )
-        return done, skipped
+        # When every one was refused, the refusal said so already.
+        if done or skipped or not refused:
+            self._tell(request, done, report(done, done_text, skipped, skipped_text))
 
     def _tell(self, request, done: int, message: str) -> None:
         # A warning when nothing was done: the moderator picked the wrong ones.
-        # Not when every one was refused: the refusal said so already.
-        if done or not self._refused_all(request):
-            self.message_user(request, message, messages.SUCCESS if done else messages.WARNING)
-
-    @staticmethod
-    def _refused_all(request) -> bool:
-        return getattr(request, "_moderation_refused_all", False)
+        self.message_user(request, message, messages.SUCCESS if done else messages.WARNING)
 
     def _finish(self, request, done: int, message: str):
         self._tell(request, done, message)
@@ -113,19 +116,23 @@ class CommentActionsMixin:
 
     @admin.action(permissions=["moderate"], description="Approve selected comments")
     def approve_comments(self, request, queryset):
-        done, skipped = self._moderate(request, _plain(queryset), "approve")
-        return self._finish(request, done, report(done, "approved", skipped, "not pending"))
+        self._moderate(
+            request, _plain(queryset), "approve", done_text="approved", skipped_text="not pending"
+        )
+        return redirect_to_next(request)
 
     @admin.action(permissions=["moderate"], description="Remove selected comments…")
     def remove_comments(self, request, queryset):
         comments = _plain(queryset)
 
         def remove(data) -> None:
-            done, skipped = self._moderate(request, comments, "remove", reason=data["reason"])
-            self._tell(
+            self._moderate(
                 request,
-                done,
-                report(done, "removed", skipped, "already removed or deleted by the author"),
+                comments,
+                "remove",
+                reason=data["reason"],
+                done_text="removed",
+                skipped_text="already removed or deleted by the author",
             )
 
         return ask_then_act(
@@ -151,11 +158,13 @@ class CommentActionsMixin:
         comments = _plain(queryset)
 
         def spam(data) -> None:
-            done, skipped = self._moderate(request, comments, "spam", reason=data["reason"])
-            self._tell(
+            self._moderate(
                 request,
-                done,
-                report(done, "marked as spam", skipped, "already spam or deleted by the author"),
+                comments,
+                "spam",
+                reason=data["reason"],
+                done_text="marked as spam",
+                skipped_text="already spam or deleted by the author",
             )
 
         return self._confirm(
@@ -184,8 +193,14 @@ class CommentActionsMixin:
 
     @admin.action(permissions=["moderate"], description="Restore selected comments")
     def restore_comments(self, request, queryset):
-        done, skipped = self._moderate(request, _plain(queryset), "restore")
-        return self._finish(request, done, report(done, "restored", skipped, "not removed or spam"))
+        self._moderate(
+            request,
+            _plain(queryset),
+            "restore",
+            done_text="restored",
+            skipped_text="not removed or spam",
+        )
+        return redirect_to_next(request)
 
     @admin.action(
         permissions=["moderate"], description="Dismiss the flags on selected comments (keep them)"

@@ -110,7 +110,6 @@ class CommentColumnsMixin:
             mark_safe("".join(lines)),  # noqa: S308 - each line is format_html's
         )
 
-    @admin.display(description="Decide")
     def decide(self, comment: Comment) -> str:
         """One click (or one key) per decision on the row, posting to ``decide_view``."""
         url = reverse("admin:comments_comment_decide", args=[comment.pk])

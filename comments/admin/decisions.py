@@ -109,8 +109,7 @@ class CommentDecisionsMixin:
         """JSON for the queue's script; else the message on the page the moderator came from."""
         if _wants_json(request):
             body = {"ok": not error, "message": message, "counts": queue_counts()}
-            if comment is not None:
-                comment.refresh_from_db(fields=["status"])
+            if comment is not None:  # its status as the act left it (the services set it)
                 body["status"] = comment.get_status_display()
             if entry is not None:
                 body["undo"] = reverse("admin:comments_comment_undo", args=[entry.pk])

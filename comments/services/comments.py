@@ -19,7 +19,7 @@ from articles.models import Article
 from comments import pagecache
 from comments.importing.loader import import_records
 from comments.importing.records import Summary
-from comments.models import Comment, CommentQuerySet, Notification
+from comments.models import READER_KINDS, Comment, CommentQuerySet, Notification
 from comments.rules import check_can_comment, comment_body_errors, ensure_can_edit, ensure_own
 from comments.sanitize import normalize, sanitize_comment, search_text
 from comments.services.notifications import mention_urls, mentioned_users, notify_readers
@@ -218,9 +218,9 @@ def comment_edit(*, comment: Comment, user, body: str) -> Comment:
             current, _ = set_status(current, Comment.Status.PENDING, reason=held_because)
         if current.is_visible:
             notified = frozenset(
-                Notification.objects.filter(
-                    comment=current, kind__in=[Notification.Kind.REPLY, Notification.Kind.MENTION]
-                ).values_list("recipient_id", flat=True)
+                Notification.objects.filter(comment=current, kind__in=READER_KINDS).values_list(
+                    "recipient_id", flat=True
+                )
             )
             notify_readers(current, mentioned, already=notified)
     return current

@@ -22,7 +22,13 @@ from comments.ranking import best_score
 from comments.rules import require_permission
 from comments.sanitize import sanitize_comment, search_text
 from comments.services.notifications import mention_urls, mentioned_users, notice_author
-from comments.services.status import article_count_changed, audit, revision_keep, set_status
+from comments.services.status import (
+    article_count_changed,
+    audit,
+    revision_keep,
+    set_status,
+    tidy_reason,
+)
 from comments.tree.locks import tree_lock
 from comments.tree.placement import up_from
 
@@ -66,7 +72,7 @@ def comment_moderate(*, comment: Comment, actor, act: str, reason: str = "") -> 
     """
     require_permission(actor, "comments.can_moderate")
     status, action, applies_to = MODERATION[act]
-    reason = " ".join(reason.split())[:300]
+    reason = tidy_reason(reason)
     if act == "remove" and not reason:
         raise ValidationError("Give a reason for removing the comment.")
     with transaction.atomic():
@@ -205,7 +211,7 @@ def _spoiler_set(*, comment: Comment, actor, reason: str, hidden: bool) -> Comme
         )
         current.body, current.body_html = text, body_html
         pagecache.discussion_changed(current.article_id)
-        reason = " ".join(reason.split())[:300]
+        reason = tidy_reason(reason)
         notice_author(
             recipient=current.author,
             kind=Notification.Kind.SPOILERED if hidden else Notification.Kind.UNSPOILERED,
@@ -240,7 +246,7 @@ def comment_flags_dismiss(*, comment: Comment, actor, reason: str = "") -> int:
                 actor=actor,
                 action=AuditEntry.Action.DISMISS,
                 comment=comment,
-                reason=" ".join(reason.split())[:300] or f"{dismissed} flag(s) dismissed.",
+                reason=tidy_reason(reason) or f"{dismissed} flag(s) dismissed.",
                 before_status=comment.status,
                 after_status=comment.status,
                 # The flags' own dismissal time, so an undo finds exactly these.
@@ -252,7 +258,7 @@ def comment_flags_dismiss(*, comment: Comment, actor, reason: str = "") -> int:
 def comment_pin(*, comment: Comment, actor, pinned: bool = True, reason: str = "") -> None:
     """Show a top-level comment first in its discussion (one per article), or unpin it."""
     require_permission(actor, "comments.can_moderate")
-    reason = " ".join(reason.split())[:300]
+    reason = tidy_reason(reason)
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=comment.article_id)
         # As it is now, under the article's lock.
@@ -292,7 +298,7 @@ def comment_pick(*, comment: Comment, actor, picked: bool = True, reason: str = 
     require_permission(actor, "comments.can_moderate")
     if picked and not Comment.objects.filter(pk=comment.pk).published().exists():
         raise ValidationError("Only a published comment can be an Editor's pick.")
-    reason = " ".join(reason.split())[:300]
+    reason = tidy_reason(reason)
     with transaction.atomic():
         changed = Comment.objects.filter(pk=comment.pk).exclude(is_editors_pick=picked)
         if changed.update(is_editors_pick=picked):
@@ -316,7 +322,7 @@ def comment_pick(*, comment: Comment, actor, picked: bool = True, reason: str = 
 def article_comments_set(*, article: Article, actor, open_: bool, reason: str = "") -> None:
     """Close an article's comments (existing ones stay, no new ones) or reopen them."""
     require_permission(actor, "articles.moderate_discussion")
-    reason = " ".join(reason.split())[:300]
+    reason = tidy_reason(reason)
     with transaction.atomic():
         if (
             Article.objects.filter(pk=article.pk)
@@ -337,7 +343,7 @@ def article_comments_set(*, article: Article, actor, open_: bool, reason: str = 
 def user_remove_all_comments(*, user, actor, reason: str) -> int:
     """Remove every shown comment a reader wrote (a spammer), in one go; returns how many."""
     require_permission(actor, "comments.can_moderate")
-    reason = " ".join(reason.split())[:300] or "All of this reader's comments removed."
+    reason = tidy_reason(reason) or "All of this reader's comments removed."
     with transaction.atomic():
         targets = list(
             Comment.objects.filter(

@@ -16,7 +16,7 @@ from django.db.models.sql import InsertQuery
 
 from articles.models import Article
 from comments import pagecache
-from comments.models import AuditEntry, Comment, CommentRevision, Notification
+from comments.models import READER_KINDS, AuditEntry, Comment, CommentRevision, Notification
 from comments.ranking import best_score
 from comments.services.notifications import mentioned_users, notify_readers
 from comments.tree.locks import tree_lock
@@ -122,6 +122,11 @@ def article_count_changed(article_id: int, delta: int) -> int:
         return cursor.fetchone()[0]
 
 
+def tidy_reason(reason: str) -> str:
+    """A moderator's reason as it is kept and told: one line, at most an audit entry's 300."""
+    return " ".join(reason.split())[:300]
+
+
 def audit(*, actor, action: str, comment: Comment | None = None, **fields) -> AuditEntry:
     if comment is not None:
         fields.setdefault("article_id", comment.article_id)
@@ -160,9 +165,9 @@ def set_status(
     if before != Comment.Status.PUBLISHED and current.is_visible:
         current.parent = Comment.objects.get(pk=current.parent_id) if current.parent_id else None
         told = frozenset(
-            Notification.objects.filter(
-                comment=current, kind__in=[Notification.Kind.REPLY, Notification.Kind.MENTION]
-            ).values_list("recipient_id", flat=True)
+            Notification.objects.filter(comment=current, kind__in=READER_KINDS).values_list(
+                "recipient_id", flat=True
+            )
         )
         notify_readers(current, mentioned_users(current.body), already=told)
     comment.status, comment.moderation_reason = status, reason

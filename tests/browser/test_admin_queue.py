@@ -25,6 +25,14 @@ QUEUE = reverse("admin:comments_comment_changelist") + "?queue=pending"
 KEYS = ("a", "s", "r")  # approve, spam, remove with the first standard reason
 
 
+def admin_log_in(page, live_server, user) -> None:
+    """Into the admin by its own form, as a moderator does."""
+    page.goto(f"{live_server.url}/admin/login/")
+    page.locator("#id_username").fill(user.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_password").press("Enter")
+
+
 def test_a_pending_queue_is_cleared_by_keyboard_alone(browser, live_server, article):
     comments = []
     for number in range(50):
@@ -36,10 +44,7 @@ def test_a_pending_queue_is_cleared_by_keyboard_alone(browser, live_server, arti
     admin = context.new_page()
     errors = []
     admin.on("pageerror", lambda error: errors.append(str(error)))
-    admin.goto(f"{live_server.url}/admin/login/")
-    admin.locator("#id_username").fill(moderator.username)
-    admin.locator("#id_password").fill(PASSWORD)
-    admin.locator("#id_password").press("Enter")
+    admin_log_in(admin, live_server, moderator)
     admin.goto(f"{live_server.url}{QUEUE}")
     rows = admin.locator("#result_list tbody tr")
     expect(rows).to_have_count(50)
@@ -114,10 +119,7 @@ def test_without_javascript_a_rows_buttons_decide_and_undo(browser, live_server,
     moderator = make_moderator(username="odo")
     context = browser.new_context(java_script_enabled=False)
     admin = context.new_page()
-    admin.goto(f"{live_server.url}/admin/login/")
-    admin.locator("#id_username").fill(moderator.username)
-    admin.locator("#id_password").fill(PASSWORD)
-    admin.locator("#id_password").press("Enter")
+    admin_log_in(admin, live_server, moderator)
     admin.goto(f"{live_server.url}{QUEUE}")
     row = admin.locator("#result_list tbody tr", has_text="A thought held for review")
     row.locator("summary", has_text="Context").click()
@@ -145,10 +147,7 @@ def test_own_words_from_the_keyboard_open_the_removal_page(browser, live_server,
     moderator = make_moderator(username="sisko")
     context = browser.new_context()
     admin = context.new_page()
-    admin.goto(f"{live_server.url}/admin/login/")
-    admin.locator("#id_username").fill(moderator.username)
-    admin.locator("#id_password").fill(PASSWORD)
-    admin.locator("#id_password").press("Enter")
+    admin_log_in(admin, live_server, moderator)
     admin.goto(f"{live_server.url}{QUEUE}")
     admin.keyboard.press("j")
     admin.keyboard.press("r")
