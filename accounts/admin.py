@@ -19,9 +19,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Q
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -40,6 +42,7 @@ from trekboard.admin_utils import (
     redirect_to_next,
     report,
 )
+from trekboard.inputs import id_from
 from trekboard.queries import subquery_count
 
 _TOLD = "The reader is told it in their notifications (and by email if they chose), sees it "
@@ -193,6 +196,33 @@ class TrekboardUserAdmin(UserAdmin):
             context["moderation_buttons"] = self._buttons(request, obj)
             context["moderation_action_url"] = changelist_url(User)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # A comment queue's row offers these on its author (comments.admin.columns): the same
+    # actions for one reader, reached by a link, so their page asks the reason first.
+    PERSON_ACTS = ("suspend_users", "ban_users", "ban_and_remove_all")
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/act/<str:action>/",
+                self.admin_site.admin_view(self.person_act_view),
+                name="accounts_user_act",
+            ),
+            *super().get_urls(),
+        ]
+
+    def person_act_view(self, request, object_id: str, action: str):
+        """One reader's suspend, ban, or ban and remove all, started from a queue row."""
+        user_id = id_from(object_id)
+        user = None if user_id is None else self.get_queryset(request).filter(pk=user_id).first()
+        if user is None:
+            raise Http404("No such reader.")
+        allowed = self.get_actions(request)
+        if action not in self.PERSON_ACTS or action not in allowed:
+            raise PermissionDenied
+        func = allowed[action][0]
+        response = func(self, request, self.get_queryset(request).filter(pk=user.pk))
+        return response or HttpResponseRedirect(changelist_url(User))
 
     def _buttons(self, request, user: User) -> list[tuple[str, str]]:
         buttons = []

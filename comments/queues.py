@@ -103,3 +103,47 @@ def with_moderation_context(queryset: QuerySet) -> QuerySet:
             ),
         )
     )
+
+
+# A comment's change page lists this many of its direct replies, oldest first.
+REPLIES_LISTED = 25
+
+
+def thread_around(comment: Comment) -> tuple[list[Comment], list[Comment]]:
+    """The comments above ``comment`` (root first) and its first direct replies, every status.
+
+    One query: both lie in the comment's own tree, the ancestors by its
+    nested-set bounds. A moderator judges a reply by what it answered.
+    """
+    found = list(
+        Comment.objects.filter(tree_id=comment.tree_id)
+        .filter(
+            Q(lft__lt=comment.lft, rght__gt=comment.rght)
+            | Q(parent_id=comment.pk, pk__in=_first_replies(comment))
+        )
+        .select_related("author")
+        .only(
+            "body",
+            "status",
+            "created_at",
+            "level",
+            "parent_id",
+            "tree_id",
+            "lft",
+            "author__username",
+        )
+        .order_by("lft")
+    )
+    ancestors = [c for c in found if c.lft < comment.lft]
+    replies = sorted(
+        (c for c in found if c.parent_id == comment.pk), key=lambda c: (c.created_at, c.pk)
+    )
+    return ancestors, replies
+
+
+def _first_replies(comment: Comment) -> QuerySet:
+    return (
+        Comment.objects.filter(parent_id=comment.pk)
+        .order_by("created_at", "pk")
+        .values("pk")[:REPLIES_LISTED]
+    )

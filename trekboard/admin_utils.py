@@ -118,7 +118,8 @@ def confirmation_page(
             "queryset": queryset,
             "action": action,
             "submit_label": submit_label,
-            "next": request.POST.get("next", ""),
+            # Where it was started from: a form's field, or a queue row's link.
+            "next": request.POST.get("next") or request.GET.get("next", ""),
             # The changelist runs the action, wherever the page was asked from
             # (a queue row's Remove without a reason comes from its own URL).
             "form_action": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),

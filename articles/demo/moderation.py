@@ -49,4 +49,7 @@ SPAMMER = ("deals4you", "Unbeatable prices on replica props, today only: https:/
 
 REMOVAL_REASON = "Personal attack on another reader."
 
+# How long before the seed's end the moderator's day is dated in the audit log.
+WORK_DONE_AGO = timedelta(hours=2)
+
 SUSPENDED = ("hyperlane_sandwich", timedelta(days=3), "Repeated insults in the canon argument.")

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 from collections import Counter
 from contextvars import ContextVar
+from typing import NamedTuple
 
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
 from comments.admin.display import author_record, author_standing
 from comments.models import Comment, CommentFlag, StandardReason
+from comments.queues import REPLIES_LISTED, thread_around
 from trekboard.admin_utils import changelist_url
 
 # The standard reasons, read once per changelist request (CommentAdmin.changelist_view)
@@ -31,6 +34,20 @@ standard_reasons: ContextVar[list[str] | None] = ContextVar("standard_reasons", 
 OWN_WORDS = "__own__"
 # Whether this changelist's viewer may decide (the row's buttons), set per request likewise.
 decisions_shown: ContextVar[bool] = ContextVar("decisions_shown", default=False)
+
+
+class PersonActs(NamedTuple):
+    """The acts on a row's author this viewer may take, and where each comes back to."""
+
+    viewer_id: int | None = None
+    viewer_is_superuser: bool = False
+    back: str = ""
+    acts: tuple[tuple[str, str], ...] = ()
+
+
+# Set per changelist request, like the two above.
+NO_PERSON_ACTS = PersonActs()
+person_acts: ContextVar[PersonActs] = ContextVar("person_acts", default=NO_PERSON_ACTS)
 
 
 class CommentColumnsMixin:
@@ -185,7 +202,8 @@ class CommentColumnsMixin:
         author = comment.author
         standing = author_standing(author)
         return format_html(
-            '<a href="{}" title="All comments by {}">{}</a>{}<br><span class="record">{}</span>{}',
+            '<a href="{}" title="All comments by {}">{}</a>{}'
+            '<br><span class="record">{}</span>{}{}',
             changelist_url(Comment, author__id__exact=author.pk),
             author.username,
             author.username,
@@ -204,6 +222,37 @@ class CommentColumnsMixin:
             )
             if comment.ip_address
             else "",
+            self._author_acts(author),
+        )
+
+    @staticmethod
+    def _author_acts(author) -> str:
+        """Suspend, ban, or ban and remove all: each one act, its reason asked on the next page."""
+        shown = person_acts.get()
+        if (
+            not shown.acts
+            or author.is_superuser
+            or author.pk == shown.viewer_id
+            or author.banned
+            or (author.is_staff and not shown.viewer_is_superuser)
+        ):
+            return ""
+        query = urlencode({"next": shown.back})
+        return format_html(
+            '<span class="person-acts">{}</span>',
+            format_html_join(
+                " · ",
+                '<a href="{}?{}" class="person-act person-act--{}">{}</a>',
+                (
+                    (
+                        reverse("admin:accounts_user_act", args=[author.pk, action]),
+                        query,
+                        action,
+                        label,
+                    )
+                    for action, label in shown.acts
+                ),
+            ),
         )
 
     @admin.display(description="Status", ordering="status")
@@ -266,6 +315,40 @@ class CommentColumnsMixin:
             '<a href="{}">“{}”</a>',
             reverse("admin:comments_comment_change", args=[comment.parent_id]),
             Truncator(comment.parent_excerpt or "").chars(120),
+        )
+
+    @admin.display(description="The thread around it")
+    def thread_around(self, comment: Comment) -> str:
+        """Its ancestors, root first, then it and its replies, every status, each linked here."""
+        ancestors, replies = thread_around(comment)
+        listed = format_html_join("", "<li>{}</li>", ((self._line(r),) for r in replies))
+        if len(replies) == REPLIES_LISTED:
+            listed += format_html(
+                '<li class="more">The first {} replies; <a href="{}">the rest in the thread ↗</a>'
+                "</li>",
+                REPLIES_LISTED,
+                comment.get_absolute_url(),
+            )
+        html = format_html(
+            '<li class="is-this"><strong>This comment</strong>{}</li>',
+            format_html("<ol>{}</ol>", listed) if replies else " · no replies yet",
+        )
+        for ancestor in reversed(ancestors):
+            html = format_html("<li>{}<ol>{}</ol></li>", self._line(ancestor), html)
+        return format_html('<ol class="thread-around">{}</ol>', html)
+
+    @staticmethod
+    def _line(comment: Comment) -> str:
+        when = timezone.localtime(comment.created_at)
+        return format_html(
+            '<a href="{}">“{}”</a> <span class="by">{} · <span class="status status-{}">{}</span>'
+            " · {}</span>",
+            reverse("admin:comments_comment_change", args=[comment.pk]),
+            Truncator(comment.body).chars(120),
+            comment.author.username,
+            comment.status,
+            comment.get_status_display(),
+            date_format(when, "j M, H:i"),
         )
 
     @admin.display(description="In the thread")

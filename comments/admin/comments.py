@@ -16,7 +16,13 @@ from django.db.models import OuterRef, Q
 from django.urls import path, reverse
 
 from comments.admin.actions import CommentActionsMixin
-from comments.admin.columns import CommentColumnsMixin, decisions_shown, standard_reasons
+from comments.admin.columns import (
+    CommentColumnsMixin,
+    PersonActs,
+    decisions_shown,
+    person_acts,
+    standard_reasons,
+)
 from comments.admin.decisions import CommentDecisionsMixin
 from comments.admin.deletion import CommentDeletionMixin
 from comments.admin.display import author_record, author_standing
@@ -104,6 +110,7 @@ class CommentAdmin(
             {"fields": ("article", "author_with_record", "parent_comment", "permalink")},
         ),
         ("Text", {"fields": ("rendered", "body")}),
+        ("Context", {"fields": ("thread_around",)}),
         (
             "Moderation",
             {
@@ -197,6 +204,7 @@ class CommentAdmin(
         standard_reasons.set(None)  # read afresh for this page's rows
         # Staff who may only look (editors) get no decisions to click.
         decisions_shown.set(self.has_moderate_permission(request))
+        person_acts.set(self._acts_on_authors(request))
         counts = queue_counts()
         current = request.GET.get(QueueFilter.parameter_name)
         queues = [
@@ -220,6 +228,15 @@ class CommentAdmin(
         if (author_id := id_from(request.GET.get("author__id__exact"))) is not None:
             context["filtered_author"] = self._author_summary(author_id)
         return super().changelist_view(request, {**context, **(extra_context or {})})
+
+    def _acts_on_authors(self, request) -> PersonActs:
+        """What the row may offer on its author: the accounts admin checks it again on the act."""
+        acts: tuple[tuple[str, str], ...] = ()
+        if request.user.has_perm("accounts.moderate_user"):
+            acts = (("suspend_users", "Suspend…"), ("ban_users", "Ban…"))
+            if self.has_moderate_permission(request):
+                acts += (("ban_and_remove_all", "Ban and remove all…"),)
+        return PersonActs(request.user.pk, request.user.is_superuser, request.get_full_path(), acts)
 
     def _author_summary(self, author_id: int):
         User = get_user_model()

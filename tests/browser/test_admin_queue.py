@@ -1,4 +1,4 @@
-"""A moderator clears a 50-comment Pending queue by keyboard alone (issue 21).
+"""A moderator clears a 50-comment Pending queue, and a Flagged one, by keyboard alone (issue 21).
 
 Each decision is a key on the current row (a, s, or r then a reason and Enter),
 made in place; the last is taken back with u. Every outcome is then checked
@@ -14,14 +14,15 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from comments.models import AuditEntry, Comment
-from comments.services import comment_status_set
-from tests.factories import PASSWORD, CommentFactory
+from comments.models import AuditEntry, Comment, Notification
+from comments.services import comment_flag, comment_status_set
+from tests.factories import PASSWORD, CommentFactory, UserFactory
 from tests.helpers import make_moderator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 QUEUE = reverse("admin:comments_comment_changelist") + "?queue=pending"
+FLAGGED = reverse("admin:comments_comment_changelist") + "?queue=flagged"
 KEYS = ("a", "s", "r")  # approve, spam, remove with the first standard reason
 
 
@@ -160,4 +161,94 @@ def test_own_words_from_the_keyboard_open_the_removal_page(browser, live_server,
     comment.refresh_from_db()
     assert comment.status == Comment.Status.REMOVED
     assert comment.moderation_reason == "Spoils the finale in the first line"
+    context.close()
+
+
+def test_a_flagged_queue_is_cleared_by_keyboard_and_a_spammer_banned_from_its_row(
+    browser, live_server, article
+):
+    """Dismiss, remove with a reason, and ban-and-remove the author: keys and Enter only."""
+    reporter = UserFactory(username="reporter_rom")
+    fair = CommentFactory(article=article, body="The finale was rushed, honestly")
+    rude = CommentFactory(article=article, body="Only a fool liked that finale")
+    spam = CommentFactory(article=article, body="Cheap replica phasers at my shop")
+    extra = CommentFactory(article=article, author=spam.author, body="More cheap phasers here")
+    comment_flag(comment=fair, user=reporter, reason="other", text="I just disagree")
+    comment_flag(comment=rude, user=reporter, reason="abuse", text="Calls people fools")
+    for _ in range(2):
+        comment_flag(comment=spam, user=UserFactory(), reason="spam", text="An ad")
+    moderator = make_moderator(username="nerys")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    admin = context.new_page()
+    errors = []
+    admin.on("pageerror", lambda error: errors.append(str(error)))
+    admin_log_in(admin, live_server, moderator)
+    admin.goto(f"{live_server.url}{FLAGGED}")
+    rows = admin.locator("#result_list tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("Cheap replica phasers")  # the most flagged first
+    blocking = [
+        violation
+        for violation in Axe().run(admin).response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert not blocking, [violation["id"] for violation in blocking]
+
+    # The spammer: their record and the reporters' notes, then ban and remove all.
+    admin.keyboard.press("j")
+    admin.keyboard.press("o")
+    context_panel = rows.nth(0).locator("details.decision-context")
+    expect(context_panel).to_contain_text("Spam or advertising: “An ad”")
+    expect(context_panel).to_contain_text("2 comments")
+    admin.keyboard.press("p")
+    expect(rows.nth(0).get_by_role("link", name="Suspend…")).to_be_focused()
+    admin.keyboard.press("Tab")
+    admin.keyboard.press("Tab")
+    expect(rows.nth(0).get_by_role("link", name="Ban and remove all…")).to_be_focused()
+    admin.keyboard.press("Enter")
+    expect(admin.locator("h1")).to_have_text("Ban and remove all their comments")
+    admin.get_by_label("Advertising or self-promotion").focus()
+    admin.keyboard.press("Space")
+    admin.get_by_role("button", name="Ban and remove").focus()
+    admin.keyboard.press("Enter")
+    expect(admin.locator(".messagelist")).to_contain_text("Banned 1 reader and removed 2 comments.")
+    assert admin.url.endswith(FLAGGED)  # back on the queue it was started from
+    expect(rows).to_have_count(2)
+
+    # The rest by keys: the most flagged first again.
+    admin.keyboard.press("j")
+    expect(rows.nth(0)).to_contain_text("Only a fool liked that finale")
+    admin.keyboard.press("r")
+    admin.keyboard.press("ArrowDown")  # the first standard reason
+    admin.keyboard.press("Enter")
+    expect(rows.nth(0)).to_have_class(re.compile("is-decided"))
+    expect(rows.nth(1)).to_have_class(re.compile("is-current"))
+    admin.keyboard.press("d")
+    expect(rows.nth(1)).to_have_class(re.compile("is-decided"))
+    expect(admin.locator(".moderation-queues .queue-flagged .count")).to_have_text("0")
+
+    statuses = dict(Comment.objects.filter(article=article).values_list("pk", "status"))
+    assert statuses[fair.pk] == Comment.Status.PUBLISHED
+    assert statuses[rude.pk] == Comment.Status.REMOVED
+    assert statuses[spam.pk] == statuses[extra.pk] == Comment.Status.REMOVED
+    spam.author.refresh_from_db()
+    assert spam.author.banned
+    reasons = dict(
+        AuditEntry.objects.filter(actor=moderator).values_list("action", "reason").order_by("pk")
+    )
+    assert reasons["ban"] == "Advertising or self-promotion"
+    assert reasons["remove"] == "Personal attack on another reader"
+    assert "dismiss" in reasons
+    # Each author is told: the banned spammer and the removed comment's author.
+    told = set(Notification.objects.values_list("recipient__username", "kind"))
+    assert (spam.author.username, "banned") in told
+    assert (rude.author.username, "removed") in told
+    assert not any(name == fair.author.username for name, _ in told)
+    reader = context.browser.new_context().new_page()
+    reader.goto(f"{live_server.url}{article.get_absolute_url()}")
+    expect(reader.get_by_text("The finale was rushed, honestly")).to_have_count(1)
+    expect(reader.get_by_text("Only a fool liked that finale")).to_have_count(0)
+    expect(reader.get_by_text("Cheap replica phasers at my shop")).to_have_count(0)
+    assert errors == []
     context.close()

@@ -182,6 +182,13 @@ ADMIN: dict[str, Row] = {
     "admin:comments_comment_decide": Row(
         _at("admin:comments_comment_decide", _comment), f"{NOT_STAFF} 405 405", f"{NOT_STAFF} -> ->"
     ),
+    # A queue row's act on its author: the act's page, asking why (an empty POST
+    # is not the page's own, so it is asked again; nothing is done).
+    "admin:accounts_user_act": Row(
+        _at("admin:accounts_user_act", lambda w: w.author.pk, lambda w: "ban_users"),
+        f"{NOT_STAFF} 200 200",
+        f"{NOT_STAFF} 200 200",
+    ),
     "admin:comments_comment_undo": Row(
         _at("admin:comments_comment_undo", lambda w: AuditEntry.objects.order_by("pk").first().pk),
         f"{NOT_STAFF} 405 405",

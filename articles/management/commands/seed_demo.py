@@ -40,6 +40,7 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -52,7 +53,7 @@ from articles.demo.stories import LEAD_SLUG, STORIES, StorySpec
 from articles.models import Article, GalleryImage, Tag
 from articles.renditions import make_article_renditions
 from articles.services import article_save
-from comments.models import Comment, Notification, WordRule
+from comments.models import AuditEntry, Comment, Notification, WordRule
 from comments.services import (
     comment_create,
     comment_delete,
@@ -262,7 +263,10 @@ def _moderate(
         defaults={"email": f"{spammer_name}@example.com", "password": password},
     )
     comment_create(
-        article=lead, author=spammer, body=spam_text, created_at=now - timedelta(minutes=3)
+        article=lead,
+        author=spammer,
+        body=spam_text,
+        created_at=now - demo_moderation.WORK_DONE_AGO - timedelta(minutes=3),
     )
     user_remove_all_comments(user=spammer, actor=moderator, reason="Spam account.")
     for comment in Comment.objects.filter(author=spammer):
@@ -272,6 +276,12 @@ def _moderate(
     name, length, reason = demo_moderation.SUSPENDED
     user_suspend(user=users[name], actor=moderator, until=now + length, reason=reason)
 
+    # The day's work was done earlier in the day, as the comments it judged were
+    # posted: left at seeding time, the console offered it to the demo moderator
+    # as their own last ten minutes' decisions, to undo.
+    AuditEntry.objects.filter(actor=moderator).update(
+        created_at=F("created_at") - demo_moderation.WORK_DONE_AGO
+    )
     for username, body in demo_moderation.HELD:
         comment_create(
             article=lead, author=users[username], body=body, created_at=now - timedelta(minutes=1)

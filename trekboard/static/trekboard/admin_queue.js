@@ -2,7 +2,9 @@
 //
 // j/k move between rows; a approve, r remove (the row's reason list takes the
 // focus: choose one, then Enter), s spam, d dismiss flags, t restore; o opens
-// the row's context; u undoes the last decision. A click on a row's button
+// the row's context; p moves to the acts on its author (suspend, ban, ban and
+// remove all: Tab between them, Enter opens the one that asks why); u undoes
+// the last decision. A click on a row's button
 // does the same. Each decision is one request; the row says what became of it
 // and offers Undo, and the queue counts follow. Without this script the same
 // buttons post the page and come back with the outcome.
@@ -210,6 +212,15 @@ document.addEventListener("DOMContentLoaded", function () {
       if (details) {
         event.preventDefault();
         details.open = !details.open;
+      }
+      return;
+    }
+    if (key === "p") {
+      const act = row.querySelector(".person-acts a");
+      if (act) {
+        event.preventDefault();
+        act.focus();
+        say("Suspend, ban, or ban and remove all their comments: Tab to choose, Enter to open. Each asks why first.");
       }
       return;
     }
