@@ -246,7 +246,8 @@ def comment_flags_dismiss(*, comment: Comment, actor, reason: str = "") -> int:
                 actor=actor,
                 action=AuditEntry.Action.DISMISS,
                 comment=comment,
-                reason=tidy_reason(reason) or f"{dismissed} flag(s) dismissed.",
+                reason=tidy_reason(reason)
+                or f"{dismissed} flag{'' if dismissed == 1 else 's'} dismissed.",
                 before_status=comment.status,
                 after_status=comment.status,
                 # The flags' own dismissal time, so an undo finds exactly these.

@@ -26,6 +26,7 @@ from comments.models import (
     WordRule,
 )
 from comments.ranking import Sort
+from comments.services import undoable_decisions
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +219,9 @@ def test_the_pinned_welcome_shows_how_to_mark_a_spoiler(client, lead):
     assert "<code>**bold**</code>" in page
     # ...and shows one working spoiler, hidden until revealed.
     assert '<span class="spoiler__text">the saucer separates' in page
+
+
+def test_the_demo_moderators_day_is_not_offered_to_them_to_undo(lead):
+    moderator = User.objects.get(username="moderator")
+    assert AuditEntry.objects.filter(actor=moderator, comment__isnull=False).exists()
+    assert undoable_decisions(actor=moderator) == []

@@ -252,3 +252,28 @@ def test_a_flagged_queue_is_cleared_by_keyboard_and_a_spammer_banned_from_its_ro
     expect(reader.get_by_text("Cheap replica phasers at my shop")).to_have_count(0)
     assert errors == []
     context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_queue_fits_a_phone_and_a_laptop_without_sideways_scrolling(
+    browser, live_server, article, width
+):
+    for number in range(3):
+        comment_status_set(
+            comment=CommentFactory(article=article, body=f"Held with a long address {number}"),
+            status=Comment.Status.PENDING,
+        )
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    admin = context.new_page()
+    admin_log_in(admin, live_server, make_moderator(username=f"worf{width}"))
+    admin.goto(f"{live_server.url}{QUEUE}")
+    expect(admin.locator("#result_list tbody tr")).to_have_count(3)
+    assert admin.evaluate("document.documentElement.scrollWidth") == width
+    if width == 1280:
+        # Every decision of a row shows in full beside the filters, its reasons readable.
+        reason = admin.locator(".decide-reason").first.bounding_box()
+        assert reason["width"] >= 120
+        table = admin.locator("#result_list").bounding_box()
+        filters = admin.locator("#changelist-filter").bounding_box()
+        assert table["x"] + table["width"] <= filters["x"]
+    context.close()

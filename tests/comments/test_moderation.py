@@ -781,7 +781,7 @@ def test_dismissing_flags_keeps_the_comment_and_empties_the_flagged_queue(articl
     assert (entry.actor, entry.comment, entry.reason) == (
         moderator,
         comment,
-        "2 flag(s) dismissed.",
+        "2 flags dismissed.",
     )
     assert services.comment_flags_dismiss(comment=comment, actor=moderator) == 0
     with pytest.raises(PermissionDenied):
