@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from articles.models import Article, GalleryImage, Tag
 from trekboard.queries import execute_prepared, prefetched, row_instance
+from trekboard.replicas import read_connection
 
 
 def article_list(*, user, tag: Tag | None = None) -> QuerySet[Article]:
@@ -94,7 +95,8 @@ def article_page(*, slug: str, user) -> tuple[Article, StoryNav] | None:
     ``gallery`` as if prefetched, its author with what a byline needs.
     """
     names, sql = _page_sql()
-    with connection.cursor() as cursor:
+    reader = read_connection()  # a replica's, when there are any
+    with reader.cursor() as cursor:
         execute_prepared(
             cursor,
             sql,
@@ -103,7 +105,7 @@ def article_page(*, slug: str, user) -> tuple[Article, StoryNav] | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    db = connection.alias
+    db = reader.alias
     split = len(names)
     article = row_instance(Article, db, names, row[:split])
     author_values = row[split : split + len(_AUTHOR_COLUMNS)]

@@ -62,6 +62,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CSRF_TOKEN_LENGTH, get_token
 from django.utils.cache import patch_vary_headers
 
+from trekboard import replicas
 from trekboard.compression import accepts_gzip
 
 GZIP_LEVEL = 6
@@ -111,6 +112,11 @@ def _added(versions: dict[str, str]) -> dict[str, str]:
 
 
 def _new_version() -> str:
+    # With read replicas, where the primary's WAL stood once the write committed:
+    # a page rendered under this version reads from a replica only once that
+    # replica has replayed this far (trekboard.replicas.catch_up).
+    if settings.DATABASE_REPLICA_URLS:
+        return f"{uuid.uuid4().hex}@{replicas.primary_position()}"
     return uuid.uuid4().hex
 
 
@@ -410,6 +416,8 @@ class Versions:
             # render under the one that was added first.
             found.update(_added({key: uuid.uuid4().hex for key in missing}))
         self.site, self.discussion = found.get(keys[0]), found.get(keys[1])
+        if settings.DATABASE_REPLICA_URLS:
+            replicas.catch_up(self.site, self.discussion)
 
     def store(self, request: HttpRequest, slug: str, response: HttpResponse) -> HttpResponse:
         """Keep a freshly rendered page for the next anonymous readers, and serve it gzipped."""

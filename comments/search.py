@@ -34,6 +34,7 @@ from articles.models import Article
 from articles.selectors import published_sql
 from comments.models import Comment
 from trekboard.queries import row_instance
+from trekboard.replicas import read_connection
 
 PER_PAGE = 20
 ARTICLES_SHOWN = 5
@@ -202,13 +203,14 @@ def _comment_hits(search: Search) -> tuple[list[CommentHit], int, bool]:
         ) ON true
         ORDER BY h.rank DESC, h.created_at DESC, h.id DESC
     """  # noqa: S608 - names from the models; values are parameters
-    with connection.cursor() as cursor:
+    reader = read_connection()  # a replica's, when there are any
+    with reader.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     has_words, total = rows[0][0], rows[0][1]
     if rows[0][2] is None:  # the LEFT JOIN's empty side: no comment on this page
         return [], total, has_words
-    db, user_model = connection.alias, get_user_model()
+    db, user_model = reader.alias, get_user_model()
     n_comment, n_author = len(_COMMENT_COLUMNS), len(_AUTHOR_COLUMNS)
     hits = []
     for row in rows:
@@ -247,10 +249,11 @@ def _article_hits(search: Search) -> list[ArticleHit]:
         FROM hits h CROSS JOIN query JOIN {articles} a ON a.id = h.id
         ORDER BY h.rank DESC, h.published_at DESC, h.id DESC
     """  # noqa: S608 - names from the models; values are parameters
-    with connection.cursor() as cursor:
+    reader = read_connection()  # a replica's, when there are any
+    with reader.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    db = connection.alias
+    db = reader.alias
     return [
         ArticleHit(
             article=row_instance(Article, db, _ARTICLE_COLUMNS, row[:-1]),

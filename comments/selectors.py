@@ -33,6 +33,7 @@ from comments.models import ArticleVisit, Comment, CommentFlag, CommentLike
 from comments.ranking import DEFAULT_SORT, Sort, order_sql, sort_from
 from comments.rules import NEW_LIMIT, can_delete, can_edit, is_unseen, shows_text
 from trekboard.queries import execute_prepared, row_instance
+from trekboard.replicas import read_connection
 
 # Shown on a page: published, or a placeholder that still holds published
 # replies, or the reader's own comment awaiting moderation. A withdrawn or
@@ -228,7 +229,8 @@ def _load(
         "budget": settings.COMMENT_PAGE_BUDGET,
         "count_article": count_article,
     }
-    with connection.cursor() as cursor:
+    reader = read_connection()  # a replica's, when there are any
+    with reader.cursor() as cursor:
         execute_prepared(cursor, sql, values)
         rows = cursor.fetchall()
     published_count = rows[0][3] if rows else (0 if count_article is not None else None)
@@ -249,7 +251,7 @@ def _load(
     )
     by_id: dict[int, ShownComment] = {}
     meta: dict[int, tuple[int | None, int, int]] = {}
-    db = connection.alias
+    db = reader.alias
     authors: dict[int, object] = {}  # one model per person, however many comments they wrote
     for row in rows:
         comment = row_instance(Comment, db, comment_names, row[5:split])

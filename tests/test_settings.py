@@ -63,3 +63,17 @@ def test_healthz_reports_database(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_check_deploy_is_clean_with_read_replicas():
+    replicas = "postgres://postgres@127.0.0.1:5432/a, postgres://postgres@127.0.0.1:5432/b"
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", DATABASE_REPLICA_URLS=replicas, **PRODUCTION
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_replica_that_is_not_postgresql_is_refused():
+    result = _manage("check", DATABASE_REPLICA_URLS="mysql://root@127.0.0.1/trekboard")
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URLS must point at PostgreSQL replicas" in result.stderr

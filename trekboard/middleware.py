@@ -48,6 +48,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
+from trekboard import replicas
 from trekboard.queries import READ_PREFIX
 
 logger = logging.getLogger(__name__)
@@ -165,6 +166,9 @@ class DatabaseRetryMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DatabaseError):
             return None
+        if settings.DATABASE_REPLICA_URLS and replicas.fail_over(exception):
+            # A read replica broke mid-read: once more, on the primary.
+            return self._again_on_primary(request, exception)
         if is_unavailable(exception):
             return _unavailable(request, exception)
         if not is_retryable(exception):
@@ -207,6 +211,18 @@ class DatabaseRetryMiddleware:
             exc_info=error,
         )
         return unavailable_response(busy=True)
+
+    def _again_on_primary(self, request: HttpRequest, error: Exception) -> HttpResponse | None:
+        view = getattr(request, _VIEW, None)
+        if view is None:
+            return _unavailable(request, error) if is_unavailable(error) else None
+        view_func, view_args, view_kwargs = view
+        try:
+            return view_func(request, *view_args, **view_kwargs)
+        except DatabaseError as again:
+            if is_unavailable(again):
+                return _unavailable(request, again)
+            raise
 
 
 def _unavailable(request: HttpRequest, error: BaseException) -> HttpResponse:

@@ -164,6 +164,42 @@ DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=
 DB_RETRY_PAUSE = 0.05
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Read replicas ----------------------------------------------------------
+# Streaming replicas of the primary, comma-separated URLs: pages, fragments,
+# feeds and search read from them; writes, locks and a writer's next reads stay
+# on the primary (trekboard/replicas.py says exactly which).
+DATABASE_REPLICA_URLS = [
+    url.strip() for url in env.str("DATABASE_REPLICA_URLS", default="").split(",") if url.strip()
+]
+# After a write, that reader reads from the primary this long: they see their own comment.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
+# A replica further behind than this is skipped until it catches up.
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+# How often each process asks each replica how far behind it is (one small query).
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=1.0)
+# How long a replica that didn't answer is left alone before it is asked again.
+REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=5.0)
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    _replica = environ.Env.db_url_config(_url)
+    if not _replica["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS must point at PostgreSQL replicas.")
+    _replica.update(
+        ENGINE="trekboard.database",
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=True,
+        # A replica that doesn't answer costs a request one second, then is skipped.
+        OPTIONS={**_replica.get("OPTIONS", {}), "connect_timeout": 1},
+        # Tests read the primary's test database through it, as a replica would.
+        TEST={"MIRROR": "default"},
+    )
+    DATABASES[f"replica{_number}"] = _replica
+if DATABASE_REPLICA_URLS:
+    DATABASE_ROUTERS = ["trekboard.replicas.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "trekboard.replicas.ReplicaMiddleware",
+    )
+
 # --- Cache ------------------------------------------------------------------
 # A cache every process shares: rate limits and cached pages must agree across
 # gunicorn workers, so never a per-process (locmem) cache.
