@@ -160,7 +160,18 @@ DB_RETRY_ATTEMPTS = env.int("DB_RETRY_ATTEMPTS", default=5)
 # The article page's two big reads are prepared once per connection
 # (trekboard/queries.py). Turn off behind a pooler that hands each transaction
 # another server connection (PgBouncer's transaction mode).
-DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+# Behind a pooler in transaction mode (PgBouncer's pool_mode = transaction)
+# each transaction may get another server connection, so nothing may outlive
+# one: no prepared statements (below) and no server-side cursors (what
+# QuerySet.iterator() uses for exports and re-renders). Trekboard keeps no
+# other session state: its locks are transaction-level advisory locks.
+DATABASE_POOL_MODE = env.str("DATABASE_POOL_MODE", default="session")
+if DATABASE_POOL_MODE not in ("session", "transaction"):
+    raise ImproperlyConfigured("DATABASE_POOL_MODE must be 'session' or 'transaction'.")
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOL_MODE == "transaction"
+DATABASE_PREPARED_STATEMENTS = env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=DATABASE_POOL_MODE == "session"
+)
 DB_RETRY_PAUSE = 0.05
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -189,6 +200,7 @@ for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
         CONN_HEALTH_CHECKS=True,
         # A replica that doesn't answer costs a request one second, then is skipped.
         OPTIONS={**_replica.get("OPTIONS", {}), "connect_timeout": 1},
+        DISABLE_SERVER_SIDE_CURSORS=DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"],
         # Tests read the primary's test database through it, as a replica would.
         TEST={"MIRROR": "default"},
     )
