@@ -306,6 +306,8 @@ class Notification(models.Model):
     detail = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # When its email went out: a retried job sends only what a failed try didn't.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -496,3 +498,48 @@ class StandardReason(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ImportRun(models.Model):
+    """A WordPress or Disqus export uploaded in the admin, imported as a job."""
+
+    class Source(models.TextChoices):
+        WORDPRESS = "wordpress", "WordPress (WXR export)"
+        DISQUS = "disqus", "Disqus (XML export)"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed: nothing imported"
+
+    source = models.CharField(max_length=10, choices=Source.choices)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    lenient = models.BooleanField(
+        default=False,
+        help_text="Repair damage known exporters leave (text before the XML declaration, "
+        "control characters, unquoted attributes) instead of stopping; each repair is listed.",
+    )
+    dry_run = models.BooleanField(
+        "Dry run",
+        default=False,
+        help_text="Do the whole import, then roll it back: see what it would import.",
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    # What `manage.py import_wordpress/import_disqus` prints, line by line, or why it failed.
+    summary = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "import"
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} import #{self.pk}"

@@ -3,8 +3,10 @@
 A reader gets one only if they opted in (``User.email_notifications``). Each
 carries the comment's text with spoilers masked, a link to it, and a one-click
 unsubscribe link (RFC 8058 headers too, so mail apps can offer their own
-button). Sending never raises: the post that caused it has already been
-committed, and a mail server outage must not turn it into an error page.
+button). Sending runs as a job after the commit (``trekboard.jobs``): the post
+that caused it stands whatever the mail server does. A failure is logged and
+raised, so the queue tries again later; each notification records when its
+email went out, so a try sends only what the failed one didn't.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.core import signing
 from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from comments.models import READER_KINDS, Notification
 from comments.sanitize import html_to_text
@@ -105,10 +108,13 @@ def _email(template: str, notification: Notification, context: dict) -> EmailMes
 
 
 def send_notice_email(*, notification_id: int) -> int:
-    """Email a moderator's notice if its recipient still wants emails; never raises."""
+    """Email a moderator's notice if its recipient still wants emails (a job)."""
     notice = (
         Notification.objects.filter(
-            pk=notification_id, recipient__email_notifications=True, recipient__is_active=True
+            pk=notification_id,
+            emailed_at=None,
+            recipient__email_notifications=True,
+            recipient__is_active=True,
         )
         .exclude(recipient__email="")
         .select_related("recipient", "comment__article")
@@ -117,19 +123,22 @@ def send_notice_email(*, notification_id: int) -> int:
     if notice is None:
         return 0
     try:
-        return notice_email(notice).send()
+        sent = notice_email(notice).send()
     except Exception:
         logger.exception("Could not send the moderation notice %s", notification_id)
-        return 0
+        raise
+    Notification.objects.filter(pk=notice.pk).update(emailed_at=timezone.now())
+    return sent
 
 
 def send_notification_emails(*, comment_id: int, recipient_ids: list[int]) -> int:
-    """Email the opted-in recipients of this comment's new notifications; return how many."""
+    """Email the opted-in recipients of this comment's new notifications (a job); how many."""
     notifications = list(
         Notification.objects.filter(
             comment_id=comment_id,
             kind__in=READER_KINDS,
             recipient_id__in=recipient_ids,
+            emailed_at=None,
             recipient__email_notifications=True,
             recipient__is_active=True,
             comment__status="published",
@@ -146,7 +155,9 @@ def send_notification_emails(*, comment_id: int, recipient_ids: list[int]) -> in
                 message = notification_email(notification)
                 message.connection = connection
                 sent += message.send()
+                Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
     except Exception:
-        # The comment is posted; losing an email is the lesser harm. Logged for the operator.
+        # The comment is posted either way; the queue tries the rest again later.
         logger.exception("Could not send notification emails for comment %s", comment_id)
+        raise
     return sent

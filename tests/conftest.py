@@ -81,6 +81,16 @@ def _media_root(settings, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _jobs_in_process(settings) -> None:
+    """Jobs run in the test's own process after the commit, whatever REDIS_URL says.
+
+    Tests of the queue itself (tests/test_jobs.py) set JOBS_REDIS_URL and run
+    a real worker; elsewhere a queue nobody works would swallow the emails.
+    """
+    settings.JOBS_REDIS_URL = ""
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     # PBKDF2 is deliberately slow; every UserFactory call would pay for it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -81,6 +81,8 @@ class Gunicorn(dev.Gunicorn):
                     "DATABASE_URL": database_url(port=db_port),
                     # Cached pages would outlive this test's database in a shared Redis.
                     "ANONYMOUS_PAGE_SECONDS": "0",
+                    # Its jobs run in the server (nobody works a queue here).
+                    "JOBS_REDIS_URL": "",
                     **env,
                 }
             )
@@ -97,6 +99,7 @@ class Gunicorn(dev.Gunicorn):
                     # Cached pages would outlive this test's database in a shared Redis.
                     "ANONYMOUS_PAGE_SECONDS": "0",
                     "LOG_LEVEL": "WARNING",
+                    "JOBS_REDIS_URL": "",
                     **env,
                 }
             )

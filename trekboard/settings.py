@@ -237,6 +237,17 @@ else:
         }
     }
 
+# --- Jobs -------------------------------------------------------------------
+# Emails and admin imports run as RQ jobs on this Redis (trekboard/jobs.py),
+# worked by `manage.py run_jobs`; unset (the default without REDIS_URL), they
+# run in the process that wrote, right after the commit.
+JOBS_REDIS_URL = env.str("JOBS_REDIS_URL", default=env.str("REDIS_URL", default=""))
+JOBS_QUEUE = env.str("JOBS_QUEUE", default="trekboard")
+# Tries after the first, with pauses of 10 s, 1 min, 5 min, 15 min.
+JOBS_RETRIES = env.int("JOBS_RETRIES", default=3)
+# A job still running after this many seconds is stopped and counts as failed.
+JOBS_TIMEOUT = env.int("JOBS_TIMEOUT", default=3600)
+
 # --- Rate limits ------------------------------------------------------------
 # Posting, replying, liking, flagging and logging in, counted per account and
 # per IP address in the shared cache above (trekboard/ratelimits.py; the syntax

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.views import LoginView, PasswordResetView
 from django.urls import include, path
 
-from trekboard import views
+from trekboard import admin_jobs, views
 from trekboard.ratelimits import rate_limit
 
 admin.site.site_header = "Trekboard administration"
@@ -41,6 +41,8 @@ password_reset_view = rate_limit("reset")(PasswordResetView.as_view())
 
 urlpatterns = [
     path("admin/login/", admin_login_view),
+    # The job queue for staff; before admin.site.urls, whose catch-all would take it.
+    path("admin/jobs/", admin.site.admin_view(admin_jobs.jobs_view), name="admin_jobs"),
     path("admin/", admin.site.urls),
     path("accounts/login/", login_view, name="login"),
     path("accounts/password_reset/", password_reset_view, name="password_reset"),

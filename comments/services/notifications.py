@@ -2,22 +2,22 @@
 
 A reply tells its parent's author; ``@username`` tells the reader named; a
 moderator's act tells the author it was done to (``notice_author``).
-Emails go out after the commit (``comments.notify``), to those who opted in.
+Emails go out as jobs after the commit (``comments.notify``, ``trekboard.jobs``),
+to those who opted in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from comments import notify, pagecache
 from comments.models import Comment, Notification
 from comments.sanitize import mentioned_names
+from trekboard import jobs
 
 
 def mentioned_users(text: str) -> list:
@@ -88,9 +88,8 @@ def notify_readers(
         pagecache.inbox_changed(user_id)
     emailed = sorted(pk for pk in recipients if people[pk].email_notifications)
     if emailed:
-        transaction.on_commit(
-            partial(notify.send_notification_emails, comment_id=comment.pk, recipient_ids=emailed),
-            robust=True,
+        jobs.run_after_commit(
+            notify.send_notification_emails, comment_id=comment.pk, recipient_ids=emailed
         )
 
 
@@ -117,9 +116,7 @@ def notice_author(
     )
     pagecache.inbox_changed(recipient.pk)
     if recipient.email_notifications and recipient.email and recipient.is_active:
-        transaction.on_commit(
-            partial(notify.send_notice_email, notification_id=notice.pk), robust=True
-        )
+        jobs.run_after_commit(notify.send_notice_email, notification_id=notice.pk)
     return notice
 
 

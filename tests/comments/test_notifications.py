@@ -292,8 +292,12 @@ def test_notifications_about_deleted_comments_drop_out(client_logged_in, user, a
 
 
 def email_callbacks(callbacks) -> list:
-    """The on-commit callbacks that send emails (others refresh cached pages)."""
-    return [c for c in callbacks if getattr(c, "func", None) is notify.send_notification_emails]
+    """The on-commit callbacks that send emails, as jobs (others refresh cached pages)."""
+    return [
+        c
+        for c in callbacks
+        if getattr(c, "args", None) and c.args[0] is notify.send_notification_emails
+    ]
 
 
 @pytest.fixture
@@ -382,9 +386,12 @@ def test_a_failing_mail_server_never_fails_the_post(
     assert Notification.objects.filter(comment=reply, recipient=subscriber).exists()
     assert len(email_callbacks(callbacks)) == 1
     assert BrokenMailServer.attempts == 1
-    # And called directly (no on_commit safety net), sending still doesn't raise.
-    assert notify.send_notification_emails(comment_id=reply.pk, recipient_ids=[subscriber.pk]) == 0
+    # Called directly, as the queue's worker does, the failure is raised: the
+    # queue then tries again, and the notification is still unsent.
+    with pytest.raises(OSError):
+        notify.send_notification_emails(comment_id=reply.pk, recipient_ids=[subscriber.pk])
     assert BrokenMailServer.attempts == 2
+    assert Notification.objects.get(comment=reply, recipient=subscriber).emailed_at is None
 
 
 # --- Unsubscribing -----------------------------------------------------------

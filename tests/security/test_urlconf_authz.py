@@ -182,6 +182,8 @@ ADMIN: dict[str, Row] = {
     "admin:comments_comment_decide": Row(
         _at("admin:comments_comment_decide", _comment), f"{NOT_STAFF} 405 405", f"{NOT_STAFF} -> ->"
     ),
+    # The job queue: staff look; only superusers retry or forget a failed job.
+    "admin_jobs": Row(_at("admin_jobs"), f"{NOT_STAFF} 200 200", f"{NOT_STAFF} 403 ->"),
     # A queue row's act on its author: the act's page, asking why (an empty POST
     # is not the page's own, so it is asked again; nothing is done).
     "admin:accounts_user_act": Row(
@@ -221,6 +223,8 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     # The standard reasons moderators keep, as they keep the word list.
     "comments.standardreason": ("200 200 200 200 200 ->", "200 200 200 200 200 ->"),
     "comments.auditentry": ("200 403 200 403 200 ->", "200 403 200 403 200 ->"),
+    # Imports are for superusers (and staff given the permission), not moderators.
+    "comments.importrun": ("403 403 403 403 403 ->", "200 200 200 200 200 ->"),
     "accounts.user": ("200 403 200 403 200 ->", "200 200 200 200 200 ->"),
     "articles.tag": ("403 403 403 403 403 ->", "200 200 200 200 200 ->"),
     "articles.article": ("200 403 200 403 200 ->", "200 200 200 200 200 ->"),
@@ -274,8 +278,9 @@ def _full_world() -> World:
     """The matrix's world, plus a banned reader and one object of every admin model."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.contrib.contenttypes.models import ContentType
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from comments.models import WordRule
+    from comments.models import ImportRun, WordRule
     from comments.services import comment_pin
 
     world = _world()
@@ -286,6 +291,9 @@ def _full_world() -> World:
     comment_flag(comment=world.comment, user=world.people["reader"], reason="spam")
     comment_pin(comment=world.comment, actor=world.superuser)  # an audit entry
     WordRule.objects.create(phrase="tribble")
+    ImportRun.objects.create(
+        source="wordpress", file=SimpleUploadedFile("old.xml", b"<rss/>"), state="done"
+    )
     seen = {"username": "q", "ip_address": "127.0.0.1", "user_agent": "", "path_info": "/"}
     AccessAttempt.objects.create(**seen, http_accept="", failures_since_start=1)
     AccessLog.objects.create(**seen, http_accept="")
