@@ -8,11 +8,14 @@ they measure changes.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 
 import pytest
 
 from bench import article_page, explain, import_bench, load, reply, report, search, vs_peers
+from tests.replication import binaries
 
 
 def json_lines(capsys) -> list[dict]:
@@ -254,3 +257,27 @@ def test_search_bench_searches_what_it_generated(capsys):
         assert line["queries"] <= 5
     assert "search_rare_under_50ms_at_400" in targets(lines)
     assert "**Search**" in report.report(lines)
+
+
+def test_premiere_bench_runs_two_servers_and_one_and_loses_nothing(tmp_path):
+    """A tiny premiere night, in a process of its own (it stands up its own cluster)."""
+
+    if binaries() is None:
+        pytest.skip("No PostgreSQL binaries for the premiere's primary and replica.")
+    done = subprocess.run(
+        [sys.executable, "bench/premiere.py", *"--duration 3 --rates 15 --comments 60".split()],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    summaries = [line for line in lines if line["bench"] == "premiere_summary"]
+    assert [line["servers"] for line in summaries] == [2, 1]
+    for summary in summaries:
+        assert summary["requests"] == 45
+        for figure in ("errors", "lost_writes", "duplicated_writes", "tree_violations"):
+            assert summary[figure] == 0, summary
+    kinds = {line["kind"] for line in lines if line["bench"] == "premiere"}
+    assert {"anonymous_read", "signed_in_read"} <= kinds

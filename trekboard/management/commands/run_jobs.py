@@ -17,6 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--burst", action="store_true", help="Stop once the queue is empty.")
         parser.add_argument("--name", help="This worker's name in the admin's job page.")
+        parser.add_argument(
+            "--log-level", default="WARNING", help="INFO lists each job as it runs."
+        )
 
     def handle(self, *args, **options) -> None:
         if not jobs.enabled():
@@ -25,4 +28,8 @@ class Command(BaseCommand):
                 "inside the web processes and need no worker."
             )
         worker = jobs.worker(name=options.get("name"))
-        worker.work(burst=options["burst"], with_scheduler=True, logging_level="WARNING")
+        worker.work(
+            burst=options["burst"],
+            with_scheduler=True,
+            logging_level=options.get("log_level") or "WARNING",
+        )
