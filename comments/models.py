@@ -8,6 +8,8 @@ from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
+from trekboard.storages import private_storage
+
 
 class CommentQuerySet(TreeQuerySet):
     def published(self) -> "CommentQuerySet":
@@ -514,7 +516,7 @@ class ImportRun(models.Model):
         FAILED = "failed", "Failed: nothing imported"
 
     source = models.CharField(max_length=10, choices=Source.choices)
-    file = models.FileField(upload_to="imports/%Y/%m/")
+    file = models.FileField(upload_to="imports/%Y/%m/", storage=private_storage)
     lenient = models.BooleanField(
         default=False,
         help_text="Repair damage known exporters leave (text before the XML declaration, "

@@ -78,6 +78,7 @@ def django_db_modify_db_settings(
 def _media_root(settings, tmp_path: Path) -> None:
     """Uploaded files go to a per-test directory, never into var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
 @pytest.fixture(autouse=True)

@@ -253,6 +253,7 @@ def run_jobs_command(settings) -> subprocess.CompletedProcess[str]:
             "JOBS_REDIS_URL": settings.JOBS_REDIS_URL,
             "JOBS_QUEUE": settings.JOBS_QUEUE,
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
             "DJANGO_SETTINGS_MODULE": "trekboard.settings",
         },
         capture_output=True,

@@ -25,7 +25,7 @@ class ImportRunAdmin(admin.ModelAdmin):
     fields = ("source", "file", "lenient", "dry_run")
     readonly_fields = (
         "source",
-        "file",
+        "file_name",
         "lenient",
         "dry_run",
         "state_cell",
@@ -50,6 +50,16 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.is_active and request.user.is_superuser
+
+    # The uploaded export holds commenters' emails and addresses: it goes with its run.
+    def delete_model(self, request, obj: ImportRun) -> None:
+        obj.file.delete(save=False)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for run in queryset:
+            run.file.delete(save=False)
+        super().delete_queryset(request, queryset)
 
     def save_model(self, request, obj: ImportRun, form, change) -> None:
         obj.started_by = request.user
