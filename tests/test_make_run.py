@@ -152,3 +152,14 @@ def test_a_burst_of_readers_replying_through_make_run_is_served_in_full(tmp_path
     # (a file changed under it) to hold its connection a moment beside the new one.
     assert max(sessions) <= 2 * server.workers + 1, sessions
     assert after == dict.fromkeys(after, 200), after
+
+
+def test_make_run_works_the_job_queue_when_there_is_one():
+    from trekboard import dev
+
+    assert dev.worker_command({}) is None
+    assert dev.worker_command({"REDIS_URL": ""}) is None
+    assert dev.worker_command({"REDIS_URL": "redis://127.0.0.1:6379/0"})[-1] == "run_jobs"
+    # The queue's own Redis wins, either way.
+    assert dev.worker_command({"REDIS_URL": "redis://x/0", "JOBS_REDIS_URL": ""}) is None
+    assert dev.worker_command({"JOBS_REDIS_URL": "redis://x/1"})[-1] == "run_jobs"

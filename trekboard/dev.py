@@ -234,6 +234,16 @@ def _wait_until_listening(server: subprocess.Popen, port: str) -> bool:
     return False
 
 
+def worker_command(env: dict[str, str]) -> list[str] | None:
+    """``manage.py run_jobs``, when this environment has a job queue (REDIS_URL): else None.
+
+    Without one, jobs run inside gunicorn's workers; with one, ``make run``
+    works it too, so emails and imports don't wait for a worker nobody started.
+    """
+    queue = env.get("JOBS_REDIS_URL", env.get("REDIS_URL", ""))
+    return [*MANAGE, "run_jobs"] if queue else None
+
+
 def serve() -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _on_stop_signal)
@@ -245,17 +255,21 @@ def serve() -> int:
         [*MANAGE, "createcachetable", "--verbosity", "0"],
         [*MANAGE, "seed_demo"],
     ]
-    child = None
+    child = worker = None
     try:
         for step in steps:
             child = subprocess.Popen(step, cwd=ROOT, env=env)
             if child.wait():
                 return child.returncode
         child = subprocess.Popen(gunicorn_command(port), cwd=ROOT, env=env)
+        jobs = worker_command(env)
+        if jobs is not None:
+            worker = subprocess.Popen(jobs, cwd=ROOT, env=env)
         if _wait_until_listening(child, port):
             print(
-                f"\nTrekboard is at http://127.0.0.1:{port}/  (gunicorn, {WORKERS} workers; "
-                "code changes reload it; Ctrl-C stops it)\n",
+                f"\nTrekboard is at http://127.0.0.1:{port}/  (gunicorn, {WORKERS} workers"
+                f"{' and a job worker' if worker else ''}; code changes reload it; "
+                "Ctrl-C stops it)\n",
                 flush=True,
             )
         return child.wait()
@@ -263,10 +277,13 @@ def serve() -> int:
         # Stopping on request is how a development server ends: not an error.
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not skip the clean-up
-        if child is not None:
-            _finish(child, interrupted=isinstance(stop, KeyboardInterrupt))
+        for process in (child, worker):
+            if process is not None:
+                _finish(process, interrupted=isinstance(stop, KeyboardInterrupt))
         return 0
     finally:
+        if worker is not None and worker.poll() is None:
+            _finish(worker, interrupted=False)
         _stop_embedded()
 
 
