@@ -34,6 +34,29 @@ def admin_log_in(page, live_server, user) -> None:
     page.locator("#id_password").press("Enter")
 
 
+def open_queue(browser, live_server, moderator, url: str):
+    """A moderator's laptop on the queue at ``url``: (context, page, the page's script errors).
+
+    The queue is checked with axe first: nothing serious or critical.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    admin = context.new_page()
+    errors = []
+    admin.on("pageerror", lambda error: errors.append(str(error)))
+    admin_log_in(admin, live_server, moderator)
+    admin.goto(f"{live_server.url}{url}")
+    return context, admin, errors
+
+
+def assert_accessible(page) -> None:
+    blocking = [
+        violation
+        for violation in Axe().run(page).response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert not blocking, [violation["id"] for violation in blocking]
+
+
 def test_a_pending_queue_is_cleared_by_keyboard_alone(browser, live_server, article):
     comments = []
     for number in range(50):
@@ -41,21 +64,11 @@ def test_a_pending_queue_is_cleared_by_keyboard_alone(browser, live_server, arti
         comments.append(comment_status_set(comment=comment, status=Comment.Status.PENDING))
     moderator = make_moderator(username="kira")
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    admin = context.new_page()
-    errors = []
-    admin.on("pageerror", lambda error: errors.append(str(error)))
-    admin_log_in(admin, live_server, moderator)
-    admin.goto(f"{live_server.url}{QUEUE}")
+    context, admin, errors = open_queue(browser, live_server, moderator, QUEUE)
     rows = admin.locator("#result_list tbody tr")
     expect(rows).to_have_count(50)
     expect(admin.locator(".moderation-queues .queue-pending .count")).to_have_text("50")
-    blocking = [
-        violation
-        for violation in Axe().run(admin).response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-    assert not blocking, [violation["id"] for violation in blocking]
+    assert_accessible(admin)
 
     admin.keyboard.press("j")
     for number in range(len(comments)):
@@ -179,21 +192,11 @@ def test_a_flagged_queue_is_cleared_by_keyboard_and_a_spammer_banned_from_its_ro
         comment_flag(comment=spam, user=UserFactory(), reason="spam", text="An ad")
     moderator = make_moderator(username="nerys")
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    admin = context.new_page()
-    errors = []
-    admin.on("pageerror", lambda error: errors.append(str(error)))
-    admin_log_in(admin, live_server, moderator)
-    admin.goto(f"{live_server.url}{FLAGGED}")
+    context, admin, errors = open_queue(browser, live_server, moderator, FLAGGED)
     rows = admin.locator("#result_list tbody tr")
     expect(rows).to_have_count(3)
     expect(rows.nth(0)).to_contain_text("Cheap replica phasers")  # the most flagged first
-    blocking = [
-        violation
-        for violation in Axe().run(admin).response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-    assert not blocking, [violation["id"] for violation in blocking]
+    assert_accessible(admin)
 
     # The spammer: their record and the reporters' notes, then ban and remove all.
     admin.keyboard.press("j")
