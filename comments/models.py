@@ -502,6 +502,15 @@ class StandardReason(models.Model):
         return self.text
 
 
+class RunState(models.TextChoices):
+    """Where an import or export started in the admin is (trekboard.jobs runs it)."""
+
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
 class ImportRun(models.Model):
     """A WordPress or Disqus export uploaded in the admin, imported as a job."""
 
@@ -509,11 +518,7 @@ class ImportRun(models.Model):
         WORDPRESS = "wordpress", "WordPress (WXR export)"
         DISQUS = "disqus", "Disqus (XML export)"
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "Waiting for a worker"
-        RUNNING = "running", "Importing"
-        DONE = "done", "Imported"
-        FAILED = "failed", "Failed: nothing imported"
+    State = RunState
 
     source = models.CharField(max_length=10, choices=Source.choices)
     file = models.FileField(upload_to="imports/%Y/%m/", storage=private_storage)
@@ -545,3 +550,41 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} import #{self.pk}"
+
+
+class ExportRun(models.Model):
+    """Articles and their discussions exported from the admin, as a job, into a private file."""
+
+    class Format(models.TextChoices):
+        WXR = "wxr", "WordPress (WXR): for WordPress or another Trekboard"
+        JSON = "json", "JSON: every discussion as a tree, for scripts and archives"
+
+    format = models.CharField(max_length=4, choices=Format.choices, default=Format.WXR)
+    article = models.ForeignKey(
+        "articles.Article",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Leave empty to export every article.",
+    )
+    # The article asked for, by slug: deleted before the job runs, the run fails
+    # rather than export every article instead.
+    article_slug = models.SlugField(max_length=200, blank=True, editable=False)
+    state = models.CharField(max_length=8, choices=RunState.choices, default=RunState.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to="exports/%Y/%m/", storage=private_storage, blank=True)
+    articles = models.PositiveIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "export"
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display().split(':')[0]} export #{self.pk}"

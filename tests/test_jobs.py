@@ -28,7 +28,7 @@ from django.test import Client
 from django.urls import reverse
 
 from comments import notify
-from comments.models import Comment, ImportRun, Notification
+from comments.models import Comment, ExportRun, ImportRun, Notification
 from comments.services import comment_create
 from comments.services.import_runs import progress_key
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
@@ -295,7 +295,7 @@ def test_an_editor_imports_a_wordpress_export_from_the_admin_as_a_job(queue, set
     assert run.started_by == superuser
     assert Comment.objects.exists()
     page = client.get(reverse("admin:comments_importrun_change", args=[run.pk])).content.decode()
-    assert "Imported" in page
+    assert 'import-state--done">Done<' in page
     assert 'http-equiv="refresh"' not in page
     assert html.escape(run.summary.splitlines()[0]) in page
 
@@ -323,7 +323,8 @@ def test_a_broken_file_fails_its_run_with_the_commands_message_and_imports_nothi
     assert run.error.endswith("Nothing was imported.")
     assert not Comment.objects.exists()
     page = client.get(reverse("admin:comments_importrun_change", args=[run.pk])).content.decode()
-    assert "Failed: nothing imported" in page
+    assert "Failed" in page
+    assert "Nothing was imported." in page
     assert re.search(r"Nothing was imported\.", page)
 
 
@@ -349,3 +350,39 @@ def test_only_staff_with_the_permission_upload(client, settings):
     reader = Client()
     reader.force_login(UserFactory())
     assert reader.get(reverse("admin:comments_importrun_add")).status_code == 302  # to log in
+
+
+def test_the_readers_a_comment_names_are_told_by_a_job(queue, django_capture_on_commit_callbacks):
+    named = [
+        UserFactory(username=f"crew{n}", email=f"crew{n}@example.org", email_notifications=n == 0)
+        for n in range(5)
+    ]
+    article = ArticleFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = comment_create(
+            article=article,
+            author=UserFactory(),
+            body="All hands: " + " ".join(f"@{user.username}" for user in named),
+        )
+    # The write told nobody itself: one job waits to tell all five.
+    assert not Notification.objects.filter(comment=comment).exists()
+    assert queue.count == 1
+    work()
+    assert Notification.objects.filter(comment=comment, kind="mention").count() == 5
+    assert [message.to for message in mail.outbox] == [["crew0@example.org"]]
+
+
+def test_an_export_asked_for_in_the_admin_waits_for_a_worker(
+    queue, admin_client, django_capture_on_commit_callbacks
+):
+    CommentFactory(body="Queued for export")
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("admin:comments_exportrun_add"), {"format": "wxr"})
+    run = ExportRun.objects.get()
+    assert run.state == "queued"
+    assert queue.count == 1
+    work()
+    run.refresh_from_db()
+    assert run.state == "done", run.error
+    answer = admin_client.get(reverse("admin:comments_exportrun_download", args=[run.pk]))
+    assert b"Queued for export" in b"".join(answer.streaming_content)

@@ -26,7 +26,9 @@ safe to run twice (a retry after a half-done try).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 
 from django.conf import settings
@@ -54,13 +56,33 @@ def queue():
     return Queue(settings.JOBS_QUEUE, connection=redis(), default_timeout=settings.JOBS_TIMEOUT)
 
 
+# Set by ``in_process()``: this thread's jobs run here, even with a queue.
+_here = threading.local()
+
+
+@contextmanager
+def in_process() -> Iterator[None]:
+    """Run the jobs started inside here in this process, after the commit, queue or not.
+
+    For a bulk writer whose next step reads what its jobs write (the demo
+    seed marks read the notifications its readers "saw").
+    """
+    before = getattr(_here, "active", False)
+    _here.active = True
+    try:
+        yield
+    finally:
+        _here.active = before
+
+
 def run_after_commit(func: Callable[..., object], **kwargs: object) -> None:
     """Run ``func(**kwargs)`` as a job once the current transaction commits (see the module)."""
-    transaction.on_commit(partial(_dispatch, func, kwargs), robust=True)
+    local = getattr(_here, "active", False)
+    transaction.on_commit(partial(_dispatch, func, kwargs, local=local), robust=True)
 
 
-def _dispatch(func: Callable[..., object], kwargs: dict) -> None:
-    if enabled():
+def _dispatch(func: Callable[..., object], kwargs: dict, *, local: bool = False) -> None:
+    if enabled() and not local:
         from rq import Retry
 
         retries = settings.JOBS_RETRIES

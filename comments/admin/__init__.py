@@ -9,7 +9,7 @@ is an admin action gated on ``can_moderate``. Only superusers delete for good.
 By topic: ``comments`` (the queues, assembled from ``columns``, ``actions``
 and ``deletion``, with the ``inlines`` of its change page), ``flags``,
 ``word_rules``, ``reasons`` (the standard reasons every act's form offers),
-``imports`` (WordPress and Disqus uploads, run as jobs) and ``audit``;
+``imports`` and ``exports`` (run as jobs) and ``audit``;
 ``display`` words what the accounts admin shows too.
 Helpers every app's admin uses are in ``trekboard.admin_utils``.
 
@@ -17,7 +17,7 @@ Django's autodiscovery imports this package only, so each module that
 registers a ModelAdmin is imported here.
 """
 
-from comments.admin import audit, flags, imports, reasons, word_rules
+from comments.admin import audit, exports, flags, imports, reasons, word_rules
 from comments.admin.comments import CommentAdmin
 
-__all__ = ["CommentAdmin", "audit", "flags", "imports", "reasons", "word_rules"]
+__all__ = ["CommentAdmin", "audit", "exports", "flags", "imports", "reasons", "word_rules"]

@@ -49,28 +49,56 @@ def mention_urls(users: list) -> dict[str, str]:
 def notify_readers(
     comment: Comment, mentioned: list, *, already: frozenset[int] = frozenset()
 ) -> None:
-    """Tell the parent's author about a reply and anyone mentioned; email those who opted in.
+    """Tell the parent's author about a reply, and anyone mentioned; email those who opted in.
 
-    Precondition: inside atomic(). Emails go out after the commit and a
-    failing mail server is logged, never raised: the post stands either way.
+    Precondition: inside atomic(). The parent's author is told in this
+    transaction (one row); the readers named are told by a job after the
+    commit (``fan_out_mentions``), so a comment naming many costs its writer
+    nothing more and a rolled-back one tells nobody. Emails are jobs too.
     """
-    recipients: dict[int, str] = {}
-    parent_author_id = comment.parent.author_id if comment.parent_id else None
-    if parent_author_id and parent_author_id not in already:
-        recipients[parent_author_id] = Notification.Kind.REPLY
-    for user in mentioned:
-        if user.pk not in recipients and user.pk not in already:
-            recipients[user.pk] = Notification.Kind.MENTION
-    recipients.pop(comment.author_id, None)
-    people = {user.pk: user for user in mentioned}
-    if parent_author_id is not None:
-        people[parent_author_id] = comment.parent.author
-    for user_id in list(recipients):
-        # Imported guest authors have no inbox to read.
-        if people[user_id].is_guest:
-            recipients.pop(user_id)
-    if not recipients:
-        return
+    parent = comment.parent.author if comment.parent_id else None
+    told: set[int] = set()
+    if (
+        parent is not None
+        and parent.pk not in already
+        and parent.pk != comment.author_id
+        and not parent.is_guest  # imported guest authors have no inbox to read
+    ):
+        _notify(comment, {parent.pk: Notification.Kind.REPLY})
+        told.add(parent.pk)
+        if parent.email_notifications:
+            jobs.run_after_commit(
+                notify.send_notification_emails, comment_id=comment.pk, recipient_ids=[parent.pk]
+            )
+    named = sorted({user.pk for user in mentioned} - set(already) - told - {comment.author_id})
+    if named:
+        jobs.run_after_commit(fan_out_mentions, comment_id=comment.pk, user_ids=named)
+
+
+def fan_out_mentions(*, comment_id: int, user_ids: list[int]) -> int:
+    """The job: tell the readers a comment names, and email those who opted in; how many.
+
+    Safe to run again (one mention per reader and comment; emails only where
+    none went out yet). A comment no longer shown when it runs tells nobody.
+    """
+    comment = (
+        Comment.objects.filter(pk=comment_id, status=Comment.Status.PUBLISHED)
+        .select_related("parent")
+        .first()
+    )
+    if comment is None:
+        return 0
+    readers = list(get_user_model().objects.filter(pk__in=user_ids, is_active=True, is_guest=False))
+    if not readers:
+        return 0
+    _notify(comment, {reader.pk: Notification.Kind.MENTION for reader in readers})
+    emailed = sorted(reader.pk for reader in readers if reader.email_notifications)
+    if emailed:
+        notify.send_notification_emails(comment_id=comment.pk, recipient_ids=emailed)
+    return len(readers)
+
+
+def _notify(comment: Comment, recipients: dict[int, str]) -> None:
     Notification.objects.bulk_create(
         [
             # Dated like the text they point at (an import's or the demo's past, or now).
@@ -86,11 +114,6 @@ def notify_readers(
     )
     for user_id in recipients:
         pagecache.inbox_changed(user_id)
-    emailed = sorted(pk for pk in recipients if people[pk].email_notifications)
-    if emailed:
-        jobs.run_after_commit(
-            notify.send_notification_emails, comment_id=comment.pk, recipient_ids=emailed
-        )
 
 
 def notice_author(

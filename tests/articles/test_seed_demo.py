@@ -43,8 +43,10 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def lead(media_root) -> Article:
-    call_command("seed_demo", verbosity=0)
+def lead(media_root, django_capture_on_commit_callbacks) -> Article:
+    # The seed's jobs (the readers its comments name are told) run after its commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", verbosity=0)
     return Article.objects.get(slug=LEAD_SLUG)
 
 

@@ -65,12 +65,31 @@ def test_reply_notifies_the_parent_author(user, article, replier):
     assert notification.is_unread
 
 
-def test_mention_notifies_the_mentioned_reader(user, article, replier):
+def test_mention_notifies_the_mentioned_reader(
+    user, article, replier, django_capture_on_commit_callbacks
+):
     reply_target = CommentFactory(article=article)
-    reply = reply_as(replier, reply_target, f"@{user.username} should see this")
+    with django_capture_on_commit_callbacks() as callbacks:
+        reply = reply_as(replier, reply_target, f"@{user.username} should see this")
+    # The parent's author is told with the reply; the reader named, by a job after it.
+    assert Notification.objects.get(recipient=reply_target.author).kind == Notification.Kind.REPLY
+    assert not Notification.objects.filter(recipient=user).exists()
+    for callback in callbacks:
+        callback()
     mention = Notification.objects.get(recipient=user)
     assert (mention.comment, mention.kind) == (reply, Notification.Kind.MENTION)
     assert Notification.objects.get(recipient=reply_target.author).kind == Notification.Kind.REPLY
+
+
+def test_a_comment_removed_before_its_mentions_go_out_tells_nobody(
+    user, article, replier, moderator, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        reply = reply_as(replier, CommentFactory(article=article), f"@{user.username} look")
+    services.comment_moderate(comment=reply, actor=moderator, act="remove", reason="Spam")
+    for callback in callbacks:
+        callback()
+    assert not Notification.objects.filter(recipient=user).exists()
 
 
 def test_reply_that_also_mentions_the_parent_author_notifies_once(user, article, replier):
@@ -142,14 +161,17 @@ def test_anonymous_readers_have_no_bell(client, article):
     assert 'id="bell"' not in html
 
 
-def test_inbox_lists_replies_and_mentions(client_logged_in, user, article):
+def test_inbox_lists_replies_and_mentions(
+    client_logged_in, user, article, django_capture_on_commit_callbacks
+):
     mine = CommentFactory(article=article, author=user)
-    reply = CommentFactory(
-        parent=mine, author=UserFactory(username="worf"), body="Today is a good day"
-    )
-    mention = CommentFactory(
-        article=article, author=UserFactory(username="data"), body=f"As @{user.username} said"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = CommentFactory(
+            parent=mine, author=UserFactory(username="worf"), body="Today is a good day"
+        )
+        mention = CommentFactory(
+            article=article, author=UserFactory(username="data"), body=f"As @{user.username} said"
+        )
     response = client_logged_in.get(reverse("comments:inbox"))
     html = unescape(response.content.decode())
     assert response.status_code == 200

@@ -34,7 +34,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from comments.models import AuditEntry, Notification
+from comments.models import AuditEntry, ExportRun, Notification
 from comments.notify import unsubscribe_token
 from comments.services import comment_flag
 from tests.factories import CommentFactory, TagFactory, UserFactory
@@ -182,6 +182,12 @@ ADMIN: dict[str, Row] = {
     "admin:comments_comment_decide": Row(
         _at("admin:comments_comment_decide", _comment), f"{NOT_STAFF} 405 405", f"{NOT_STAFF} -> ->"
     ),
+    # An export's file: whoever may view exports (superusers here); a 404 until it is written.
+    "admin:comments_exportrun_download": Row(
+        _at("admin:comments_exportrun_download", lambda w: ExportRun.objects.first().pk),
+        f"{NOT_STAFF} 403 404",
+        f"{NOT_STAFF} 403 404",
+    ),
     # The job queue: staff look; only superusers retry or forget a failed job.
     "admin_jobs": Row(_at("admin_jobs"), f"{NOT_STAFF} 200 200", f"{NOT_STAFF} 403 ->"),
     # A queue row's act on its author: the act's page, asking why (an empty POST
@@ -225,6 +231,7 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "comments.auditentry": ("200 403 200 403 200 ->", "200 403 200 403 200 ->"),
     # Imports are for superusers (and staff given the permission), not moderators.
     "comments.importrun": ("403 403 403 403 403 ->", "200 200 200 200 200 ->"),
+    "comments.exportrun": ("403 403 403 403 403 ->", "200 200 200 200 200 ->"),
     "accounts.user": ("200 403 200 403 200 ->", "200 200 200 200 200 ->"),
     "articles.tag": ("403 403 403 403 403 ->", "200 200 200 200 200 ->"),
     "articles.article": ("200 403 200 403 200 ->", "200 200 200 200 200 ->"),
@@ -294,6 +301,7 @@ def _full_world() -> World:
     ImportRun.objects.create(
         source="wordpress", file=SimpleUploadedFile("old.xml", b"<rss/>"), state="done"
     )
+    ExportRun.objects.create(format="wxr")
     seen = {"username": "q", "ip_address": "127.0.0.1", "user_agent": "", "path_info": "/"}
     AccessAttempt.objects.create(**seen, http_accept="", failures_since_start=1)
     AccessLog.objects.create(**seen, http_accept="")

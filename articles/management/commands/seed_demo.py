@@ -68,6 +68,7 @@ from comments.services import (
     word_rule_save,
 )
 from comments.services.visits import article_visit_set
+from trekboard import jobs
 
 SEED = 1987
 # Keeps planned comments safely in the past even on a slow machine.
@@ -370,7 +371,9 @@ class Command(BaseCommand):
                 self._summary(stories, plan, activity, users=1 + len(READERS), prefix="Would load")
             return
 
-        with transaction.atomic():
+        # Its jobs (telling the readers its comments name) run here after the
+        # commit even with a queue: the visit below marks read what they "saw".
+        with jobs.in_process(), transaction.atomic():
             users, created_users = _create_users(now=now)
             articles = {
                 story.slug: _create_article(story=story, author=users[EDITOR.username], now=now)
@@ -381,13 +384,6 @@ class Command(BaseCommand):
                     self.stdout.write(f"  article: {story.slug}")
             saved = _write_comments(plan=plan, articles=articles, users=users)
             _carry_out(activity=activity, saved=saved, users=users)
-            if activity.visit is not None:
-                _record_visit(
-                    visit=activity.visit,
-                    article=articles[activity.visit.article_slug],
-                    user=users[activity.visit.username],
-                    comment_ids=[comment.pk for comment in saved.values()],
-                )
             if LEAD_SLUG in articles:
                 _moderate(
                     lead=articles[LEAD_SLUG],
@@ -400,6 +396,14 @@ class Command(BaseCommand):
                     article = articles[story.slug]
                     article.comments_open = False
                     article_save(article=article)
+        # After the commit, once the readers named in comments have been told.
+        if activity.visit is not None:
+            _record_visit(
+                visit=activity.visit,
+                article=articles[activity.visit.article_slug],
+                user=users[activity.visit.username],
+                comment_ids=[comment.pk for comment in saved.values()],
+            )
 
         if verbosity >= 1:
             self._summary(stories, plan, activity, users=created_users, prefix="Loaded")
