@@ -9,7 +9,7 @@ is an admin action gated on ``can_moderate``. Only superusers delete for good.
 By topic: ``comments`` (the queues, assembled from ``columns``, ``actions``
 and ``deletion``, with the ``inlines`` of its change page), ``flags``,
 ``word_rules``, ``reasons`` (the standard reasons every act's form offers),
-``imports`` and ``exports`` (run as jobs) and ``audit``;
+``imports`` and ``exports`` (run as jobs, on ``runs``) and ``audit``;
 ``display`` words what the accounts admin shows too.
 Helpers every app's admin uses are in ``trekboard.admin_utils``.
 

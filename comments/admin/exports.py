@@ -7,20 +7,22 @@ exports, since it holds commenters' emails and addresses and no URL serves it.
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from comments.admin.runs import RunAdmin
 from comments.models import ExportRun, RunState
 from comments.services.export_runs import run_export
-from trekboard import jobs
 from trekboard.inputs import id_from
 
 
 @admin.register(ExportRun)
-class ExportRunAdmin(admin.ModelAdmin):
+class ExportRunAdmin(RunAdmin):
+    queued_message = "The export is queued: a worker writes it; this page offers it then."
+
     list_display = ("__str__", "article", "state_cell", "counts", "requested_by", "created_at")
     list_filter = ("state", "format")
     fields = ("format", "article")
@@ -36,41 +38,11 @@ class ExportRunAdmin(admin.ModelAdmin):
         "error",
     )
 
-    def get_fields(self, request, obj=None):
-        return self.fields if obj is None else self.readonly_fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.readonly_fields
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # a run is a record; asking for one is the only form
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def delete_model(self, request, obj: ExportRun) -> None:
-        obj.file.delete(save=False)
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset) -> None:
-        for run in queryset:
-            run.file.delete(save=False)
-        super().delete_queryset(request, queryset)
-
     def save_model(self, request, obj: ExportRun, form, change) -> None:
         obj.requested_by = request.user
         obj.article_slug = obj.article.slug if obj.article else ""
         super().save_model(request, obj, form, change)
-        jobs.run_after_commit(run_export, run_id=obj.pk)
-        if jobs.enabled():
-            self.message_user(
-                request,
-                "The export is queued: a worker writes it; this page offers it then.",
-                messages.SUCCESS,
-            )
-
-    def response_post_save_add(self, request, obj):
-        return HttpResponseRedirect(reverse("admin:comments_exportrun_change", args=[obj.pk]))
+        self.start(request, run_export, obj)
 
     def get_urls(self):
         return [
@@ -120,8 +92,3 @@ class ExportRunAdmin(admin.ModelAdmin):
             reverse("admin:comments_exportrun_download", args=[run.pk]),
             run.file.name.rsplit("/", 1)[-1],
         )
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        run = self.get_object(request, object_id)
-        extra = {"refresh": run is not None and run.state in (RunState.QUEUED, RunState.RUNNING)}
-        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})

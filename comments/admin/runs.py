@@ -1,0 +1,60 @@
+"""What the admin pages of imports and exports share: a run is a record, then followed.
+
+Its one form asks for it; afterwards every field is shown read-only, its page
+refreshes itself while it waits or runs (no script needed), and deleting it
+deletes its file, which holds commenters' emails and addresses.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+
+from comments.models import RunState
+from trekboard import jobs
+
+
+class RunAdmin(admin.ModelAdmin):
+    queued_message = ""  # told when a worker, not this request, will run it
+
+    def get_fields(self, request, obj=None):
+        return self.fields if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a run is a record; asking for one is the only form
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def delete_model(self, request, obj) -> None:
+        obj.file.delete(save=False)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for run in queryset:
+            run.file.delete(save=False)
+        super().delete_queryset(request, queryset)
+
+    def start(self, request, job, run) -> None:
+        """Run ``job(run_id=...)`` once the new run is committed; say so if a worker will."""
+        jobs.run_after_commit(job, run_id=run.pk)
+        if jobs.enabled():
+            self.message_user(request, self.queued_message, messages.SUCCESS)
+
+    def response_post_save_add(self, request, obj):
+        # To the run's own page, which follows it.
+        opts = obj._meta
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        run = self.get_object(request, object_id)
+        waiting = run is not None and run.state in (RunState.QUEUED, RunState.RUNNING)
+        return super().change_view(
+            request, object_id, form_url, {"refresh": waiting, **(extra_context or {})}
+        )
