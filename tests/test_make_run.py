@@ -50,9 +50,11 @@ def _connections_to(database: str, stop: threading.Event, seen: list[int]) -> No
     try:
         with conn.cursor() as cursor:
             while not stop.is_set():
+                # Client sessions only: PostgreSQL's parallel query workers show
+                # here too, for a moment, under the test database's name.
                 cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
                 )
                 seen.append(cursor.fetchone()[0])
                 time.sleep(0.05)

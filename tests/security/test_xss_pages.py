@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 
 from accounts.forms import ProfileForm
@@ -185,13 +185,15 @@ def _write_and_read(vectors: list[dict[str, str]], result: Pages) -> None:
         article = ArticleFactory()
         parent = None
         for position, vector in enumerate(batch):
-            comment = comment_create(
-                article=article,
-                author=poster,
-                parent=parent if position < CHAIN else None,
-                body=in_trekboard_markup(typed(vector["payload"])),
-                screen=False,
-            )
+            # The readers it names are told by a job after the commit: run it now.
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                comment = comment_create(
+                    article=article,
+                    author=poster,
+                    parent=parent if position < CHAIN else None,
+                    body=in_trekboard_markup(typed(vector["payload"])),
+                    screen=False,
+                )
             by_combo[comment.pk] = vector["id"]
             if position < CHAIN:
                 parent = comment
