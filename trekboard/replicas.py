@@ -177,7 +177,9 @@ class ReplicaMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         writes = request.method not in SAFE_METHODS
-        pinned = writes or bool(request.get_signed_cookie(PIN_COOKIE, default="", max_age=60))
+        pinned = writes or bool(
+            request.get_signed_cookie(PIN_COOKIE, default="", max_age=settings.REPLICA_PIN_SECONDS)
+        )
         tokens = (_primary_only.set(pinned), _chosen.set(None), _wrote.set(False))
         try:
             response = self.get_response(request)
