@@ -16,19 +16,21 @@ from django.utils.html import format_html
 from comments.admin.runs import RunAdmin
 from comments.models import ExportRun, RunState
 from comments.services.export_runs import run_export
+from trekboard.admin_utils import plural
 from trekboard.inputs import id_from
 
 
 @admin.register(ExportRun)
 class ExportRunAdmin(RunAdmin):
+    start_label = "Start export"
     queued_message = "The export is queued: a worker writes it; this page offers it then."
 
-    list_display = ("__str__", "article", "state_cell", "counts", "requested_by", "created_at")
+    list_display = ("__str__", "article_cell", "state_cell", "counts", "requested_by", "created_at")
     list_filter = ("state", "format")
     fields = ("format", "article")
     readonly_fields = (
         "format",
-        "article",
+        "article_cell",
         "state_cell",
         "counts",
         "download",
@@ -43,6 +45,11 @@ class ExportRunAdmin(RunAdmin):
         obj.article_slug = obj.article.slug if obj.article else ""
         super().save_model(request, obj, form, change)
         self.start(request, run_export, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "article":
+            kwargs["empty_label"] = "All articles"
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_urls(self):
         return [
@@ -69,6 +76,10 @@ class ExportRunAdmin(RunAdmin):
             raise Http404("The export's file is gone.") from None
         return FileResponse(handle, as_attachment=True, filename=run.file.name.rsplit("/", 1)[-1])
 
+    @admin.display(description="Article", ordering="article__title")
+    def article_cell(self, run: ExportRun) -> str:
+        return str(run.article) if run.article_id else "All articles"
+
     @admin.display(description="State")
     def state_cell(self, run: ExportRun) -> str:
         return format_html(
@@ -81,7 +92,7 @@ class ExportRunAdmin(RunAdmin):
     def counts(self, run: ExportRun) -> str:
         if run.state != RunState.DONE:
             return "-"
-        return f"{run.articles} article(s), {run.comments} comment(s)"
+        return f"{plural(run.articles, 'article')}, {plural(run.comments, 'comment')}"
 
     @admin.display(description="File")
     def download(self, run: ExportRun) -> str:

@@ -18,6 +18,7 @@ from comments.services.import_runs import progress_of, run_import
 
 @admin.register(ImportRun)
 class ImportRunAdmin(RunAdmin):
+    start_label = "Start import"
     queued_message = "The import is queued: a worker runs it; this page shows how far it got."
 
     list_display = ("__str__", "file_name", "state_cell", "started_by", "created_at")

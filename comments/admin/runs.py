@@ -8,6 +8,7 @@ deletes its file, which holds commenters' emails and addresses.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
@@ -16,6 +17,8 @@ from trekboard import jobs
 
 
 class RunAdmin(admin.ModelAdmin):
+    change_form_template = "admin/comments/run_change_form.html"
+    start_label = "Start"  # the add form's one button
     queued_message = ""  # told when a worker, not this request, will run it
 
     def get_fields(self, request, obj=None):
@@ -23,6 +26,18 @@ class RunAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # A run names an article to read, never one to add or edit from here.
+        if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            field.widget = field.widget.widget
+        return field
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return super().add_view(
+            request, form_url, {"start_label": self.start_label, **(extra_context or {})}
+        )
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # a run is a record; asking for one is the only form
@@ -45,8 +60,9 @@ class RunAdmin(admin.ModelAdmin):
         if jobs.enabled():
             self.message_user(request, self.queued_message, messages.SUCCESS)
 
-    def response_post_save_add(self, request, obj):
-        # To the run's own page, which follows it.
+    def response_add(self, request, obj, post_url_continue=None):
+        # To the run's own page, which follows it; its state says more than
+        # the stock "was added successfully".
         opts = obj._meta
         return HttpResponseRedirect(
             reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])

@@ -41,7 +41,9 @@ def test_every_discussion_exports_as_wxr_and_downloads_from_the_admin(
     assert run.state == RunState.DONE, run.error
     assert (run.articles, run.comments) == (1, 2)
     page = admin_client.get(reverse("admin:comments_exportrun_change", args=[run.pk])).content
-    assert b"1 article(s), 2 comment(s)" in page
+    assert b"1 article, 2 comments" in page
+    assert b"was added successfully" not in page
+    assert b"All articles" in page
     assert b"Download trekboard-all-" in page
 
     answer = download(admin_client, run)
@@ -58,6 +60,19 @@ def test_every_discussion_exports_as_wxr_and_downloads_from_the_admin(
 
     admin_client.post(reverse("admin:comments_exportrun_delete", args=[run.pk]), {"post": "yes"})
     assert not stored.exists()
+
+
+def test_the_form_asks_for_a_format_and_an_article_and_offers_one_button(admin_client):
+    ArticleFactory(title="The Borg Question")
+    page = admin_client.get(ADD).content.decode()
+    assert 'value="Start export"' in page
+    for stock in ("_addanother", "_continue", "Save and add another"):
+        assert stock not in page
+    assert '<option value="" selected>All articles</option>' in page
+    assert "The Borg Question" in page
+    # Naming an article to export, not a door to adding or editing one.
+    assert "add_id_article" not in page
+    assert "change_id_article" not in page
 
 
 def test_one_article_exports_as_a_json_tree(admin_client, django_capture_on_commit_callbacks):
