@@ -33,6 +33,7 @@ from tests.security import (
     script_markup,
     xss_vectors,
 )
+from trekboard import jobs
 
 # The module's data lives in the module fixture's own transaction; the mark
 # makes pytest-django create the test database for it.
@@ -128,7 +129,14 @@ def _batches(items: list) -> Iterator[list]:
 def pages(django_db_setup, django_db_blocker) -> Pages:
     vectors = xss_vectors()
     result = Pages()
-    with django_db_blocker.unblock(), override_settings(**PAGE_SETTINGS), transaction.atomic():
+    # Module-scoped, so the suite's per-test JOBS_REDIS_URL="" doesn't reach it:
+    # the mention jobs run here whatever REDIS_URL says, or nobody would be told.
+    with (
+        django_db_blocker.unblock(),
+        override_settings(**PAGE_SETTINGS),
+        jobs.in_process(),
+        transaction.atomic(),
+    ):
         _write_and_read(vectors, result)
         transaction.set_rollback(True)
     return result
