@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, BaseUserCreationFor
 
 from accounts.models import User
 from accounts.usernames import username_problem
+from articles.models import Release
 from trekboard.inputs import ReadableFormMixin
 from trekboard.text import has_visible_character
 
@@ -106,3 +107,41 @@ class ProfileForm(ReadableFormMixin, forms.ModelForm):
         if cleaned.get("email_notifications") and not cleaned.get("email"):
             self.add_error("email", "Add an email address to get notification emails.")
         return cleaned
+
+
+class _ReleaseChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, release) -> str:
+        return f"{release.show.name} {release.code} “{release.title}”"
+
+
+class SpoilerSettingsForm(forms.Form):
+    """Where the reader watches and what they've watched: which spoilers show for them."""
+
+    region = forms.ChoiceField(
+        label="Where you watch",
+        required=False,
+        help_text=(
+            "Spoilers stay covered until you've watched, or for "
+            "RELEASE_DAYS days after the episode airs where you are. Not set: after it has "
+            "aired everywhere."
+        ),
+    )
+    watched = _ReleaseChoice(
+        label="Episodes and films you've watched",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, releases, regions: list[str], days: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", "Not set"), *((r, r) for r in regions)]
+        self.fields["region"].help_text = self.fields["region"].help_text.replace(
+            "RELEASE_DAYS", str(days)
+        )
+        watched = self.fields["watched"]
+        watched.queryset = Release.objects.all()
+        # The settings page lists them all already: not read again to draw the boxes.
+        watched.choices = [
+            (release.pk, watched.label_from_instance(release)) for release in releases
+        ]

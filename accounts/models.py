@@ -51,6 +51,11 @@ class User(AbstractUser):
         default=False,
         help_text="An imported guest commenter: a name on old comments, not an account.",
     )
+    region = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Where this reader watches: their spoiler window runs from the airing there.",
+    )
     email_notifications = models.BooleanField(
         "email me about replies and mentions",
         default=False,

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from accounts.models import SIGNUP_LINK_LIFETIME, SignupRequest, User
 from accounts.usernames import username_problem
+from articles.services import watched_replace
 
 logger = logging.getLogger(__name__)
 
@@ -140,3 +141,12 @@ def signup_confirm(*, token: str) -> SignupOutcome:
     user.save()
     SignupRequest.objects.filter(email__iexact=pending.email).delete()
     return SignupOutcome(user=user, next_url=pending.next_url)
+
+
+def spoiler_settings_save(*, user: User, region: str, watched) -> None:
+    """Where the reader watches and what they've watched, saved together."""
+    with transaction.atomic():
+        if user.region != region:
+            user.region = region
+            user.save(update_fields=["region"])
+        watched_replace(user=user, releases=watched)

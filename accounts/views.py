@@ -1,17 +1,20 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import services
-from accounts.forms import ProfileForm, SignupForm
+from accounts.forms import ProfileForm, SignupForm, SpoilerSettingsForm
 from accounts.models import SIGNUP_LINK_LIFETIME, User
-from comments import selectors as comment_selectors
+from articles import selectors as article_selectors
+from comments import profiles, spoilers
 from trekboard.inputs import unreadable_fields
 from trekboard.ratelimits import rate_limit, wait_text
 
@@ -98,8 +101,10 @@ def profile_view(request: HttpRequest, username: str) -> HttpResponse:
         "accounts/user_detail.html",
         {
             "profile": profile,
-            "recent_comments": comment_selectors.comments_by_user(user=profile),
-            "stats": comment_selectors.author_stats(user=profile),
+            "recent_comments": profiles.comments_by_user(
+                user=profile, viewer=request.user, watched=spoilers.watched_of(request)
+            ),
+            "stats": profiles.author_stats(user=profile),
         },
     )
 
@@ -107,17 +112,42 @@ def profile_view(request: HttpRequest, username: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def settings_view(request: HttpRequest) -> HttpResponse:
+    posted = request.POST if request.method == "POST" else None
+    section = request.POST.get("section", "profile") if posted is not None else None
     form = ProfileForm(
-        request.POST if request.method == "POST" else None,
+        posted if section == "profile" else None,
         instance=request.user,
         unreadable=unreadable_fields(request),
     )
-    if request.method == "POST" and form.is_valid():
+    releases = article_selectors.releases_listed()
+    spoilers = SpoilerSettingsForm(
+        posted if section == "spoilers" else None,
+        releases=releases,
+        regions=article_selectors.regions(),
+        days=settings.RELEASE_SPOILER_DAYS,
+        initial={
+            "region": request.user.region,
+            "watched": sorted(article_selectors.watched_ids(user=request.user)),
+        },
+    )
+    if section == "profile" and form.is_valid():
         form.save()
         messages.success(request, "Your settings are saved.")
         return redirect("accounts:settings")
+    if section == "spoilers" and spoilers.is_valid():
+        services.spoiler_settings_save(
+            user=request.user,
+            region=spoilers.cleaned_data["region"],
+            watched=spoilers.cleaned_data["watched"],
+        )
+        messages.success(request, "Your spoiler settings are saved.")
+        return redirect(reverse("accounts:settings") + "#spoilers")
+    errors = form.errors or spoilers.errors
     return render(
-        request, "accounts/user_settings.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "accounts/user_settings.html",
+        {"form": form, "spoilers": spoilers, "releases": releases},
+        status=400 if errors else 200,
     )
 
 

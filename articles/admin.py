@@ -9,12 +9,13 @@ which audits it.
 
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import OuterRef
+from django.db.models import Count, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from articles.models import Article, GalleryImage, Tag
+from articles import services
+from articles.models import Article, GalleryImage, Release, ReleaseAiring, Tag
 from articles.renditions import make_article_renditions
 from articles.services import article_save
 from comments.forms import optional_reason
@@ -37,6 +38,52 @@ class TagAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
+class ReleaseAiringInline(admin.TabularInline):
+    model = ReleaseAiring
+    extra = 1
+    verbose_name = "later airing"
+    verbose_name_plural = "Later airings, by region"
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    """Episodes and films, and when they air where: what comments can be marked as spoiling."""
+
+    list_display = ("code", "title", "show", "released_at", "regions", "marked")
+    list_filter = ("show",)
+    search_fields = ("code", "title", "show__name")
+    autocomplete_fields = ("show",)
+    date_hierarchy = "released_at"
+    inlines = (ReleaseAiringInline,)
+    fields = ("show", "code", "title", "season", "episode", "released_at")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("show")
+            .prefetch_related("airings")
+            .annotate(marked_count=Count("spoiled_by"))
+        )
+
+    @admin.display(description="Later airings")
+    def regions(self, release: Release) -> str:
+        return ", ".join(airing.region for airing in release.airings.all()) or "-"
+
+    @admin.display(description="Comments marked", ordering="marked_count")
+    def marked(self, release: Release) -> int:
+        return release.marked_count
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        # Its airings decide which comments are covered, everywhere.
+        services.release_changed()
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        services.release_changed()
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = (
@@ -53,7 +100,7 @@ class ArticleAdmin(admin.ModelAdmin):
     list_select_related = ("author",)
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "published_at"
-    autocomplete_fields = ("tags",)
+    autocomplete_fields = ("tags", "release")
     raw_id_fields = ("author",)
     inlines = [GalleryImageInline]
     # Editors paste "youtube.com/..." without a scheme; assume https (Django 6's default).
@@ -61,7 +108,10 @@ class ArticleAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("title", "slug", "standfirst", "body")}),
         ("Media", {"fields": ("hero_image", "hero_caption", "video_url")}),
-        ("Publishing", {"fields": ("status", "published_at", "author", "tags", "comments_open")}),
+        (
+            "Publishing",
+            {"fields": ("status", "published_at", "author", "tags", "release", "comments_open")},
+        ),
         ("Discussion", {"fields": ("pinned", "discussion")}),
     )
     readonly_fields = ("pinned", "discussion")

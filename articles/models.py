@@ -25,6 +25,70 @@ class Tag(models.Model):
         return reverse("articles:tag", kwargs={"slug": self.slug})
 
 
+class Release(models.Model):
+    """An episode or a film of a show, and when it airs: what a comment can be marked as spoiling.
+
+    ``released_at`` is its first airing anywhere; ``ReleaseAiring`` rows add
+    later ones by region (the US a day before the UK). Whose spoiler window
+    ends when is ``articles.releases``' business.
+    """
+
+    show = models.ForeignKey(
+        Tag, on_delete=models.PROTECT, related_name="releases", help_text="The show's tag."
+    )
+    code = models.CharField(
+        max_length=20, help_text="Short and unique within the show: S3E05, or FILM for a film."
+    )
+    title = models.CharField(max_length=200)
+    season = models.PositiveSmallIntegerField(null=True, blank=True)
+    episode = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty for a film.")
+    released_at = models.DateTimeField(
+        "first airs", help_text="Its first airing anywhere; add later airings by region below."
+    )
+
+    class Meta:
+        ordering = ["show", "released_at", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["show", "code"], name="release_code_per_show")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} “{self.title}”"
+
+
+class ReleaseAiring(models.Model):
+    """A region's own airing of a release, when it isn't the first one."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="airings")
+    region = models.CharField(max_length=40, help_text="As readers pick it: UK, Australia…")
+    airs_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["airs_at", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "region"], name="one_airing_per_region")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region}: {self.airs_at:%Y-%m-%d %H:%M}"
+
+
+class Watched(models.Model):
+    """A signed-in reader has seen this release: its spoilers show for them."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watched"
+    )
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "release"], name="watched_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} watched {self.release_id}"
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self) -> "ArticleQuerySet":
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -72,6 +136,14 @@ class Article(models.Model):
         related_name="articles",
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
+    release = models.ForeignKey(
+        Release,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="articles",
+        help_text="The episode or film this article is about: readers mark it watched here.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(
         null=True, blank=True, help_text="Readers see the article from this moment on."

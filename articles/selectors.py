@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from articles.models import Article, GalleryImage, Tag
+from articles.models import Article, GalleryImage, Release, ReleaseAiring, Tag, Watched
 from trekboard.queries import execute_prepared, prefetched, row_instance
 from trekboard.replicas import read_connection
 
@@ -36,6 +37,10 @@ class StoryNav:
 _ARTICLE_DEFERRED = {"body", "source_key", "search_vector"}
 _AUTHOR_COLUMNS = ("id", "username", "first_name", "last_name")
 _RELATED_SHOWN = 3
+# The spoiler picker offers the article's shows' releases of the last few
+# months and those coming up: what a comment on a news site can spoil.
+_PICKER_DAYS = 120
+_PICKER_SHOWN = 16
 
 
 def published_sql(alias: str) -> str:
@@ -57,6 +62,8 @@ def _page_sql() -> tuple[list[str], str]:
     tagged = quote(Article.tags.through._meta.db_table)
     gallery = quote(GalleryImage._meta.db_table)
     link = "json_build_array(n.id, n.title, n.slug)"
+    releases = quote(Release._meta.db_table)
+    release = "json_build_array(r.id, r.code, r.title, r.released_at, r.show_id)"
     sql = f"""
         SELECT {columns}, {authors},
           (SELECT coalesce(json_agg(json_build_array(t.id, t.name, t.slug)
@@ -80,11 +87,28 @@ def _page_sql() -> tuple[list[str], str]:
             ORDER BY n.published_at, n.id LIMIT 1),
           (SELECT {link} FROM {articles} n
             WHERE {published_sql("n")} AND n.published_at < a.published_at
-            ORDER BY n.published_at DESC, n.id DESC LIMIT 1)
+            ORDER BY n.published_at DESC, n.id DESC LIMIT 1),
+          (SELECT coalesce(json_agg({release} ORDER BY r.released_at, r.id), '[]')
+             FROM (SELECT r.* FROM {releases} r
+                    WHERE r.show_id IN (SELECT tag_id FROM {tagged} WHERE article_id = a.id)
+                      AND r.released_at > %(now)s - interval '{_PICKER_DAYS} days'
+                    ORDER BY r.released_at LIMIT {_PICKER_SHOWN}) r),
+          (SELECT {release} FROM {releases} r WHERE r.id = a.release_id)
         FROM {articles} a LEFT JOIN {users} u ON u.id = a.author_id
         WHERE a.slug = %(slug)s AND (%(staff)s OR ({published_sql("a")}))
     """  # noqa: S608 - names from the models; values are parameters
     return names, sql
+
+
+def _release(values) -> Release:
+    pk, code, title, released_at, show_id = values
+    return Release(
+        pk=pk,
+        code=code,
+        title=title,
+        released_at=datetime.fromisoformat(released_at),
+        show_id=show_id,
+    )
 
 
 def article_page(*, slug: str, user) -> tuple[Article, StoryNav] | None:
@@ -109,7 +133,9 @@ def article_page(*, slug: str, user) -> tuple[Article, StoryNav] | None:
     split = len(names)
     article = row_instance(Article, db, names, row[:split])
     author_values = row[split : split + len(_AUTHOR_COLUMNS)]
-    tags, gallery, related, next_link, previous_link = row[split + len(_AUTHOR_COLUMNS) :]
+    tags, gallery, related, next_link, previous_link, picker, about = row[
+        split + len(_AUTHOR_COLUMNS) :
+    ]
     author_model = Article._meta.get_field("author").related_model
     article._state.fields_cache["author"] = (
         row_instance(author_model, db, _AUTHOR_COLUMNS, author_values)
@@ -130,6 +156,10 @@ def article_page(*, slug: str, user) -> tuple[Article, StoryNav] | None:
         image.article_id = article.pk
         image._state.fields_cache["article"] = article
 
+    # The releases a comment here may be marked as spoiling, and the one it is about.
+    article.spoiler_choices = [_release(values) for values in picker]
+    article._state.fields_cache["release"] = _release(about) if about else None
+
     def link(values) -> Article | None:
         return Article(pk=values[0], title=values[1], slug=values[2]) if values else None
 
@@ -139,3 +169,28 @@ def article_page(*, slug: str, user) -> tuple[Article, StoryNav] | None:
         previous=link(previous_link),
     )
     return article, nav
+
+
+def watched_ids(*, user) -> frozenset[int]:
+    return frozenset(Watched.objects.filter(user=user).values_list("release_id", flat=True))
+
+
+def releases_listed() -> list[Release]:
+    """Every release, by show and airing, with its regional airings (two queries)."""
+    return list(Release.objects.select_related("show").prefetch_related("airings"))
+
+
+def regions() -> list[str]:
+    """The regions editors have given airings for, as readers pick theirs."""
+    return sorted(set(ReleaseAiring.objects.values_list("region", flat=True)))
+
+
+def spoiler_choices(*, article: Article) -> list[Release]:
+    """What the article page's statement reads as ``article.spoiler_choices``, for an article
+    read otherwise (a reply's form): its shows' releases of the last months and to come."""
+    since = timezone.now() - timedelta(days=_PICKER_DAYS)
+    return list(
+        Release.objects.filter(show__articles=article, released_at__gt=since).order_by(
+            "released_at", "pk"
+        )[:_PICKER_SHOWN]
+    )

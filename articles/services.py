@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from articles.models import Article
+from django.db import transaction
+
+from articles.models import Article, Release, Watched
 from articles.renditions import make_article_renditions
 from comments import pagecache
 from comments.sanitize import sanitize_article
@@ -22,3 +24,28 @@ def article_save(*, article: Article) -> Article:
     # Its page, and the related/next/previous links of others, change.
     pagecache.site_changed()
     return article
+
+
+def release_changed() -> None:
+    """A release's airings decide which comments are covered on every page: draw them again."""
+    pagecache.site_changed()
+
+
+def watched_set(*, user, release: Release, watched: bool) -> None:
+    """Record that a signed-in reader has (or hasn't) seen ``release``."""
+    if watched:
+        Watched.objects.get_or_create(user=user, release=release)
+    else:
+        Watched.objects.filter(user=user, release=release).delete()
+
+
+def watched_replace(*, user, releases) -> None:
+    """The settings page's list: exactly these releases watched."""
+    chosen = {release.pk for release in releases}
+    with transaction.atomic():
+        mine = set(Watched.objects.filter(user=user).values_list("release_id", flat=True))
+        Watched.objects.filter(user=user, release_id__in=mine - chosen).delete()
+        Watched.objects.bulk_create(
+            [Watched(user=user, release_id=pk) for pk in sorted(chosen - mine)],
+            ignore_conflicts=True,
+        )

@@ -10,4 +10,5 @@ urlpatterns = [
     path("articles/<slug:slug>/", views.article_detail_view, name="detail"),
     path("tags/<slug:slug>/", views.tag_detail_view, name="tag"),
     path("feeds/articles/", articles_feed, name="feed"),
+    path("releases/<int:pk>/watched/", views.release_watched_view, name="release-watched"),
 ]

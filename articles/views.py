@@ -3,12 +3,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_safe
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
-from articles import selectors
-from articles.models import Tag
+from articles import selectors, services
+from articles.models import Article, Release, Tag
+from articles.releases import (
+    WATCHED_COOKIE,
+    WATCHED_COOKIE_MAX_AGE,
+    watched_cookie_value,
+    watched_from_cookie,
+)
 from comments import (
     overlay,
     pagecache,
@@ -22,6 +30,7 @@ from comments.pages import (
     pop_draft,
     requested_page,
 )
+from trekboard import ratelimits
 from trekboard.responses import Splice, render_freed
 
 
@@ -123,3 +132,58 @@ def _drawing(
     )
     overlay.remember(slug, (article.pk, sort, page), artifact)
     return artifact
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def release_watched_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Whether the reader has watched a release: its spoilers show for them once they have.
+
+    A page (and, asked by htmx from a cover, the same form on its own) rather
+    than a one-click button: saying so reveals every comment marked as
+    spoiling it, across the site, so it is asked once, plainly, and undone here.
+    Signed-in readers keep it in their account, anonymous ones in a cookie.
+    """
+    release = get_object_or_404(Release.objects.select_related("show"), pk=pk)
+    about = release.articles.filter(status=Article.Status.PUBLISHED).first()
+    next_url = _safe_next(request, about.get_absolute_url() if about else "/")
+    signed_in = request.user.is_authenticated
+    if signed_in:
+        mine = selectors.watched_ids(user=request.user)
+    else:
+        mine = watched_from_cookie(request.COOKIES.get(WATCHED_COOKIE))
+    if request.method == "POST":
+        if (limited := ratelimits.hit(request, "watched")) is not None:
+            return ratelimits.too_many_requests(request, limited)
+        watched = request.POST.get("watched") == "yes"
+        response = HttpResponseClientRedirect(next_url) if request.htmx else redirect(next_url)
+        if signed_in:
+            services.watched_set(user=request.user, release=release, watched=watched)
+        else:
+            ids = [i for i in mine if i != release.pk] + ([release.pk] if watched else [])
+            response.set_cookie(
+                WATCHED_COOKIE,
+                watched_cookie_value(ids),
+                max_age=WATCHED_COOKIE_MAX_AGE,
+                secure=request.is_secure(),
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
+    context = {
+        "release": release,
+        "watched": release.pk in mine,
+        "next": next_url,
+        "about": about,
+        "airings": list(release.airings.all()),
+    }
+    template = "articles/_release_watched.html" if request.htmx else "articles/release_watched.html"
+    return render(request, template, context)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from articles.releases import Airings
 from comments.models import Comment
 
 
@@ -31,6 +32,12 @@ class ShownComment:
     deletable: bool = False
     is_unseen: bool = False  # written by someone else since the reader's previous visit
     is_new: bool = False  # just posted in this request
+    # The release it is marked as spoiling, with its airings (None: unmarked),
+    # whether this reader said they've watched it, and so whether its text is
+    # covered for them (``selectors.for_reader`` decides).
+    airings: Airings | None = None
+    watched: bool = False
+    covered: bool = False
 
     # The few row values templates read directly (the renderer reads ``comment``).
     @property

@@ -19,7 +19,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import condition, require_safe
 
 from articles.models import Article
-from comments import pagecache, selectors
+from comments import pagecache, selectors, spoilers
 from comments.models import Comment
 from comments.sanitize import mask_spoilers
 
@@ -61,6 +61,8 @@ class ArticleCommentsFeed(Feed):
         return f"{comment.author.display_name} on “{comment.article.title}”"
 
     def item_description(self, comment: Comment) -> str:
+        if comment.covered_by is not None:
+            return spoilers.as_text(comment.covered_by)
         return mask_spoilers(comment.body_html)
 
     def item_link(self, comment: Comment) -> str:

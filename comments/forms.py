@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 
+from articles.models import Release
 from comments.models import CommentFlag, StandardReason
 from comments.rules import comment_body_errors
 from comments.search import MAX_QUERY_LENGTH, Search
@@ -116,9 +117,11 @@ class SearchForm(ReadableFormMixin, forms.Form):
             self.add_error("until", "The end date is before the start date.")
         return cleaned
 
-    def search(self, *, page: int) -> Search:
+    def search(self, *, page: int, viewer: int = 0, watched=()) -> Search:
         data = self.cleaned_data
         return Search(
+            viewer=viewer,
+            watched=tuple(sorted(watched)),
             text=data["q"],
             article=data["article"],
             author=data["author"].strip().lstrip("@"),
@@ -176,6 +179,31 @@ class ModerationReasonForm(forms.Form):
             raise forms.ValidationError("Choose a reason or write one: the author is told it.")
         data["reason"] = reason
         return data
+
+
+class _ReleaseField(forms.ModelChoiceField):
+    def label_from_instance(self, release) -> str:
+        return f"{release.show.name} {release.code} “{release.title}”"
+
+
+class SpoilerMarkForm(ModerationReasonForm):
+    """A retro-spoiler: the release it spoils (covered until readers watch it), or a warning."""
+
+    release = _ReleaseField(
+        label="Spoils",
+        queryset=Release.objects.select_related("show"),
+        required=False,
+        empty_label="No episode: hide the text behind a spoiler warning instead",
+        help_text="Readers who haven't watched it see a cover; after the spoiler window, "
+        "everyone reads it.",
+    )
+
+    field_order = ("release", "standard", "reason")
+
+    def __init__(self, data=None):
+        super().__init__(
+            data, required=False, help_text="Kept in the audit log and told to the author."
+        )
 
 
 def optional_reason(help_text: str = "Kept in the audit log and told to the author."):

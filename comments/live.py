@@ -63,7 +63,9 @@ def new_count(*, article_id: int, since: datetime, user) -> int:
     return _new(article_id=article_id, since=since, user=user).count()
 
 
-def new_comments(*, article_id: int, since: datetime, user) -> list[ShownComment]:
+def new_comments(
+    *, article_id: int, since: datetime, user, watched: frozenset[int] = frozenset()
+) -> list[ShownComment]:
     """The first ``SHOWN_AT_ONCE`` comments written since, oldest first, ready to draw."""
     rows = (
         _new(article_id=article_id, since=since, user=user)
@@ -71,4 +73,6 @@ def new_comments(*, article_id: int, since: datetime, user) -> list[ShownComment
         .defer("search_text", "search_vector", "body", "ip_address")
         .order_by("created_at", "pk")[:SHOWN_AT_ONCE]
     )
-    return selectors.for_reader([ShownComment(comment) for comment in rows], user=user)
+    return selectors.for_reader(
+        [ShownComment(comment) for comment in rows], user=user, watched=watched
+    )

@@ -69,6 +69,14 @@ class Comment(MPTTModel):
         help_text="How the body is read: Markdown, as written here, or the HTML and text "
         "of the system it was imported from.",
     )
+    # Covered for readers who haven't watched it yet (articles.releases decides).
+    spoils = models.ForeignKey(
+        "articles.Release",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="spoiled_by",
+    )
     # What search reads: the text as readers see it, with every spoiler left
     # out, so neither a match nor a snippet gives one away. Written with body_html.
     search_text = models.TextField(editable=False, default="", db_default="")

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from comments import spoilers
 from comments.models import READER_KINDS, Notification
 from comments.sanitize import html_to_text
 
@@ -50,13 +51,17 @@ def unsubscribe_url(user) -> str:
 
 def notification_email(notification: Notification) -> EmailMessage:
     comment = notification.comment
+    # A spoiler the reader hasn't watched stays covered in their mailbox too.
+    spoilers.cover_rows([comment], user=notification.recipient)
     return _email(
         "notification",
         notification,
         {
             "actor_name": comment.author.display_name,
             "article": comment.article,
-            "text": html_to_text(comment.body_html),
+            "text": spoilers.as_text(comment.covered_by)
+            if comment.covered_by is not None
+            else html_to_text(comment.body_html),
             "comment_url": _comment_url(comment),
         },
     )

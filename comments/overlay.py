@@ -47,7 +47,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.template import RequestContext
+from django.utils import timezone
 
+from articles.models import Watched
 from comments import pagecache, render, services
 from comments.inbox import unread_count_sql
 from comments.models import Comment, CommentLike
@@ -68,6 +70,7 @@ class Marks:
         self.pattern = re.compile(rf"\x02{self.nonce}:(\w+):(\d*)\x03")
         self.rows: dict[int, Comment] = {}  # the comments drawn, by id
         self.parts: dict[str, tuple[object, object]] = {}  # page part: (nodelist, template)
+        self.covered: dict[int, object] = {}  # release id: Airings, for each spoiler drawn covered
 
     def mark(self, kind: str, pk: int | str = "") -> str:
         return f"\x02{self.nonce}:{kind}:{pk}\x03"
@@ -84,6 +87,9 @@ class Artifact:
     rows: dict[int, Comment]
     parts: dict[str, tuple[object, object]]
     authors: frozenset[int] = field(default_factory=frozenset)
+    # The releases whose spoilers the drawing covers: a reader who watched one,
+    # or whose region's window has closed, gets the full render instead.
+    covered: dict = field(default_factory=dict)
     drawn_at: float = field(default_factory=time.monotonic)
     # Filled in as readers come, with _TOKEN where each response's CSRF token
     # goes: the page laid out per address (the hearts' "next" value), and each
@@ -112,6 +118,7 @@ class Artifact:
             rows=marks.rows,
             parts=marks.parts,
             authors=frozenset(row.author_id for row in marks.rows.values()),
+            covered=marks.covered,
             times=sorted((row.created_at, pk) for pk, row in marks.rows.items()),
         )
 
@@ -314,6 +321,10 @@ def personal(*, request: HttpRequest, artifact: Artifact) -> dict | None:
     user = request.user
     if user.pk in artifact.authors or draft_key(artifact.article, None) in request.session:
         return None
+    now = timezone.now()
+    region = user.region
+    if any(not airings.window_open(region, now) for airings in artifact.covered.values()):
+        return None
     quote = connection.ops.quote_name
     bell, params = unread_count_sql(user=user)
     columns = f"""
@@ -323,18 +334,25 @@ def personal(*, request: HttpRequest, artifact: Artifact) -> dict | None:
           EXISTS (SELECT 1 FROM {quote(Comment._meta.db_table)} c
                    WHERE c.article_id = %(article)s AND c.author_id = %(user)s
                      AND c.status = %(pending)s),
-          {bell}
+          {bell},
+          EXISTS (SELECT 1 FROM {quote(Watched._meta.db_table)} w
+                   WHERE w.user_id = %(user)s AND w.release_id = ANY(%(covered)s))
     """  # noqa: S608 - table names from the models; values are parameters
     visit = services.article_visit_record(
         user=user,
         article=artifact.article,
         also=(
             columns,
-            params | {"drawn": list(artifact.rows), "pending": Comment.Status.PENDING.value},
+            params
+            | {
+                "drawn": list(artifact.rows),
+                "pending": Comment.Status.PENDING.value,
+                "covered": list(artifact.covered),
+            },
         ),
     )
-    liked, pending_own, unread = visit.also
-    if pending_own:
+    liked, pending_own, unread, watched_covered = visit.also
+    if pending_own or watched_covered:
         return None
     return {"liked": set(liked), "unread": unread, "visit": visit}
 

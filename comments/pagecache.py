@@ -62,6 +62,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CSRF_TOKEN_LENGTH, get_token
 from django.utils.cache import patch_vary_headers
 
+from articles.releases import WATCHED_COOKIE, watched_from_cookie
 from trekboard import replicas
 from trekboard.compression import accepts_gzip
 
@@ -316,7 +317,13 @@ class StoredPage(NamedTuple):
 
 
 def _page_key(request: HttpRequest) -> str:
-    path = hashlib.sha1(request.get_full_path().encode()).hexdigest()  # noqa: S324 (a key)
+    address = request.get_full_path()
+    # Readers who told this browser they've watched releases get their spoilers
+    # uncovered: one page per set of releases watched, shared by all who chose it.
+    watched = watched_from_cookie(request.COOKIES.get(WATCHED_COOKIE))
+    if watched:
+        address += "\n" + ",".join(map(str, sorted(watched)))
+    path = hashlib.sha1(address.encode()).hexdigest()  # noqa: S324 (a key)
     return _prefixed(f"pagecache:page:v3:{path}")  # v3: a StoredPage with its time
 
 

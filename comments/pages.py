@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from articles.models import Article
-from comments import selectors, services
+from comments import selectors, services, spoilers
 from comments.models import Comment
 from comments.ranking import Sort, sort_from
 
@@ -81,6 +81,7 @@ def discussion_for(request: HttpRequest, article: Article) -> selectors.Discussi
         since=since,
         visit=visit,
         head=page == 1 or not request.htmx,
+        watched=spoilers.watched_of(request),
     )
 
 

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.timesince import timesince
 
+from comments import covers
 from comments.display import ShownComment
 from comments.models import Comment
 
@@ -284,6 +285,11 @@ def avatar(person, size: str = "") -> str:
     )
 
 
+def spoils(node: ShownComment) -> str:
+    """``data-spoils="<code>"``, which every part of a comment marked as a spoiler carries."""
+    return f' data-spoils="{escape(node.airings.code)}"' if node.airings else ""
+
+
 def _who(node: ShownComment, ctx: RenderContext, person: tuple[str, str] | None = None) -> str:
     """Whose comment this is, as a screen reader hears it in the comment's controls (escaped)."""
     comment = node.comment
@@ -314,7 +320,7 @@ def fold(node: ShownComment, ctx: RenderContext, person: tuple[str, str] | None 
     below = comment.descendant_count
     note = f"{below} {_plural(below, 'reply', 'replies')} hidden" if below else "collapsed"
     return (
-        f'<summary class="comment__fold-toggle" id="comment-fold-{comment.id}">'
+        f'<summary class="comment__fold-toggle" id="comment-fold-{comment.id}"{spoils(node)}>'
         '<span class="comment__fold-icon" aria-hidden="true"></span>'
         f'<span class="comment__fold-label">{label}</span>'
         f'<span class="comment__folded-note">{note}</span></summary>'
@@ -337,7 +343,7 @@ def meta(
     comment = node.comment
     pk = comment.id
     parts = [
-        f'<header class="comment__meta" id="comment-meta-{pk}"',
+        f'<header class="comment__meta" id="comment-meta-{pk}"{spoils(node)}',
         ' hx-swap-oob="true">' if oob else ">",
     ]
     if node.shows_text:
@@ -449,6 +455,7 @@ def content(
     """
     comment = node.comment
     pk = comment.id
+    marked = spoils(node)
     actions = [ctx.marks.mark("like", pk) if ctx.marks is not None else like(node, ctx)]
     # Screen readers list links out of context: each action names its comment
     # ("Flag comment by Lily Tran"), the visible word first (WCAG 2.5.3).
@@ -492,9 +499,9 @@ def content(
             f'Flag<span class="visually-hidden"> {who}</span></a>'
         )
     return (
-        f'<div class="comment__content" id="comment-content-{pk}">'
-        f'<div class="comment__body">{comment.body_html}</div>'
-        f'<footer class="comment__actions">{" ".join(actions)}</footer>'
+        f'<div class="comment__content" id="comment-content-{pk}"{marked}>'
+        f'<div class="comment__body"{marked}>{comment.body_html}</div>'
+        f'<footer class="comment__actions"{marked}>{" ".join(actions)}</footer>'
         f'<div class="comment__reply-slot" id="reply-slot-{pk}"></div></div>'
     )
 
@@ -527,17 +534,29 @@ def comment(node: ShownComment, ctx: RenderContext, out: list[str] | None = None
         classes.append(UNSEEN_CLASS)
     if not shows_text:
         classes.append("comment--hidden")
+    covered = node.covered
+    if covered:
+        classes.append("comment--spoiler")
     if row.is_pending:
         classes.append("comment--pending")
     if pk == ctx.pinned_id:
         classes.append("comment--pinned")
     if row.is_editors_pick:
         classes.append("comment--pick")
+    marked = spoils(node)
     out.append(
-        f'<article class="{" ".join(classes)}" id="comment-{pk}" data-depth="{row.level}">'
-        '<details class="comment__fold" open>'
+        f'<article class="{" ".join(classes)}" id="comment-{pk}" data-depth="{row.level}"{marked}>'
+        f'<details class="comment__fold"{marked} open>'
     )
-    if shows_text:
+    if covered:
+        if ctx.marks is not None:
+            ctx.marks.covered[node.airings.release_id] = node.airings
+        out += (
+            fold(node, ctx),
+            meta(node, ctx),
+            covers.cover(pk, node.airings, return_path=ctx.return_path),
+        )
+    elif shows_text:
         # Worked out once for the three parts that show them.
         person = ctx.person_of(row)
         created = ctx.when(row.created_at) if row.created_at else None
@@ -549,6 +568,9 @@ def comment(node: ShownComment, ctx: RenderContext, out: list[str] | None = None
     else:
         out += (fold(node, ctx), meta(node, ctx))
     out.append(f'<div class="comment__replies" id="replies-{pk}">')
+    folded = covered and row.descendant_count
+    if folded:
+        out.append(covers.folded_replies(row.descendant_count, node.airings.code))
     for child in node.replies:
         comment(child, ctx, out)
     if node.more_replies:
@@ -557,7 +579,7 @@ def comment(node: ShownComment, ctx: RenderContext, out: list[str] | None = None
         out.append(
             f'<a class="continue-thread" href="{URLS.detail % pk}">Continue this thread →</a>'
         )
-    out.append("</div></details></article>")
+    out.append("</details></div></details></article>" if folded else "</div></details></article>")
     return out
 
 

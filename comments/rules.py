@@ -146,3 +146,13 @@ def shows_text(comment: Comment, *, user) -> bool:
     if comment.is_visible:
         return True
     return bool(user.is_authenticated and comment.author_id == user.pk and comment.is_pending)
+
+
+def check_spoils(*, article: Article, release) -> None:
+    """A comment can be marked as spoiling a release of one of its article's shows."""
+    if release.pk == article.release_id:
+        return
+    if not article.tags.filter(pk=release.show_id).exists():
+        raise ValidationError(
+            f"{release.code} isn't an episode of this article's shows: choose one from the list."
+        )

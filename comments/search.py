@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from html import escape
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.models import Article
+from articles.models import Article, Release, ReleaseAiring, Watched
 from articles.selectors import published_sql
 from comments.models import Comment
 from trekboard.queries import row_instance
@@ -67,6 +68,11 @@ class Search:
     since: date | None = None
     until: date | None = None  # inclusive
     page: int = 1
+    # Who searches: a comment marked as spoiling a release is found only by
+    # readers who have watched it (``viewer``'s account, or ``watched``, an
+    # anonymous reader's cookie) or once its window has closed everywhere.
+    viewer: int = 0
+    watched: tuple[int, ...] = ()
 
 
 @dataclass
@@ -119,6 +125,18 @@ def snippet(headline: str) -> SafeString:
     )
 
 
+def _spoiler_sql() -> str:
+    quote = connection.ops.quote_name
+    releases, airings = quote(Release._meta.db_table), quote(ReleaseAiring._meta.db_table)
+    watched = quote(Watched._meta.db_table)
+    return f"""(c.spoils_id IS NULL OR c.spoils_id = ANY(%(watched)s)
+        OR EXISTS (SELECT 1 FROM {watched} w
+                    WHERE w.user_id = %(viewer)s AND w.release_id = c.spoils_id)
+        OR (SELECT greatest(r.released_at, max(x.airs_at)) FROM {releases} r
+              LEFT JOIN {airings} x ON x.release_id = r.id WHERE r.id = c.spoils_id
+             GROUP BY r.id) + make_interval(days => %(spoiler_days)s) <= %(now)s)"""  # noqa: S608
+
+
 def _filters(search: Search, *, comment: bool) -> tuple[list[str], dict]:
     """The WHERE clauses of a search (over ``a``; for comments ``c`` and ``u`` too)."""
     clauses = [published_sql("a")]
@@ -129,6 +147,10 @@ def _filters(search: Search, *, comment: bool) -> tuple[list[str], dict]:
     if search.author:
         clauses.append("upper(u.username) = upper(%(author)s)")
         params["author"] = search.author
+    if comment:
+        clauses.append(_spoiler_sql())
+        params["viewer"], params["watched"] = search.viewer, list(search.watched)
+        params["spoiler_days"] = settings.RELEASE_SPOILER_DAYS
     moment = "c.created_at" if comment else "a.published_at"
     tz = timezone.get_current_timezone()
     if search.since:

@@ -24,10 +24,13 @@ from datetime import datetime
 from typing import ClassVar
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from articles.models import Article
+from comments import spoilers
 from comments.display import ShownComment, walk
 from comments.models import ArticleVisit, Comment, CommentFlag, CommentLike
 from comments.ranking import DEFAULT_SORT, Sort, order_sql, sort_from
@@ -79,11 +82,13 @@ def feed_comments(*, article: Article, limit: int = FEED_COMMENTS) -> list[Comme
     The rule of the discussion for a reader who isn't signed in (``_SHOWN``
     without their own pending comments; a placeholder has no text to syndicate).
     """
-    return list(
+    rows = (
         Comment.objects.filter(article=article, status=Comment.Status.PUBLISHED)
         .select_related("author")
         .order_by("-created_at", "-pk")[:limit]
     )
+    # Nobody in particular reads a feed: every open spoiler window is covered.
+    return spoilers.cover_rows(rows, user=AnonymousUser())
 
 
 def flag_by(*, comment: Comment, user) -> CommentFlag | None:
@@ -214,7 +219,8 @@ def _load(
             UNION ALL
             SELECT id, NULL, rank, -1 FROM first_level WHERE rank > %(last_rank)s
         )
-        SELECT p.parent_id, p.rank, p.siblings, {count_sql}, {liked_sql}, {columns_sql}
+        SELECT p.parent_id, p.rank, p.siblings, {count_sql}, {liked_sql}, {spoilers.sql()},
+               {columns_sql}
         FROM picked p JOIN {table} c ON c.id = p.id JOIN {users} u ON u.id = c.author_id
     """  # noqa: S608 - table and ORDER BY come from our own constants; values are parameters
     values = {
@@ -244,17 +250,17 @@ def _load(
             published_count=published_count,
         )
     author_model = Comment._meta.get_field("author").related_model
-    split = 5 + len(comment_names)
+    split = 6 + len(comment_names)
     # Read off the row, not the model: a foreign key's attribute is a descriptor.
     id_at, author_at, parent_at = (
-        5 + comment_names.index(name) for name in ("id", "author_id", "parent_id")
+        6 + comment_names.index(name) for name in ("id", "author_id", "parent_id")
     )
     by_id: dict[int, ShownComment] = {}
     meta: dict[int, tuple[int | None, int, int]] = {}
     db = reader.alias
     authors: dict[int, object] = {}  # one model per person, however many comments they wrote
     for row in rows:
-        comment = row_instance(Comment, db, comment_names, row[5:split])
+        comment = row_instance(Comment, db, comment_names, row[6:split])
         # As MPTTModel.__init__ would: the parent it was read with, for a later save().
         comment._mptt_cached_fields = {"parent": row[parent_at]}
         author = authors.get(row[author_at])
@@ -264,7 +270,8 @@ def _load(
             )
         comment._state.fields_cache = {"author": author}
         pk = row[id_at]
-        by_id[pk] = ShownComment(comment, liked=row[4])
+        airings, watched = spoilers.from_column(row[5])
+        by_id[pk] = ShownComment(comment, liked=row[4], airings=airings, watched=watched)
         meta[pk] = (row[0], row[1], row[2])
     first_total = None
 
@@ -315,16 +322,25 @@ def _attach(
 
 
 def for_reader(
-    nodes: list[ShownComment], *, user, since: datetime | None = None
+    nodes: list[ShownComment],
+    *,
+    user,
+    since: datetime | None = None,
+    watched: frozenset[int] = frozenset(),
 ) -> list[ShownComment]:
-    """Mark what each comment shows this reader: its text or a placeholder, their buttons, "New".
+    """Mark what each comment shows this reader: its text, a placeholder or a spoiler's cover;
+    their buttons; "New".
 
     ``since``: the reader's previous visit; comments by others after it are unseen.
+    ``watched``: the releases an anonymous reader's cookie says they've watched.
     """
     signed_in = user.is_authenticated
     # request.user is a lazy proxy: every attribute read below would go through
     # it, a few hundred times a page. Ask the user it wraps.
     user = getattr(user, "_wrapped", user)
+    now = timezone.now()
+    unread = [n for n in walk(nodes) if n.airings is None and n.comment.spoils_id]
+    known = spoilers.airings_of((n.comment.spoils_id for n in unread), user=user) if unread else {}
     for node in walk(nodes):
         comment = node.comment
         own = signed_in and comment.author_id == user.pk
@@ -333,6 +349,16 @@ def for_reader(
         node.editable = can_edit(comment, user)
         node.deletable = can_delete(comment, user)
         node.is_unseen = is_unseen(comment, since=since, own=own)
+        if comment.spoils_id in known:
+            node.airings, node.watched = known[comment.spoils_id]
+        if node.airings is not None:
+            node.watched = node.watched or node.airings.release_id in watched
+            # A writer reads their own words; the rest wait for the reader.
+            node.covered = (
+                node.shows_text
+                and not own
+                and spoilers.covers(node.airings, watched=node.watched, user=user, now=now)
+            )
     return nodes
 
 
@@ -344,7 +370,12 @@ def _liked_by(comment: Comment, user) -> bool:
 
 
 def shown(
-    comment: Comment, *, user, liked: bool | None = None, fresh: bool = False
+    comment: Comment,
+    *,
+    user,
+    liked: bool | None = None,
+    fresh: bool = False,
+    watched: frozenset[int] = frozenset(),
 ) -> ShownComment:
     """One comment on its own (just posted or changed), as ``user`` sees it.
 
@@ -354,7 +385,7 @@ def shown(
     """
     if liked is None:
         liked = not fresh and _liked_by(comment, user)
-    return for_reader([ShownComment(comment, liked=liked)], user=user)[0]
+    return for_reader([ShownComment(comment, liked=liked)], user=user, watched=watched)[0]
 
 
 @dataclass(frozen=True)
@@ -473,6 +504,7 @@ def discussion(
     since: datetime | None = None,
     visit=None,
     head: bool = True,
+    watched: frozenset[int] = frozenset(),
 ) -> Discussion:
     """One page of an article's discussion for ``reader``, marked for them.
 
@@ -481,7 +513,7 @@ def discussion(
     already counted what is new, so the head costs no query of its own.
     """
     loaded = thread_page(article=article, sort=sort, page=page, user=reader)
-    for_reader(loaded.threads, user=reader, since=since)
+    for_reader(loaded.threads, user=reader, since=since, watched=watched)
     without_head = Discussion(
         article=article,
         threads=loaded.threads,
@@ -532,13 +564,17 @@ class CommentContext:
     replies: ReplyPage
 
 
-def comment_context(*, comment: Comment, sort: Sort, user, offset: int = 0) -> CommentContext:
+def comment_context(
+    *, comment: Comment, sort: Sort, user, offset: int = 0, watched: frozenset[int] = frozenset()
+) -> CommentContext:
     """A permalink's focus with the chain of comments it answers and a page of its replies.
 
     The replies' likes come with them; the focus's own is one more query for a
     signed-in reader.
     """
-    ancestors = list(comment.get_ancestors().select_related("author"))
+    ancestors = spoilers.cover_rows(
+        comment.get_ancestors().select_related("author"), user=user, watched=watched
+    )
     replies = reply_page(
         parent=comment, sort=sort, offset=offset, base_level=comment.level, user=user
     )
@@ -550,50 +586,5 @@ def comment_context(*, comment: Comment, sort: Sort, user, offset: int = 0) -> C
         next_offset=replies.offset,
         liked=_liked_by(comment, user),
     )
-    for_reader([focus], user=user, since=since)
+    for_reader([focus], user=user, since=since, watched=watched)
     return CommentContext(comment=focus, ancestors=ancestors, replies=replies)
-
-
-@dataclass(frozen=True)
-class ArticleComments:
-    """One article on a reader's profile, with their recent comments on it (newest first)."""
-
-    article: Article
-    comments: list[Comment]
-
-
-def comments_by_user(*, user, limit: int = 20) -> list[ArticleComments]:
-    """A reader's ``limit`` newest published comments on published articles, by article.
-
-    Each article comes once (the title is not repeated on every comment), the
-    one they commented on most recently first: one query, however many articles.
-    """
-    recent = (
-        Comment.objects.filter(author=user, article__in=Article.objects.published())
-        .published()
-        .select_related("article")
-        .order_by("-created_at")[:limit]
-    )
-    groups: dict[int, ArticleComments] = {}
-    for comment in recent:
-        group = groups.get(comment.article_id)
-        if group is None:
-            group = groups[comment.article_id] = ArticleComments(comment.article, [])
-        group.comments.append(comment)
-    return list(groups.values())
-
-
-@dataclass(frozen=True)
-class AuthorStats:
-    comments: int
-    likes_received: int
-
-
-def author_stats(*, user) -> AuthorStats:
-    """Comment count and likes received, in one query."""
-    totals = (
-        Comment.objects.filter(author=user)
-        .published()
-        .aggregate(comments=Count("pk"), likes=Sum("like_count"))
-    )
-    return AuthorStats(comments=totals["comments"], likes_received=totals["likes"] or 0)

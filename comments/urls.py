@@ -16,6 +16,7 @@ urlpatterns = [
     path("comments/<int:pk>/", views.comment_detail_view, name="detail"),
     path("comments/<int:pk>/reply/", views.comment_reply_view, name="reply"),
     path("comments/<int:pk>/replies/", views.comment_replies_view, name="replies"),
+    path("comments/<int:pk>/reveal/", views.comment_reveal_view, name="reveal"),
     path("comments/<int:pk>/edit/", views.comment_edit_view, name="edit"),
     path("comments/<int:pk>/delete/", views.comment_delete_view, name="delete"),
     path("comments/<int:pk>/like/", views.comment_like_view, name="like"),

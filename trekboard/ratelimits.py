@@ -53,6 +53,8 @@ DEFAULT_RATES = {
     # Previews write nothing, but each parses up to 10,000 characters.
     "preview": "30/m",
     "like": "60/m",
+    # Marking an episode watched (or not): a reader catches up a few at a time.
+    "watched": "30/m",
     # A search ranks every match: a reader searches a few times a minute.
     "search": "30/m",
     # Live updates read the database only when the discussion changed: at most

@@ -396,6 +396,9 @@ COMMENT_EDIT_MINUTES = env.int("COMMENT_EDIT_MINUTES", default=15)
 COMMENT_MAX_LINKS = env.int("COMMENT_MAX_LINKS", default=2)
 HOLD_FIRST_COMMENTS = env.int("HOLD_FIRST_COMMENTS", default=0)
 COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=0)
+# Days after a release airs in a reader's region before comments marked as
+# spoiling it show to everyone, watched or not.
+RELEASE_SPOILER_DAYS = env.int("RELEASE_SPOILER_DAYS", default=14)
 # Anonymous readers' article pages come from the shared cache for this long at
 # most (every write that changes a page replaces it at once); 0 turns it off.
 ANONYMOUS_PAGE_SECONDS = env.int("ANONYMOUS_PAGE_SECONDS", default=60)

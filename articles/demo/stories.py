@@ -383,4 +383,42 @@ sat down with showrunner Priya Halvorsen to talk about building it.</p>
     topic="",
 )
 
-STORIES: tuple[StorySpec, ...] = (TRAILER, REVIEW, RUMOUR, EXPLAINER, PREMIERE, CONVENTION, DRAFT)
+SPECIAL = StorySpec(
+    slug="review-meridian-special-lamplighters",
+    title="Review: ‘Meridian’ Special ‘Lamplighters’ Is A Quiet Hour With A Very Loud Ending",
+    standfirst=(
+        "The one-off special bridges the season 2 cliffhanger and season 3. Spoilers in the "
+        "comments are covered until you mark the special watched."
+    ),
+    body="""
+<p>Parallax+ dropped <em>Lamplighters</em>, a single hour set between the two
+seasons, with almost no warning. It follows the lamplighters of the Meridian
+Beacon, the maintenance crew nobody on the <em>Perihelion</em> ever thanked,
+through the night the Line went dark.</p>
+<p>It is a small story, told from the edges: a mess hall, a ladder well, a
+radio that only plays static. For forty minutes nothing much happens, and the
+special is better for it.</p>
+<h2>No spoilers here</h2>
+<p>This review stops before the last ten minutes. The discussion below does
+not: comments marked as spoiling the special stay covered for you until you
+say you've watched it.</p>
+<p><strong>Verdict: four lanterns out of five.</strong></p>
+""",
+    hero_scene="beacon",
+    hero_caption="The Meridian Beacon's maintenance ring, where the special takes place.",
+    tags=(MERIDIAN, SEASON_2, REVIEWS),
+    age=timedelta(days=2, hours=20),
+    topic="",
+)
+
+# The special is last: the comments planned for the stories before it stay as they were.
+STORIES: tuple[StorySpec, ...] = (
+    TRAILER,
+    REVIEW,
+    RUMOUR,
+    EXPLAINER,
+    PREMIERE,
+    CONVENTION,
+    DRAFT,
+    SPECIAL,
+)

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.text import Truncator
 
-from comments.forms import optional_reason, required_reason
+from comments.forms import SpoilerMarkForm, optional_reason, required_reason
 from comments.models import Comment
 from comments.services import (
     MODERATION,
@@ -25,6 +25,7 @@ from comments.services import (
     comment_pin,
     comment_retro_spoiler,
     comment_spoiler_lift,
+    comment_spoils_mark,
     is_spoilered,
 )
 from trekboard.admin_utils import ask_then_act, plural, redirect_to_next, report
@@ -54,10 +55,10 @@ class CommentActionsMixin:
             and not (name == "approve_comments" and not comment.article.accepts_comments)
         ]
         if comment.status == Status.PUBLISHED:
-            if is_spoilered(comment):
+            if is_spoilered(comment) or comment.spoils_id:
                 buttons.append(("lift_spoiler", "Take off the spoiler warning…"))
             else:
-                buttons.append(("retro_spoiler", "Hide behind a spoiler…"))
+                buttons.append(("retro_spoiler", "Mark as a spoiler…"))
         if comment.flags.filter(dismissed_at=None).exists():
             buttons.append(("dismiss_flags", "Dismiss flags"))
         if comment.article.pinned_comment_id == comment.pk:
@@ -218,36 +219,62 @@ class CommentActionsMixin:
 
     @admin.action(
         permissions=["moderate"],
-        description="Hide selected comments behind a spoiler warning (tells the author)…",
+        description="Mark selected comments as spoilers of an episode (tells the author)…",
     )
     def retro_spoiler(self, request, queryset):
         comments = _plain(queryset)
 
         def hide(data) -> None:
+            release = data.get("release")
             done = skipped = 0
+            refused: list[str] = []
             for comment in comments:
-                if comment.status != Status.PUBLISHED or is_spoilered(comment):
+                if comment.status != Status.PUBLISHED or (
+                    comment.spoils_id == release.pk if release else is_spoilered(comment)
+                ):
                     skipped += 1
                     continue
-                comment_retro_spoiler(comment=comment, actor=request.user, reason=data["reason"])
+                try:
+                    if release is not None:
+                        comment_spoils_mark(
+                            comment=comment,
+                            actor=request.user,
+                            release=release,
+                            reason=data["reason"],
+                        )
+                    else:
+                        comment_retro_spoiler(
+                            comment=comment, actor=request.user, reason=data["reason"]
+                        )
+                except ValidationError as error:
+                    refused.append(f"#{comment.pk}: {' '.join(error.messages)}")
+                    continue
                 done += 1
-            message = report(
-                done,
-                "hidden behind a spoiler warning",
-                skipped,
-                "already behind one or not shown to readers",
+            done_text = (
+                f"marked as spoiling {release.code}"
+                if release
+                else "hidden behind a spoiler warning"
             )
+            already = "already marked so" if release else "already behind one"
+            message = report(done, done_text, skipped, f"{already} or not shown to readers")
+            if refused:
+                message += " Not marked: " + "; ".join(refused) + "."
             self._tell(request, done, message + (" Their authors were told." if done else ""))
 
-        return self._confirm(
+        return ask_then_act(
+            self,
             request,
             comments,
+            form=SpoilerMarkForm,
+            items=[_describe(comment) for comment in comments],
+            template="moderation_confirmation.html",
             act=hide,
             action="retro_spoiler",
-            title="Hide behind a spoiler warning",
-            intro=f"Hide {plural(len(comments), 'comment')} behind a spoiler warning? Readers "
-            "click to reveal the text; the author is told. You can take it off again.",
-            submit_label="Hide behind a spoiler",
+            title="Mark as a spoiler",
+            intro=f"Mark {plural(len(comments), 'comment')} as a spoiler? Choose the episode it "
+            "spoils: readers who haven't watched it see a cover. Or choose none to hide the text "
+            "behind a spoiler warning. The author is told; you can take it off again.",
+            submit_label="Mark as a spoiler",
         )
 
     @admin.action(
@@ -260,10 +287,16 @@ class CommentActionsMixin:
         def lift(data) -> None:
             done = skipped = 0
             for comment in comments:
-                if comment.status != Status.PUBLISHED or not is_spoilered(comment):
+                marked, wrapped = bool(comment.spoils_id), is_spoilered(comment)
+                if comment.status != Status.PUBLISHED or not (marked or wrapped):
                     skipped += 1
                     continue
-                comment_spoiler_lift(comment=comment, actor=request.user, reason=data["reason"])
+                if marked:
+                    comment_spoils_mark(
+                        comment=comment, actor=request.user, release=None, reason=data["reason"]
+                    )
+                if wrapped:
+                    comment_spoiler_lift(comment=comment, actor=request.user, reason=data["reason"])
                 done += 1
             message = report(done, "shown without a spoiler warning", skipped, "not behind one")
             self._tell(request, done, message + (" Their authors were told." if done else ""))
@@ -274,7 +307,7 @@ class CommentActionsMixin:
             act=lift,
             action="lift_spoiler",
             title="Take off the spoiler warning",
-            intro=f"Show {plural(len(comments), 'comment')} without the spoiler warning a "
+            intro=f"Show {plural(len(comments), 'comment')} without the spoiler mark or warning a "
             "moderator put on? The text comes back as its author wrote it; they are told.",
             submit_label="Take off the warning",
         )

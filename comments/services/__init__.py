@@ -29,6 +29,7 @@ The names below are re-exported so callers can write
 
 from comments.services.comments import (
     DOUBLE_SUBMIT_WINDOW,
+    PARENTS_MARK,
     comment_create,
     comment_delete,
     comment_edit,
@@ -45,6 +46,7 @@ from comments.services.moderation import (
     comment_pin,
     comment_retro_spoiler,
     comment_spoiler_lift,
+    comment_spoils_mark,
     comment_status_set,
     is_spoilered,
     user_remove_all_comments,
@@ -63,6 +65,7 @@ from comments.services.visits import VISIT_GAP, Visit, article_visit_record, sor
 __all__ = [
     "DOUBLE_SUBMIT_WINDOW",
     "MODERATION",
+    "PARENTS_MARK",
     "UNDO_WINDOW",
     "VISIT_GAP",
     "RerenderBatch",
@@ -83,6 +86,7 @@ __all__ = [
     "comment_preview",
     "comment_retro_spoiler",
     "comment_spoiler_lift",
+    "comment_spoils_mark",
     "comment_status_set",
     "decision_undo",
     "discussions_import",

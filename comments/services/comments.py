@@ -20,7 +20,13 @@ from comments import pagecache
 from comments.importing.loader import import_records
 from comments.importing.records import Summary
 from comments.models import READER_KINDS, Comment, CommentQuerySet, Notification
-from comments.rules import check_can_comment, comment_body_errors, ensure_can_edit, ensure_own
+from comments.rules import (
+    check_can_comment,
+    check_spoils,
+    comment_body_errors,
+    ensure_can_edit,
+    ensure_own,
+)
 from comments.sanitize import normalize, sanitize_comment, search_text
 from comments.services.notifications import mention_urls, mentioned_users, notify_readers
 from comments.services.screening import hold_reason, word_rules_column, word_rules_from
@@ -34,6 +40,10 @@ from comments.services.status import (
 from comments.tree.locks import new_tree_lock, tree_lock
 from comments.tree.placement import inside, place
 
+# A reply's mark, unless its writer chose another: what answers a spoiler
+# usually spoils the same thing.
+PARENTS_MARK = object()
+
 
 def comment_create(
     *,
@@ -44,8 +54,12 @@ def comment_create(
     ip_address: str | None = None,
     created_at: datetime | None = None,
     screen: bool = True,
+    spoils=PARENTS_MARK,
 ) -> Comment:
     """Post a top-level comment, or a reply when ``parent`` is given.
+
+    ``spoils``: the release it is marked as spoiling, or None for none; a reply
+    left at ``PARENTS_MARK`` takes its parent's mark (a top-level comment, none).
 
     Raises ``ValidationError`` (nothing written) when the body, the article or
     the parent don't allow it, or it contains a blocked word. A held word, too
@@ -63,6 +77,8 @@ def comment_create(
     check_can_comment(article=article, author=author)
     if parent is not None and parent.article_id != article.pk:
         raise ValidationError("You can only reply to a comment on the same article.")
+    if spoils is not PARENTS_MARK and spoils is not None:
+        check_spoils(article=article, release=spoils)
 
     text = normalize(body)
     mentioned = mentioned_users(text)
@@ -108,10 +124,15 @@ def comment_create(
             if earlier:
                 earlier.article, earlier.resubmitted = article, True
                 return earlier
+        if spoils is PARENTS_MARK:
+            spoils_id = parent.spoils_id if parent is not None else None
+        else:
+            spoils_id = spoils.pk if spoils is not None else None
         comment = Comment(
             article=article,
             author=author,
             parent=parent,
+            spoils_id=spoils_id,
             body=text,
             body_html=body_html,
             search_text=search_text(body_html),

@@ -19,7 +19,7 @@ from articles.models import Article
 from comments import pagecache
 from comments.models import AuditEntry, Comment, CommentFlag, Notification
 from comments.ranking import best_score
-from comments.rules import require_permission
+from comments.rules import check_spoils, require_permission
 from comments.sanitize import sanitize_comment, search_text
 from comments.services.notifications import mention_urls, mentioned_users, notice_author
 from comments.services.status import (
@@ -160,6 +160,59 @@ def comment_retro_spoiler(*, comment: Comment, actor, reason: str = "") -> Comme
     return _spoiler_set(comment=comment, actor=actor, reason=reason, hidden=True)
 
 
+def _locked_published(comment: Comment, done: str) -> Comment:
+    """The comment re-read under its row lock, refused unless readers see it."""
+    current = (
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("article", "author")
+        .get(pk=comment.pk)
+    )
+    if not current.is_visible:
+        raise ValidationError(f"Only a published comment can be {done}.")
+    return current
+
+
+def _spoiler_told(current: Comment, *, actor, reason: str, covered: bool) -> None:
+    """Its author told, and the audit log written, of a spoiler mark put on or taken off."""
+    notice_author(
+        recipient=current.author,
+        kind=Notification.Kind.SPOILERED if covered else Notification.Kind.UNSPOILERED,
+        actor=actor,
+        comment=current,
+        reason=reason,
+    )
+    audit(
+        actor=actor,
+        action=AuditEntry.Action.SPOILER if covered else AuditEntry.Action.UNSPOILER,
+        comment=current,
+        reason=reason,
+        before_status=current.status,
+        after_status=current.status,
+    )
+
+
+def comment_spoils_mark(*, comment: Comment, actor, release, reason: str = "") -> Comment:
+    """Mark a comment as spoiling ``release`` (None: unmark it); its author is told.
+
+    Readers who haven't watched the release see a cover from then on, on every
+    page (the discussion's pages are drawn again).
+    """
+    require_permission(actor, "comments.can_moderate")
+    with transaction.atomic():
+        current = _locked_published(comment, "marked as a spoiler")
+        if current.spoils_id == (release.pk if release else None):
+            raise ValidationError("It is marked that way already.")
+        if release is not None:
+            check_spoils(article=current.article, release=release)
+        Comment.objects.filter(pk=current.pk).update(spoils=release)
+        current.spoils = release
+        pagecache.discussion_changed(current.article_id)
+        said = f"Marked as spoiling {release.code}" if release else "No longer marked as a spoiler"
+        reason = tidy_reason(f"{said}: {reason}" if reason else said)
+        _spoiler_told(current, actor=actor, reason=reason, covered=release is not None)
+    return current
+
+
 def comment_spoiler_lift(*, comment: Comment, actor, reason: str = "") -> Comment:
     """Undo a retro-spoiler: the text as it was before it was wrapped; the author is told."""
     return _spoiler_set(comment=comment, actor=actor, reason=reason, hidden=False)
@@ -188,13 +241,7 @@ def _unwrapped(comment: Comment) -> str:
 def _spoiler_set(*, comment: Comment, actor, reason: str, hidden: bool) -> Comment:
     require_permission(actor, "comments.can_moderate")
     with transaction.atomic():
-        current = (
-            Comment.objects.select_for_update(of=("self",))
-            .select_related("article", "author")
-            .get(pk=comment.pk)
-        )
-        if not current.is_visible:
-            raise ValidationError("Only a published comment can be hidden behind a spoiler.")
+        current = _locked_published(comment, "hidden behind a spoiler")
         if hidden and is_spoilered(current):
             raise ValidationError("This comment is already hidden behind a spoiler warning.")
         if not hidden and not is_spoilered(current):
@@ -212,21 +259,7 @@ def _spoiler_set(*, comment: Comment, actor, reason: str, hidden: bool) -> Comme
         current.body, current.body_html = text, body_html
         pagecache.discussion_changed(current.article_id)
         reason = tidy_reason(reason)
-        notice_author(
-            recipient=current.author,
-            kind=Notification.Kind.SPOILERED if hidden else Notification.Kind.UNSPOILERED,
-            actor=actor,
-            comment=current,
-            reason=reason,
-        )
-        audit(
-            actor=actor,
-            action=AuditEntry.Action.SPOILER if hidden else AuditEntry.Action.UNSPOILER,
-            comment=current,
-            reason=reason,
-            before_status=current.status,
-            after_status=current.status,
-        )
+        _spoiler_told(current, actor=actor, reason=reason, covered=hidden)
     return current
 
 

@@ -12,10 +12,15 @@ from datetime import datetime
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
-from comments import render
+from articles import selectors as article_selectors
+from articles.models import Release
+from comments import render, spoilers
 from comments.sanitize import html_to_text
+from trekboard.inputs import id_from
 
 register = template.Library()
 
@@ -96,3 +101,58 @@ def comment_like(context, node) -> str:
 @register.simple_tag(takes_context=True)
 def more_replies(context, parent_pk: int, more: int, offset: int) -> str:
     return mark_safe(render.more_replies(parent_pk, more, offset, _render_context(context)))  # noqa: S308
+
+
+_UNKNOWN = object()
+
+
+@register.simple_tag(takes_context=True)
+def comment_body(context, comment) -> str:
+    """A comment's text outside the threads (a reply's parent, a profile), or its spoiler cover.
+
+    Covered as the threads would cover it for this reader; a marked comment
+    nobody checked yet is checked here (one query), so no page prints a
+    marked comment's text by forgetting to ask.
+    """
+    request = context.get("request")
+    if comment.spoils_id and getattr(comment, "covered_by", _UNKNOWN) is _UNKNOWN:
+        spoilers.cover_rows([comment], user=request.user, watched=spoilers.watched_of(request))
+    if getattr(comment, "covered_by", None) is not None:
+        return render_to_string("comments/_cover.html", {"comment": comment}, request=request)
+    return mark_safe(f'<div class="comment__body">{comment.body_html}</div>')  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def comment_excerpt(context, comment, length: int = 220) -> str:
+    """A comment's first words as plain text (the inbox), or its cover in words."""
+    request = context.get("request")
+    if comment.spoils_id and getattr(comment, "covered_by", _UNKNOWN) is _UNKNOWN:
+        spoilers.cover_rows([comment], user=request.user, watched=spoilers.watched_of(request))
+    if getattr(comment, "covered_by", None) is not None:
+        return spoilers.as_text(comment.covered_by)
+    return Truncator(html_to_text(comment.body_html)).chars(length)
+
+
+@register.inclusion_tag("comments/_spoiler_picker.html", takes_context=True)
+def spoiler_picker(context) -> dict:
+    """The comment form's "Spoils" list, when the article has a show with releases.
+
+    Chosen: what the writer sent back (a form shown again), else the parent's mark.
+    """
+    article, parent, form = context.get("article"), context.get("parent"), context.get("form")
+    choices = getattr(article, "spoiler_choices", None)
+    if choices is None:
+        choices = article.spoiler_choices = article_selectors.spoiler_choices(article=article)
+    if form is not None and form.is_bound:
+        chosen = id_from(form.data.get("spoils") or "")
+    else:
+        chosen = getattr(parent, "spoils_id", None)
+    if chosen and choices and all(release.pk != chosen for release in choices):
+        # A parent's mark older than the list still heads its replies' lists.
+        choices = [*Release.objects.filter(pk=chosen), *choices]
+    return {
+        "choices": choices,
+        "chosen": chosen,
+        "form_id": context.get("form_id"),
+        "inherited": bool(getattr(parent, "spoils_id", None)),
+    }

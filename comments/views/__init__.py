@@ -26,7 +26,12 @@ from comments.views.posting import (
     comment_reply_view,
 )
 from comments.views.reactions import comment_flag_view, comment_like_view
-from comments.views.reading import comment_detail_view, comment_page_view, comment_replies_view
+from comments.views.reading import (
+    comment_detail_view,
+    comment_page_view,
+    comment_replies_view,
+    comment_reveal_view,
+)
 from comments.views.responses import HELD_MESSAGE
 from comments.views.search import search_view
 
@@ -42,6 +47,7 @@ __all__ = [
     "comment_preview_view",
     "comment_replies_view",
     "comment_reply_view",
+    "comment_reveal_view",
     "inbox_mark_read_view",
     "inbox_view",
     "live_show_view",

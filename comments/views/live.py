@@ -26,7 +26,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from articles.models import Article
-from comments import live, pagecache
+from comments import live, pagecache, spoilers
 from comments.inbox import unread_notification_count
 from trekboard.ratelimits import hit
 
@@ -109,7 +109,12 @@ def live_show_view(request: HttpRequest, article_id: int) -> HttpResponse:
     except Exception:
         logger.warning("Live updates: the cache could not be read.", exc_info=True)
         version = None
-    comments = live.new_comments(article_id=article_id, since=poll.since, user=request.user)
+    comments = live.new_comments(
+        article_id=article_id,
+        since=poll.since,
+        user=request.user,
+        watched=spoilers.watched_of(request),
+    )
     if comments:
         poll.since = max(node.comment.created_at for node in comments)
     context = _context(

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from articles.models import Article
+from articles.models import Article, Release
 from comments import rules, selectors, services
 from comments.forms import CommentForm
 from comments.models import Comment
@@ -46,6 +46,24 @@ def _form_again(request: HttpRequest, context: dict, *, status: int = 200) -> Ht
     )
 
 
+_NOT_FOUND = object()
+
+
+def _spoils_chosen(request: HttpRequest, form: CommentForm):
+    """The release the writer marked it as spoiling: None for none, the parent's if not asked."""
+    raw = request.POST.get("spoils")
+    if raw is None:  # a form without the picker (the article has no show)
+        return services.PARENTS_MARK
+    if raw == "":
+        return None
+    release = Release.objects.filter(pk=id_from(raw)).first() if id_from(raw) else None
+    if release is None:
+        form.full_clean()
+        form.add_error(None, "Choose an episode from the “Spoils” list, or “No episode”.")
+        return _NOT_FOUND
+    return release
+
+
 def _post(request: HttpRequest, article: Article, parent: Comment | None) -> HttpResponse:
     form = CommentForm(request.POST, unreadable=unreadable_fields(request))
     if not request.user.is_authenticated:
@@ -63,7 +81,7 @@ def _post(request: HttpRequest, article: Article, parent: Comment | None) -> Htt
         # discussion would put it somewhere the reader didn't mean.
         form.full_clean()
         form.add_error(None, "To reply to a comment, use its Reply link.")
-    elif form.is_valid():
+    elif (spoils := _spoils_chosen(request, form)) is not _NOT_FOUND and form.is_valid():
         try:
             comment = services.comment_create(
                 article=article,
@@ -71,6 +89,7 @@ def _post(request: HttpRequest, article: Article, parent: Comment | None) -> Htt
                 body=form.cleaned_data["body"],
                 parent=parent,
                 ip_address=address_of(request),
+                spoils=spoils,
             )
         except ValidationError as error:
             for message in error.messages:

@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from articles.models import Article
-from comments import selectors
+from comments import selectors, spoilers
 from comments.pages import discussion_context, discussion_for, int_param
+from comments.views.responses import not_shown
 
 
 @require_safe
@@ -42,7 +43,9 @@ def comment_replies_view(request: HttpRequest, pk: int) -> HttpResponse:
         parent=parent, sort=sort, offset=offset, base_level=base_level, user=request.user
     )
     since = selectors.previous_visit(user=request.user, article=parent.article)
-    selectors.for_reader(replies.replies, user=request.user, since=since)
+    selectors.for_reader(
+        replies.replies, user=request.user, since=since, watched=spoilers.watched_of(request)
+    )
     return render(
         request,
         "comments/_reply_page.html",
@@ -57,13 +60,19 @@ def comment_replies_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def comment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_detail_view(request: HttpRequest, pk: int, *, reveal: bool = False) -> HttpResponse:
     comment = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
     sort = selectors.sort_for(request_value=request.GET.get("sort"), user=request.user)
     offset = int_param(request, "offset", 0, minimum=0)
     context = selectors.comment_context(
-        comment=comment, sort=sort, offset=offset, user=request.user
+        comment=comment,
+        sort=sort,
+        offset=offset,
+        user=request.user,
+        watched=spoilers.watched_of(request),
     )
+    if reveal:
+        context.comment.covered = False
     your_flag = (
         selectors.flag_by(comment=comment, user=request.user)
         if request.user.is_authenticated
@@ -82,4 +91,26 @@ def comment_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "base_level": comment.level,
             "your_flag": your_flag,
         },
+    )
+
+
+@require_safe
+def comment_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Show this one" on a spoiler's cover: this comment's text, and only when asked.
+
+    For htmx, the text and actions in place of the cover; without JavaScript,
+    the comment's own page with it uncovered (its replies keep their covers).
+    """
+    if not request.htmx:
+        return comment_detail_view(request, pk, reveal=True)
+    comment = get_object_or_404(
+        selectors.comments_readable_by(user=request.user).select_related("article", "author"),
+        pk=pk,
+    )
+    node = selectors.shown(comment, user=request.user)
+    if not node.shows_text:
+        return not_shown(request, comment, "This comment isn't shown any more.")
+    node.covered = False
+    return render(
+        request, "comments/_comment_content.html", {"comment": node, "article": comment.article}
     )

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from articles.models import Article
-from comments import search
+from comments import search, spoilers
 from comments.forms import SearchForm
 from comments.pages import int_param
 from trekboard.ratelimits import hit, too_many_requests
@@ -32,7 +32,13 @@ def search_view(request: HttpRequest) -> HttpResponse:
     if limited is not None:
         return too_many_requests(request, limited)
     page = int_param(request, "page", 1, minimum=1)
-    context["results"] = search.search(form.search(page=page))
+    context["results"] = search.search(
+        form.search(
+            page=page,
+            viewer=request.user.pk if request.user.is_authenticated else 0,
+            watched=spoilers.watched_of(request),
+        )
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context["base_query"] = query.urlencode()

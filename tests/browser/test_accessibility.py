@@ -63,6 +63,8 @@ PAGES = (
     "notifications",
     "tag",
     "admin-comments",
+    "article-spoilers",
+    "release-watched",
 )
 
 
@@ -94,7 +96,7 @@ def _media_root(settings, demo_media) -> None:
 def demo(server, django_db_blocker, demo_media) -> Iterator[dict[str, Target]]:
     """The demo site, committed (the live server reads it), and the page addresses in it."""
     from accounts.models import User
-    from articles.demo.stories import LEAD_SLUG
+    from articles.demo.stories import LEAD_SLUG, SPECIAL
     from articles.models import Article
     from comments.models import Comment
     from comments.services import comment_create
@@ -113,6 +115,7 @@ def demo(server, django_db_blocker, demo_media) -> Iterator[dict[str, Target]]:
         )
         own = comment_create(article=lead, author=editor, body="Fresh, so still editable.")
         tag = lead.tags.first()
+        special = Article.objects.get(slug=SPECIAL.slug)
         pages = {
             "front": Target("/", "anonymous"),
             "article": Target(lead.get_absolute_url(), "anonymous"),
@@ -131,6 +134,11 @@ def demo(server, django_db_blocker, demo_media) -> Iterator[dict[str, Target]]:
             "notifications": Target(reverse("comments:inbox"), "editor"),
             "tag": Target(reverse("articles:tag", args=[tag.slug]), "anonymous"),
             "admin-comments": Target("/admin/comments/comment/", "moderator"),
+            # Covers where the demo's latest episode is spoiled, and the page that uncovers them.
+            "article-spoilers": Target(special.get_absolute_url(), "anonymous"),
+            "release-watched": Target(
+                reverse("articles:release-watched", args=[special.release_id]), "anonymous"
+            ),
         }
         assert set(pages) == set(PAGES)
         yield pages

@@ -730,7 +730,8 @@ def test_the_matrix_covers_every_write():
         "notification_open": "open a notification",
     }
     # A preview writes nothing (tests/comments/test_preview.py): a read, though a POST.
-    reads = {"page", "detail", "replies", "inbox", "preview", "feed", "search", "live", "live_show"}
+    reads = {"page", "detail", "replies", "reveal", "inbox", "preview", "feed", "search", "live"}
+    reads |= {"live_show"}
     signed = {"unsubscribe"}  # the emailed link's token names the reader; csrf_exempt by design
     names = {pattern.name for pattern in comment_urls.urlpatterns}
     assert names == rows.keys() | reads | signed

@@ -34,9 +34,11 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from accounts.admin import TrekboardUserAdmin
+from articles.models import Release, Tag
 from comments.admin import CommentAdmin
 from comments.models import Comment, CommentFlag
 from tests.factories import PASSWORD
@@ -86,6 +88,15 @@ def article_paths(suffix: str) -> Paths:
         return st.sampled_from(slugs).map(lambda slug: f"/articles/{slug}/{suffix}")
 
     return paths
+
+
+def release_paths(world: World) -> st.SearchStrategy[str]:
+    """Saying a release was watched, or one that doesn't exist."""
+    show = world.articles["open"].tags.first() or Tag.objects.create(name="Fuzz", slug="fuzz")
+    release, _ = Release.objects.get_or_create(
+        show=show, code="S1E01", defaults={"title": "Pilot", "released_at": timezone.now()}
+    )
+    return st.sampled_from([release.pk, 0, 10**22]).map(lambda pk: f"/releases/{pk}/watched/")
 
 
 def preview_paths(world: World) -> st.SearchStrategy[str]:
@@ -264,6 +275,15 @@ ENDPOINTS: dict[str, tuple[Paths, Callable[[World], dict]]] = {
         },
     ),
     "healthz": (fixed("/healthz"), lambda w: {}),
+    # "Show this one" on a spoiler's cover (hidden comments must stay hidden).
+    "spoiler reveal": (comment_paths("reveal/"), lambda w: {}),
+    "watched": (
+        release_paths,
+        lambda w: {
+            "watched": ("yes", "no", "", "\u200b"),
+            "next": NEXT,
+        },
+    ),
     "admin: comment actions": (
         fixed(reverse("admin:comments_comment_changelist")),
         admin_action(COMMENT_ACTIONS, comment_pks),

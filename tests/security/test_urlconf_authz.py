@@ -31,9 +31,11 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from articles.models import Release
 from comments.models import AuditEntry, ExportRun, Notification
 from comments.notify import unsubscribe_token
 from comments.services import comment_flag
@@ -87,6 +89,13 @@ SITE: dict[str, Row] = {
     # htmx fragments; without htmx, a redirect to the page that holds them.
     "comments:page": Row(_at("comments:page", lambda w: w.article.slug), "->", "405"),
     "comments:replies": Row(_at("comments:replies", _comment), "->", "405"),
+    # "Show this one" on a spoiler's cover: without htmx, the comment's page.
+    "comments:reveal": Row(_at("comments:reveal", _comment), "200", "405"),
+    # Whether a reader watched a release: anyone may say so (a cookie or their
+    # account); an empty POST says "not watched" and goes back.
+    "articles:release-watched": Row(
+        _at("articles:release-watched", lambda w: w.state["release"].pk), "200", "->"
+    ),
     "healthz": Row(_at("healthz"), "200", "405"),
     # Atom feeds: public, read-only.
     "articles:feed": Row(_at("articles:feed"), "200", "405"),
@@ -234,6 +243,8 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "comments.exportrun": ("403 403 403 403 403 ->", "200 200 200 200 200 ->"),
     "accounts.user": ("200 403 200 403 200 ->", "200 200 200 200 200 ->"),
     "articles.tag": ("403 403 403 403 403 ->", "200 200 200 200 200 ->"),
+    # Editors record releases; moderators mark comments with them, from the comments.
+    "articles.release": ("403 403 403 403 403 ->", "200 200 200 200 200 ->"),
     "articles.article": ("200 403 200 403 200 ->", "200 200 200 200 200 ->"),
     "axes.accessattempt": ("403 403 403 403 403 ->", "200 403 200 200 200 ->"),
     "axes.accesslog": ("403 403 403 403 403 ->", "200 403 200 200 200 ->"),
@@ -294,6 +305,9 @@ def _full_world() -> World:
     world.people["banned"] = UserFactory(banned=True, moderation_reason="Spam")
     tag = TagFactory()
     world.article.tags.add(tag)
+    world.state["release"] = Release.objects.create(
+        show=tag, code="S1E01", title="Emissary", released_at=timezone.now()
+    )
     CommentFactory(article=world.article, parent=world.comment, body="Aye, sir.")
     comment_flag(comment=world.comment, user=world.people["reader"], reason="spam")
     comment_pin(comment=world.comment, actor=world.superuser)  # an audit entry

@@ -45,14 +45,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.suspension import user_suspend
-from articles.demo import images, moderation as demo_moderation
+from articles.demo import images, moderation as demo_moderation, releases as demo_releases
 from articles.demo.activity import Activity, Visit, plan_activity
 from articles.demo.discussion import Corpus, PlannedComment, plan_discussion
 from articles.demo.people import DEMO_PASSWORD, EDITOR, EDITOR_EMAIL, READERS
 from articles.demo.stories import LEAD_SLUG, STORIES, StorySpec
-from articles.models import Article, GalleryImage, Tag
+from articles.models import Article, GalleryImage, Release, ReleaseAiring, Tag
 from articles.renditions import make_article_renditions
-from articles.services import article_save
+from articles.services import article_save, release_changed
 from comments.models import AuditEntry, Comment, Notification, WordRule
 from comments.services import (
     comment_create,
@@ -208,6 +208,56 @@ def _record_visit(
         recipient=user, comment_id__in=comment_ids, created_at__lte=visit.last_seen_at
     ).values_list("pk", flat=True)
     notifications_mark_read(user=user, notification_ids=list(seen))
+
+
+def _releases(
+    *, articles: dict[str, Article], users: dict[str, AbstractUser], now: datetime
+) -> int:
+    """The show's episodes, the articles about them, and comments marked as spoiling one."""
+    show = _tags((demo_releases.SHOW,))[0]
+    releases = {}
+    for spec in demo_releases.RELEASES:
+        release = Release.objects.create(
+            show=show,
+            code=spec.code,
+            title=spec.title,
+            season=spec.season,
+            episode=spec.episode,
+            released_at=now - spec.ago,
+        )
+        if spec.uk_later is not None:
+            ReleaseAiring.objects.create(
+                release=release, region="UK", airs_at=release.released_at + spec.uk_later
+            )
+        releases[spec.code] = release
+    for slug, code in demo_releases.ABOUT.items():
+        if slug in articles:
+            Article.objects.filter(pk=articles[slug].pk).update(release=releases[code])
+    written = 0
+    for marked in demo_releases.SPOILERS:
+        if marked.article_slug not in articles:
+            continue
+        article = articles[marked.article_slug]
+        at = now - marked.ago
+        parent = comment_create(
+            article=article,
+            author=users[marked.author],
+            body=marked.body,
+            created_at=at,
+            spoils=releases[marked.spoils] if marked.spoils else None,
+        )
+        for step, (author, body, keeps) in enumerate(marked.replies, start=1):
+            comment_create(
+                article=article,
+                author=users[author],
+                body=body,
+                parent=parent,
+                created_at=at + timedelta(minutes=40 * step),
+                **({} if keeps else {"spoils": None}),
+            )
+        written += 1 + len(marked.replies)
+    release_changed()
+    return written
 
 
 def _moderate(
@@ -384,6 +434,8 @@ class Command(BaseCommand):
                     self.stdout.write(f"  article: {story.slug}")
             saved = _write_comments(plan=plan, articles=articles, users=users)
             _carry_out(activity=activity, saved=saved, users=users)
+            if not Release.objects.exists():
+                _releases(articles=articles, users=users, now=now)
             if LEAD_SLUG in articles:
                 _moderate(
                     lead=articles[LEAD_SLUG],
@@ -421,11 +473,16 @@ class Command(BaseCommand):
         published = sum(1 for story in stories if story.age is not None)
         drafts = len(stories) - published
         per_article = Counter(comment.article_slug for comment in plan)
+        slugs = {story.slug for story in stories}
+        per_article.update(
+            {slug: n for slug, n in demo_releases.comments_per_article().items() if slug in slugs}
+        )
         lead = per_article.get(LEAD_SLUG, 0)
         self.stdout.write(
             self.style.SUCCESS(
                 f"{prefix} demo content: {published} published articles, {drafts} draft, "
-                f"{users} users, {len(plan)} comments ({lead} on the lead article), "
+                f"{users} users, {per_article.total()} comments ({lead} on the lead article), "
+                f"{len(demo_releases.RELEASES)} episodes of {demo_releases.SHOW}, "
                 f"{len(activity.likes)} likes, {len(activity.edits)} edited, "
                 f"{len(activity.deletions)} deleted by their authors, {len(activity.flags)} flags."
             )
