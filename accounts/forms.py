@@ -114,6 +114,9 @@ class _ReleaseChoice(forms.ModelMultipleChoiceField):
         return f"{release.show.name} {release.code} “{release.title}”"
 
 
+ELSEWHERE = "Elsewhere"
+
+
 class SpoilerSettingsForm(forms.Form):
     """Where the reader watches and what they've watched: which spoilers show for them."""
 
@@ -121,9 +124,8 @@ class SpoilerSettingsForm(forms.Form):
         label="Where you watch",
         required=False,
         help_text=(
-            "Spoilers stay covered until you've watched, or for "
-            "RELEASE_DAYS days after the episode airs where you are. Not set: after it has "
-            "aired everywhere."
+            "Spoilers stay covered until you say you've watched the episode, or until "
+            "RELEASE_DAYS days after it airs where you are."
         ),
     )
     watched = _ReleaseChoice(
@@ -135,7 +137,12 @@ class SpoilerSettingsForm(forms.Form):
 
     def __init__(self, *args, releases, regions: list[str], days: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", "Not set"), *((r, r) for r in regions)]
+        # Any region without an airing of its own gets the first one.
+        self.fields["region"].choices = [
+            ("", "Not set: once it has aired everywhere"),
+            *((r, r) for r in regions),
+            (ELSEWHERE, "Elsewhere: where it airs first"),
+        ]
         self.fields["region"].help_text = self.fields["region"].help_text.replace(
             "RELEASE_DAYS", str(days)
         )

@@ -82,6 +82,8 @@ def test_an_anonymous_reader_sees_a_cover_then_the_text_once_they_say_they_watch
     assert "Spoiler for <strong>S3E05</strong>" in html
     assert f'id="comment-{comment.pk}" data-depth="0" data-spoils="S3E05"' in html
     assert "1 reply, folded with the spoiler" in html
+    for part in (f'id="comment-fold-{comment.pk}"', f'id="comment-meta-{comment.pk}"'):
+        assert f'{part} data-spoils="S3E05"' in html
     # The page offers the two ways past the cover, neither of which needs JavaScript.
     assert reverse("comments:reveal", args=[comment.pk]) in html
     watched_url = reverse("articles:release-watched", args=[release.pk])
@@ -145,6 +147,12 @@ def test_a_signed_in_reader_keeps_it_in_their_account(client, article, release, 
     reader.refresh_from_db()
     assert reader.region == "UK"
     assert SECRET not in _page(client, article.get_absolute_url())
+    # A region that isn't offered is refused, with the form again.
+    refused = client.post(reverse("accounts:settings"), {"section": "spoilers", "region": "Mars"})
+    assert refused.status_code == 400
+    assert "Select a valid choice" in refused.content.decode()
+    reader.refresh_from_db()
+    assert reader.region == "UK"
 
 
 def test_the_writer_reads_their_own_words(client, article, marked):
@@ -159,7 +167,7 @@ def test_after_the_window_everyone_reads_it_and_a_region_moves_the_window(
     settings.RELEASE_SPOILER_DAYS = 2
     # Aired two days ago in the US, a day later in the UK: not everywhere yet.
     assert SECRET not in _page(client, article.get_absolute_url())
-    reader = UserFactory(region="US")  # not listed: the first airing
+    reader = UserFactory(region="Elsewhere")  # no airing of its own: the first one
     us = Client()
     us.force_login(reader)
     assert SECRET in _page(us, article.get_absolute_url())
