@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -71,6 +72,16 @@ class ReleaseAiring(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region}: {self.airs_at:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        # The first airing is the release's own: a region can't have it earlier.
+        # A new release's airings are checked before it is saved: it has no id yet.
+        release = self.release if self.release_id else self._state.fields_cache.get("release")
+        first = release.released_at if release is not None else None
+        if first and self.airs_at and self.airs_at < first:
+            raise ValidationError(
+                {"airs_at": "A later airing can't come before the release first airs."}
+            )
 
 
 class Watched(models.Model):

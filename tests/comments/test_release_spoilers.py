@@ -325,3 +325,28 @@ def test_a_signed_in_readers_page_from_the_drawing_costs_what_it_did(
     response = reader.get(article.get_absolute_url())
     assert response.get("X-Page-Cache") != "personal"
     assert SECRET in response.content.decode()
+
+
+def test_an_editor_records_a_release_with_a_later_airing_but_not_an_earlier_one(show, admin_client):
+    client = admin_client  # the editors: superusers, as the demo's
+    add = reverse("admin:articles_release_add")
+    fields = {
+        "show": show.pk,
+        "code": "S3E06",
+        "title": "Ladders",
+        "released_at_0": "2026-12-10",
+        "released_at_1": "20:00:00",
+        "airings-TOTAL_FORMS": "1",
+        "airings-INITIAL_FORMS": "0",
+        "airings-0-region": "UK",
+        "airings-0-airs_at_0": "2026-12-09",
+        "airings-0-airs_at_1": "21:00:00",
+    }
+    refused = client.post(add, fields)
+    assert refused.status_code == 200
+    assert "can&#x27;t come before the release first airs" in refused.content.decode()
+    assert not Release.objects.filter(code="S3E06").exists()
+    fields["airings-0-airs_at_0"] = "2026-12-11"
+    assert client.post(add, fields).status_code == 302
+    release = Release.objects.get(code="S3E06")
+    assert list(release.airings.values_list("region", flat=True)) == ["UK"]
