@@ -73,7 +73,7 @@ def test_reveal_one_then_mark_the_episode_watched(any_page, live_server, discuss
     assert page.locator(f'#comment-{first.pk}[data-spoils="SP01"]').count() == 1
 
     # Undone from the article's own line: covered again.
-    page.get_by_role("link", name="Watched it? Say so to read its spoilers, or undo").click()
+    page.locator(".story__release").get_by_role("link", name="I've watched it").click()
     page.get_by_role("button", name="I haven't watched it: cover them again").click()
     page.locator(".spoiler-cover").first.wait_for()
     assert FIRST not in page.content()
