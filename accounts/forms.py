@@ -109,11 +109,6 @@ class ProfileForm(ReadableFormMixin, forms.ModelForm):
         return cleaned
 
 
-class _ReleaseChoice(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, release) -> str:
-        return f"{release.show.name} {release.code} “{release.title}”"
-
-
 ELSEWHERE = "Elsewhere"
 
 
@@ -128,7 +123,7 @@ class SpoilerSettingsForm(forms.Form):
             "RELEASE_DAYS days after it airs where you are."
         ),
     )
-    watched = _ReleaseChoice(
+    watched = forms.ModelMultipleChoiceField(
         label="Episodes and films you've watched",
         queryset=None,
         required=False,
@@ -149,6 +144,4 @@ class SpoilerSettingsForm(forms.Form):
         watched = self.fields["watched"]
         watched.queryset = Release.objects.all()
         # The settings page lists them all already: not read again to draw the boxes.
-        watched.choices = [
-            (release.pk, watched.label_from_instance(release)) for release in releases
-        ]
+        watched.choices = [(release.pk, release.long_name) for release in releases]

@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import services
@@ -15,17 +14,8 @@ from accounts.forms import ProfileForm, SignupForm, SpoilerSettingsForm
 from accounts.models import SIGNUP_LINK_LIFETIME, User
 from articles import selectors as article_selectors
 from comments import profiles, spoilers
-from trekboard.inputs import unreadable_fields
+from trekboard.inputs import safe_next, safe_url, unreadable_fields
 from trekboard.ratelimits import rate_limit, wait_text
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -47,13 +37,13 @@ def signup_view(request: HttpRequest) -> HttpResponse:
             username=form.cleaned_data["username"],
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
-            next_url=_safe_next(request),
+            next_url=safe_next(request),
         )
         return redirect("accounts:signup-sent")
     return render(
         request,
         "registration/signup.html",
-        {"form": form, "next": _safe_next(request)},
+        {"form": form, "next": safe_next(request)},
         status=400 if form.errors else 200,
     )
 
@@ -87,10 +77,7 @@ def signup_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
         )
     login(request, outcome.user, backend="accounts.backends.UserBackend")
     messages.success(request, f"Welcome, {outcome.user.username}. Your account is ready.")
-    next_url = outcome.next_url
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = ""
-    return redirect(next_url or "articles:list")
+    return redirect(safe_url(request, outcome.next_url) or "articles:list")
 
 
 @require_safe

@@ -83,6 +83,10 @@ class ReleaseAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
         services.release_changed()
 
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        services.release_changed()
+
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):

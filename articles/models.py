@@ -56,6 +56,11 @@ class Release(models.Model):
     def __str__(self) -> str:
         return f"{self.code} “{self.title}”"
 
+    @property
+    def long_name(self) -> str:
+        """With its show's name, where releases of several shows are listed (``show`` loaded)."""
+        return f"{self.show.name} {self}"
+
 
 class ReleaseAiring(models.Model):
     """A region's own airing of a release, when it isn't the first one."""

@@ -4,9 +4,9 @@ A comment marked as spoiling a release is covered for a reader until they
 have watched it, or until ``RELEASE_SPOILER_DAYS`` after it aired where they
 are. A reader who hasn't said where they are gets the last airing anywhere,
 so nobody's window closes before their region has had the episode. Deciding
-needs no query: ``Airings`` holds what the reads already joined in, and a
-``Viewer`` what the request already carries (the watched cookie, or the set
-read with the reader's other data).
+needs no query: ``Airings`` holds what the reads already joined in, and
+``comments.spoilers`` brings what the reader has watched (the cookie here, or
+the account's, read with the reader's other data).
 """
 
 from __future__ import annotations
@@ -40,23 +40,6 @@ class Airings:
     def window_open(self, region: str, now: datetime) -> bool:
         days = timedelta(days=settings.RELEASE_SPOILER_DAYS)
         return now < self.starts_for(region) + days
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    watched: frozenset[int] = frozenset()
-    region: str = ""
-
-    def covers(self, airings: Airings | None, now: datetime) -> bool:
-        """Whether a comment spoiling ``airings``' release shows this reader a cover."""
-        return (
-            airings is not None
-            and airings.release_id not in self.watched
-            and airings.window_open(self.region, now)
-        )
-
-
-EVERYONE = Viewer()  # an anonymous reader with nothing watched: what shared pages are drawn for
 
 
 def watched_from_cookie(value: str | None) -> frozenset[int]:

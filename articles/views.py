@@ -5,12 +5,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from articles import selectors, services
-from articles.models import Article, Release, Tag
+from articles.models import Article, Release, Tag, Watched
 from articles.releases import (
     WATCHED_COOKIE,
     WATCHED_COOKIE_MAX_AGE,
@@ -31,6 +30,7 @@ from comments.pages import (
     requested_page,
 )
 from trekboard import ratelimits
+from trekboard.inputs import safe_next
 from trekboard.responses import Splice, render_freed
 
 
@@ -134,15 +134,6 @@ def _drawing(
     return artifact
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 def release_watched_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Whether the reader has watched a release: its spoilers show for them once they have.
@@ -153,13 +144,11 @@ def release_watched_view(request: HttpRequest, pk: int) -> HttpResponse:
     Signed-in readers keep it in their account, anonymous ones in a cookie.
     """
     release = get_object_or_404(Release.objects.select_related("show"), pk=pk)
-    about = release.articles.filter(status=Article.Status.PUBLISHED).first()
-    next_url = _safe_next(request, about.get_absolute_url() if about else "/")
+    next_url = safe_next(request)
+    if not next_url:
+        about = release.articles.filter(status=Article.Status.PUBLISHED).first()
+        next_url = about.get_absolute_url() if about else "/"
     signed_in = request.user.is_authenticated
-    if signed_in:
-        mine = selectors.watched_ids(user=request.user)
-    else:
-        mine = watched_from_cookie(request.COOKIES.get(WATCHED_COOKIE))
     if request.method == "POST":
         if (limited := ratelimits.hit(request, "watched")) is not None:
             return ratelimits.too_many_requests(request, limited)
@@ -168,6 +157,7 @@ def release_watched_view(request: HttpRequest, pk: int) -> HttpResponse:
         if signed_in:
             services.watched_set(user=request.user, release=release, watched=watched)
         else:
+            mine = watched_from_cookie(request.COOKIES.get(WATCHED_COOKIE))
             ids = [i for i in mine if i != release.pk] + ([release.pk] if watched else [])
             response.set_cookie(
                 WATCHED_COOKIE,
@@ -178,11 +168,14 @@ def release_watched_view(request: HttpRequest, pk: int) -> HttpResponse:
                 samesite="Lax",
             )
         return response
+    if signed_in:
+        watched = Watched.objects.filter(user=request.user, release=release).exists()
+    else:
+        watched = release.pk in watched_from_cookie(request.COOKIES.get(WATCHED_COOKIE))
     context = {
         "release": release,
-        "watched": release.pk in mine,
+        "watched": watched,
         "next": next_url,
-        "about": about,
         "airings": list(release.airings.all()),
     }
     template = "articles/_release_watched.html" if request.htmx else "articles/release_watched.html"

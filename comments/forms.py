@@ -1,3 +1,5 @@
+from operator import attrgetter
+
 from django import forms
 from django.conf import settings
 
@@ -181,15 +183,10 @@ class ModerationReasonForm(forms.Form):
         return data
 
 
-class _ReleaseField(forms.ModelChoiceField):
-    def label_from_instance(self, release) -> str:
-        return f"{release.show.name} {release.code} “{release.title}”"
-
-
 class SpoilerMarkForm(ModerationReasonForm):
     """A retro-spoiler: the release it spoils (covered until readers watch it), or a warning."""
 
-    release = _ReleaseField(
+    release = forms.ModelChoiceField(
         label="Spoils",
         queryset=Release.objects.select_related("show"),
         required=False,
@@ -204,6 +201,7 @@ class SpoilerMarkForm(ModerationReasonForm):
         super().__init__(
             data, required=False, help_text="Kept in the audit log and told to the author."
         )
+        self.fields["release"].label_from_instance = attrgetter("long_name")
 
 
 def optional_reason(help_text: str = "Kept in the audit log and told to the author."):

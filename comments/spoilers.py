@@ -15,9 +15,9 @@ drawing, a feed) covers every comment whose window is open.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
@@ -28,7 +28,9 @@ from articles.models import Release, ReleaseAiring, Watched
 from articles.releases import WATCHED_COOKIE, Airings, watched_from_cookie
 
 
-def _sql() -> str:
+@cache
+def sql() -> str:
+    """The thread statement's column (over alias ``c``): built once per process."""
     quote = connection.ops.quote_name
     releases = quote(Release._meta.db_table)
     airings = quote(ReleaseAiring._meta.db_table)
@@ -42,22 +44,10 @@ def _sql() -> str:
         FROM {releases} r WHERE r.id = c.spoils_id) END"""  # noqa: S608 - names from the models
 
 
-SQL = None  # built on first use: the thread statement's column (over alias ``c``)
-
-
-def sql() -> str:
-    global SQL
-    if SQL is None:
-        SQL = _sql()
-    return SQL
-
-
 def from_column(value) -> tuple[Airings | None, bool]:
     """The thread statement's column: the release's airings, and whether the reader watched it."""
     if value is None:
         return None, False
-    if isinstance(value, str):
-        value = json.loads(value)
     pk, code, first, regions, watched = value
     return (
         Airings(

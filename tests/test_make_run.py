@@ -36,10 +36,9 @@ READERS = 40
 REPLIES_EACH = 5
 
 
-def _connections_to(
-    database: str, stop: threading.Event, seen: list[int], *, at_least_once: bool = False
-) -> None:
-    """Sample how many sessions the test database has, from a session of its own."""
+def _connections_to(database: str, stop: threading.Event, seen: list[int]) -> None:
+    """Sample how many sessions the test database has, from a session of its own,
+    until ``stop`` is set (once, if it is set already)."""
     db = connection.settings_dict
     conn = psycopg2.connect(
         dbname=database,
@@ -51,8 +50,7 @@ def _connections_to(
     conn.autocommit = True
     try:
         with conn.cursor() as cursor:
-            while at_least_once or not stop.is_set():
-                at_least_once = False
+            while True:
                 # Client sessions only: PostgreSQL's parallel query workers show
                 # here too, for a moment, under the test database's name.
                 cursor.execute(
@@ -60,6 +58,8 @@ def _connections_to(
                     "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
                 )
                 seen.append(cursor.fetchone()[0])
+                if stop.is_set():
+                    break
                 time.sleep(0.05)
     finally:
         conn.close()
@@ -102,7 +102,7 @@ def test_a_burst_of_readers_replying_through_make_run_is_served_in_full(tmp_path
     already: list[int] = []
     once = threading.Event()
     once.set()
-    _connections_to(connection.settings_dict["NAME"], once, already, at_least_once=True)
+    _connections_to(connection.settings_dict["NAME"], once, already)
 
     with Gunicorn(make_run=True, MEDIA_ROOT=str(tmp_path / "media")) as server:
 

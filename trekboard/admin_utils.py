@@ -18,7 +18,9 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
+
+from trekboard.inputs import safe_url
 
 
 def plural(count: int, singular: str, plural: str | None = None) -> str:
@@ -38,12 +40,8 @@ def report(
 
 def redirect_to_next(request: HttpRequest) -> HttpResponseRedirect | None:
     """Back to the page an action was started from (a change page), when it says so."""
-    next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return HttpResponseRedirect(next_url)
-    return None
+    next_url = safe_url(request, request.POST.get("next", ""))
+    return HttpResponseRedirect(next_url) if next_url else None
 
 
 def changelist_url(model: type[Model], **params) -> str:

@@ -38,7 +38,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import parse_header_parameters
+from django.utils.http import parse_header_parameters, url_has_allowed_host_and_scheme
 
 UNREADABLE_ADDRESS = (
     "The address you followed contains characters that no page here uses "
@@ -261,3 +261,22 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     else:
         message = BAD_REQUEST
     return HttpResponseBadRequest(_page("400.html", message))
+
+
+def safe_url(request: HttpRequest, target: str) -> str:
+    """``target`` if it is a page of this site (a path, or a URL on this host); else "".
+
+    A bare word ("x") passes Django's host check as a relative URL, but
+    ``redirect()`` takes it for a URL pattern's name and fails: only a path or a
+    full URL is a place to go back to.
+    """
+    if target.startswith(("/", "http://", "https://")) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+def safe_next(request: HttpRequest) -> str:
+    """The ``next`` a form or link names, if it stays on this site; else ""."""
+    return safe_url(request, request.POST.get("next") or request.GET.get("next") or "")

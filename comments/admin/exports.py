@@ -82,11 +82,7 @@ class ExportRunAdmin(RunAdmin):
 
     @admin.display(description="State")
     def state_cell(self, run: ExportRun) -> str:
-        return format_html(
-            '<span class="import-state import-state--{}">{}</span>',
-            run.state,
-            run.get_state_display(),
-        )
+        return self.state_badge(run)
 
     @admin.display(description="Exported")
     def counts(self, run: ExportRun) -> str:

@@ -54,20 +54,14 @@ class ImportRunAdmin(RunAdmin):
             done = progress_of(run)
             percent = min(100, done["read"] * 100 // run.size) if run.size else 0
             return format_html(
-                '<span class="import-state import-state--{}">{}</span> · {}% read, '
-                '{} comments written <progress max="100" value="{}">{}%</progress>',
-                run.state,
-                run.get_state_display(),
+                '{} · {}% read, {} comments written <progress max="100" value="{}">{}%</progress>',
+                self.state_badge(run),
                 percent,
                 done["written"],
                 percent,
                 percent,
             )
-        return format_html(
-            '<span class="import-state import-state--{}">{}</span>',
-            run.state,
-            run.get_state_display(),
-        )
+        return self.state_badge(run)
 
     @admin.display(description="Summary")
     def summary_lines(self, run: ImportRun) -> str:

@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 
 from comments.models import RunState
 from trekboard import jobs
@@ -59,6 +60,14 @@ class RunAdmin(admin.ModelAdmin):
         jobs.run_after_commit(job, run_id=run.pk)
         if jobs.enabled():
             self.message_user(request, self.queued_message, messages.SUCCESS)
+
+    @staticmethod
+    def state_badge(run) -> str:
+        return format_html(
+            '<span class="import-state import-state--{}">{}</span>',
+            run.state,
+            run.get_state_display(),
+        )
 
     def response_add(self, request, obj, post_url_continue=None):
         # To the run's own page, which follows it; its state says more than

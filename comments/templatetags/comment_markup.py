@@ -12,13 +12,12 @@ from datetime import datetime
 
 from django import template
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from articles import selectors as article_selectors
 from articles.models import Release
-from comments import render, spoilers
+from comments import covers, render, spoilers
 from comments.sanitize import html_to_text
 from trekboard.inputs import id_from
 
@@ -106,30 +105,35 @@ def more_replies(context, parent_pk: int, more: int, offset: int) -> str:
 _UNKNOWN = object()
 
 
+def _cover_of(context, comment):
+    """The release ``comment`` is covered by for this page's reader, or None.
+
+    A marked comment nobody checked yet (``spoilers.cover_rows`` sets
+    ``covered_by``) is checked here, one query, so no page prints a marked
+    comment's text by forgetting to ask.
+    """
+    if comment.spoils_id and getattr(comment, "covered_by", _UNKNOWN) is _UNKNOWN:
+        request = context.get("request")
+        spoilers.cover_rows([comment], user=request.user, watched=spoilers.watched_of(request))
+    return getattr(comment, "covered_by", None)
+
+
 @register.simple_tag(takes_context=True)
 def comment_body(context, comment) -> str:
-    """A comment's text outside the threads (a reply's parent, a profile), or its spoiler cover.
-
-    Covered as the threads would cover it for this reader; a marked comment
-    nobody checked yet is checked here (one query), so no page prints a
-    marked comment's text by forgetting to ask.
-    """
-    request = context.get("request")
-    if comment.spoils_id and getattr(comment, "covered_by", _UNKNOWN) is _UNKNOWN:
-        spoilers.cover_rows([comment], user=request.user, watched=spoilers.watched_of(request))
-    if getattr(comment, "covered_by", None) is not None:
-        return render_to_string("comments/_cover.html", {"comment": comment}, request=request)
+    """A comment's text outside the threads (a reply's parent, a profile), or its spoiler cover."""
+    airings = _cover_of(context, comment)
+    if airings is not None:
+        path = context.get("request").get_full_path()
+        return mark_safe(covers.cover(comment.pk, airings, return_path=path))  # noqa: S308
     return mark_safe(f'<div class="comment__body">{comment.body_html}</div>')  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)
 def comment_excerpt(context, comment, length: int = 220) -> str:
     """A comment's first words as plain text (the inbox), or its cover in words."""
-    request = context.get("request")
-    if comment.spoils_id and getattr(comment, "covered_by", _UNKNOWN) is _UNKNOWN:
-        spoilers.cover_rows([comment], user=request.user, watched=spoilers.watched_of(request))
-    if getattr(comment, "covered_by", None) is not None:
-        return spoilers.as_text(comment.covered_by)
+    airings = _cover_of(context, comment)
+    if airings is not None:
+        return spoilers.as_text(airings)
     return Truncator(html_to_text(comment.body_html)).chars(length)
 
 

@@ -103,10 +103,7 @@ def comment_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
     """
     if not request.htmx:
         return comment_detail_view(request, pk, reveal=True)
-    comment = get_object_or_404(
-        selectors.comments_readable_by(user=request.user).select_related("article", "author"),
-        pk=pk,
-    )
+    comment = get_object_or_404(selectors.comments_readable_by(user=request.user), pk=pk)
     node = selectors.shown(comment, user=request.user)
     if not node.shows_text:
         return not_shown(request, comment, "This comment isn't shown any more.")

@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
 from articles.models import Article
@@ -24,6 +23,7 @@ from comments import selectors
 from comments.forms import CommentForm, FlagForm
 from comments.models import Comment
 from trekboard.addresses import client_address
+from trekboard.inputs import safe_url
 from trekboard.ratelimits import Limited, too_many_requests, with_retry_after
 from trekboard.responses import fragment_or_page
 
@@ -64,12 +64,7 @@ def landing(
 
 def return_to(request: HttpRequest, comment: Comment) -> str:
     """Where a form without JavaScript goes back to: the page it came from, else the comment."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return comment_url(comment)
+    return safe_url(request, request.POST.get("next", "")) or comment_url(comment)
 
 
 def refused(request: HttpRequest, error: PermissionDenied, comment: Comment) -> HttpResponse:

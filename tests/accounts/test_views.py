@@ -56,7 +56,8 @@ def test_signup_returns_to_next(client, article):
     assert _follow_signup_link(client)["Location"] == article.get_absolute_url()
 
 
-def test_signup_refuses_offsite_next(client):
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "x", "javascript:alert(1)"])
+def test_signup_refuses_offsite_next(client, next_url):
     client.post(
         reverse("accounts:signup"),
         {
@@ -64,7 +65,7 @@ def test_signup_refuses_offsite_next(client):
             "email": "nova@example.org",
             "password1": PASSWORD,
             "password2": PASSWORD,
-            "next": "https://evil.example/",
+            "next": next_url,
         },
     )
     assert _follow_signup_link(client)["Location"] == "/"

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from articles.models import Release, ReleaseAiring, Watched
 from articles.releases import WATCHED_COOKIE
+from articles.services import release_changed
 from comments.models import AuditEntry, Comment, Notification
 from tests.factories import ArticleFactory, CommentFactory, TagFactory, UserFactory
 from tests.helpers import make_moderator
@@ -105,6 +106,14 @@ def test_an_anonymous_reader_sees_a_cover_then_the_text_once_they_say_they_watch
     assert SECRET not in _page(client, article.get_absolute_url())
 
 
+@pytest.mark.parametrize("next_url", ["x", "//evil.example/", "javascript:alert(1)", ""])
+def test_a_next_off_the_site_goes_back_to_the_episodes_article(client, article, release, next_url):
+    url = reverse("articles:release-watched", args=[release.pk])
+    response = client.post(url, {"watched": "yes", "next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == article.get_absolute_url()
+
+
 def test_the_shared_page_cache_keeps_covers_for_everyone_else(client, article, release, marked):
     first = client.get(article.get_absolute_url())
     assert first["X-Page-Cache"] == "miss"
@@ -177,8 +186,6 @@ def test_after_the_window_everyone_reads_it_and_a_region_moves_the_window(
     settings.RELEASE_SPOILER_DAYS = 1
     release.released_at -= timedelta(days=2)
     release.save()
-    from articles.services import release_changed
-
     release_changed()
     assert SECRET in _page(client, article.get_absolute_url())
 
