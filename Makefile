@@ -48,6 +48,7 @@ BENCH_REPLY_ARGS ?= --sizes 10,1000,10000
 BENCH_LOAD_ARGS ?= --comments 1000 --duration 10
 BENCH_IMPORT_ARGS ?= --comments 20000 --posts 20
 BENCH_PEERS_ARGS ?= --sizes 100,1000
+BENCH_ISSO_ARGS ?= --sizes 100,1000 --large 100000
 BENCH_RENDER_ARGS ?= --sizes 200,10000
 # A million comments take about ten minutes to generate.
 BENCH_SEARCH_ARGS ?= --sizes 1000000
@@ -60,6 +61,7 @@ bench: install
 	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/import_bench.py $(BENCH_IMPORT_ARGS)
 	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/page_weight.py
 	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/vs_peers.py $(BENCH_PEERS_ARGS)
+	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/embed_vs_isso.py $(BENCH_ISSO_ARGS)
 	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/render_body.py $(BENCH_RENDER_ARGS)
 	BENCH_OUTPUT=$(BENCH_RESULTS) $(PY) bench/search.py $(BENCH_SEARCH_ARGS)
 	$(PY) bench/report.py $(BENCH_RESULTS) > $(BENCH_RESULTS:.jsonl=.md)

@@ -29,7 +29,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from accounts.forms import AccountAdminCreationForm
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.suspension import user_reinstate, user_suspend
 from comments.admin.display import author_record, author_standing
 from comments.forms import ModerationReasonForm, required_reason
@@ -435,3 +435,20 @@ class TrekboardUserAdmin(UserAdmin):
 def _shown_comments(users) -> int:
     """How many of these readers' comments are shown or waiting: what removing them all takes."""
     return sum(user.comment_count - user.removed_count for user in users)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Readers' API tokens, to see which are in use and revoke one (the key is never kept)."""
+
+    list_display = ("name", "user", "kind", "prefix", "created_at", "last_used_at", "expires_at")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "name", "prefix")
+    raw_id_fields = ("user",)
+    readonly_fields = ("user", "kind", "name", "prefix", "created_at", "last_used_at", "expires_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -139,3 +139,42 @@ class SignupRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} <{self.email}>"
+
+
+class ApiToken(models.Model):
+    """A key that signs a reader in without the session cookie.
+
+    Personal tokens are for a reader's own scripts (created and revoked on the
+    settings page). Embed tokens are what the discussion widget on another site
+    holds after the reader signs in through its pop-up: browsers that block
+    third-party cookies never send the session to that frame. Only a hash is
+    kept; the key is shown once.
+    """
+
+    class Kind(models.TextChoices):
+        PERSONAL = "personal", "Personal"
+        EMBED = "embed", "Discussion widget"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERSONAL)
+    name = models.CharField(max_length=60, help_text="What it is for, in the reader's words.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=12, editable=False, help_text="To tell tokens apart.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_of(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

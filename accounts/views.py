@@ -4,17 +4,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts import services
+from accounts import services, tokens
 from accounts.forms import ProfileForm, SignupForm, SpoilerSettingsForm
 from accounts.models import SIGNUP_LINK_LIFETIME, User
 from articles import selectors as article_selectors
 from comments import profiles, spoilers
-from trekboard.inputs import safe_next, safe_url, unreadable_fields
+from trekboard.inputs import id_from, safe_next, safe_url, unreadable_fields
 from trekboard.ratelimits import rate_limit, wait_text
 
 
@@ -129,11 +130,34 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, "Your spoiler settings are saved.")
         return redirect(reverse("accounts:settings") + "#spoilers")
-    errors = form.errors or spoilers.errors
+    token_error = new_key = None
+    if section == "tokens":
+        if "revoke" in request.POST:
+            token_id = id_from(request.POST.get("revoke"))
+            if token_id is not None and tokens.api_token_revoke(
+                user=request.user, token_id=token_id
+            ):
+                messages.success(request, "The token is revoked: it stops working at once.")
+            else:
+                messages.info(request, "That token was already revoked.")
+            return redirect(reverse("accounts:settings") + "#tokens")
+        try:
+            new_key = tokens.api_token_create(user=request.user, name=request.POST.get("name", ""))
+        except ValidationError as error:
+            token_error = error.messages[0]
+    errors = form.errors or spoilers.errors or token_error
     return render(
         request,
         "accounts/user_settings.html",
-        {"form": form, "spoilers": spoilers, "releases": releases},
+        {
+            "form": form,
+            "spoilers": spoilers,
+            "releases": releases,
+            "api_tokens": request.user.api_tokens.all(),
+            "new_key": new_key,
+            "token_error": token_error,
+            "token_name": request.POST.get("name", "")[:60] if token_error else "",
+        },
         status=400 if errors else 200,
     )
 

@@ -15,7 +15,15 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from articles import services
-from articles.models import Article, GalleryImage, Release, ReleaseAiring, Tag
+from articles.models import (
+    Article,
+    EmbedSite,
+    ExternalPage,
+    GalleryImage,
+    Release,
+    ReleaseAiring,
+    Tag,
+)
 from articles.renditions import make_article_renditions
 from articles.services import article_save
 from comments.forms import optional_reason
@@ -124,11 +132,13 @@ class ArticleAdmin(admin.ModelAdmin):
     def has_moderate_discussion_permission(self, request) -> bool:
         return request.user.has_perm("articles.moderate_discussion")
 
+    def _kind(self, queryset):
+        return queryset.own()
+
     def get_queryset(self, request):
         comments = Comment.objects.filter(article=OuterRef("pk"))
         return (
-            super()
-            .get_queryset(request)
+            self._kind(super().get_queryset(request))
             # Given here, select_related replaces list_select_related: name both.
             .select_related("author", "pinned_comment__author")
             .annotate(
@@ -257,3 +267,79 @@ class ArticleAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         # The gallery inline is saved after the article: its new images get renditions now.
         make_article_renditions(article=form.instance)
+
+
+@admin.register(ExternalPage)
+class ExternalPageAdmin(ArticleAdmin):
+    """Other sites' pages with a discussion (the embed), moderated as articles are.
+
+    They are made by the embed on a page's first view (or by a Disqus import),
+    so there is no "Add"; the title is the host page's, and can be corrected.
+    """
+
+    list_display = ("title", "page_link", "published_at", "comments_open", "discussion")
+    list_filter = ("comments_open", "status")
+    search_fields = ("title", "external_url")
+    date_hierarchy = "published_at"
+    fieldsets = (
+        (None, {"fields": ("title", "external_url")}),
+        ("Publishing", {"fields": ("status", "comments_open")}),
+        ("Discussion", {"fields": ("pinned", "discussion")}),
+    )
+    readonly_fields = ("external_url", "pinned", "discussion")
+    prepopulated_fields = {}
+    inlines = []
+
+    def _kind(self, queryset):
+        return queryset.filter(external_url__isnull=False)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Moderators may close and reopen (the actions), as on articles; the
+        # title and status are the editors'.
+        return request.user.has_perm("articles.change_article")
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("articles.view_article") or self.has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("articles.delete_article")
+
+    def has_module_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    @admin.display(description="Page", ordering="external_url")
+    def page_link(self, page: Article) -> str:
+        return format_html(
+            '<a href="{}" rel="noopener">{}</a>', page.external_url, page.external_url
+        )
+
+    def save_model(self, request, obj: Article, form, change: bool) -> None:
+        article_save(article=obj)
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        form.save_m2m()
+
+
+@admin.register(EmbedSite)
+class EmbedSiteAdmin(admin.ModelAdmin):
+    """Sites whose pages may carry a discussion, beside the EMBED_ALLOWED_ORIGINS setting."""
+
+    list_display = ("origin", "note", "created_at")
+    search_fields = ("origin", "note")
+
+    def save_model(self, request, obj, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        services.embed_sites_changed()
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        services.embed_sites_changed()
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        services.embed_sites_changed()

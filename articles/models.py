@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from articles.embedding import origin_of
+
 
 class Tag(models.Model):
     """A show, a season, a topic: what "Related" articles are matched on."""
@@ -109,6 +111,10 @@ class ArticleQuerySet(models.QuerySet):
     def published(self) -> "ArticleQuerySet":
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def own(self) -> "ArticleQuerySet":
+        """Trekboard's own articles, without the discussions of other sites' pages."""
+        return self.filter(external_url__isnull=True)
+
     def visible_to(self, user) -> "ArticleQuerySet":
         """Readers see what is published; staff also see drafts and scheduled posts."""
         if user.is_authenticated and user.is_staff:
@@ -159,6 +165,15 @@ class Article(models.Model):
         blank=True,
         related_name="articles",
         help_text="The episode or film this article is about: readers mark it watched here.",
+    )
+    external_url = models.URLField(
+        "page URL",
+        max_length=1000,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Set for the discussion of a page on another site (the embed): its canonical "
+        "address. Empty for Trekboard's own articles.",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(
@@ -219,6 +234,10 @@ class Article(models.Model):
         return known[1]
 
     @property
+    def is_external(self) -> bool:
+        return self.external_url is not None
+
+    @property
     def description(self) -> str:
         """The page's meta description: the standfirst, else the title, cut at 200 characters."""
         text = self.standfirst or self.title
@@ -248,6 +267,52 @@ class Article(models.Model):
         if not days or self.published_at is None:
             return False
         return timezone.now() > self.published_at + timedelta(days=days)
+
+
+class _ExternalPages(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(external_url__isnull=False)
+
+
+class ExternalPage(Article):
+    """An article row that is another site's page: its discussion, listed apart in the admin."""
+
+    objects = _ExternalPages()
+
+    class Meta:
+        proxy = True
+        verbose_name = "page on another site"
+        verbose_name_plural = "pages on other sites"
+
+
+EMBED_SITES_KEY = "embed-sites"
+
+
+class EmbedSite(models.Model):
+    """A site whose pages may carry a Trekboard discussion, beside ``EMBED_ALLOWED_ORIGINS``."""
+
+    origin = models.CharField(
+        max_length=200,
+        unique=True,
+        help_text="Scheme, host and port only, as browsers send it: https://blog.example.org",
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="Whose site this is.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["origin"]
+        verbose_name = "embedding site"
+
+    def __str__(self) -> str:
+        return self.origin
+
+    def clean(self) -> None:
+        origin = origin_of(self.origin)
+        if origin is None or origin != self.origin.rstrip("/").lower():
+            raise ValidationError(
+                {"origin": "Enter an origin such as https://blog.example.org (no path)."}
+            )
+        self.origin = origin
 
 
 class GalleryImage(models.Model):

@@ -6,18 +6,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
+from django.core.cache import cache as shared_cache
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from articles.models import Article, GalleryImage, Release, ReleaseAiring, Tag, Watched
+from articles.models import (
+    EMBED_SITES_KEY,
+    Article,
+    EmbedSite,
+    GalleryImage,
+    Release,
+    ReleaseAiring,
+    Tag,
+    Watched,
+)
 from trekboard.queries import execute_prepared, prefetched, row_instance
 from trekboard.replicas import read_connection
 
 
 def article_list(*, user, tag: Tag | None = None) -> QuerySet[Article]:
     """Newest first, with author and tags (and the comment counts they keep) in two queries."""
-    articles = Article.objects.visible_to(user)
+    articles = Article.objects.visible_to(user).own()
     if tag is not None:
         articles = articles.filter(tags=tag)
     return (
@@ -46,6 +56,11 @@ _PICKER_SHOWN = 16
 def published_sql(alias: str) -> str:
     """``Article.objects.published()`` in SQL, over alias ``alias``, for hand-written reads."""
     return f"{alias}.status = 'published' AND {alias}.published_at <= %(now)s"
+
+
+def own_sql(alias: str) -> str:
+    """``published_sql`` and one of Trekboard's own articles (no other site's page)."""
+    return f"{published_sql(alias)} AND {alias}.external_url IS NULL"
 
 
 @cache
@@ -78,15 +93,15 @@ def _page_sql() -> tuple[list[str], str]:
              FROM (SELECT n.id, n.title, n.slug, n.published_at, count(*) AS shared
                      FROM {articles} n JOIN {tagged} nt ON nt.article_id = n.id
                     WHERE nt.tag_id IN (SELECT tag_id FROM {tagged} WHERE article_id = a.id)
-                      AND n.id <> a.id AND {published_sql("n")}
+                      AND n.id <> a.id AND {own_sql("n")}
                     GROUP BY n.id
                     ORDER BY shared DESC, n.published_at DESC, n.id DESC
                     LIMIT {_RELATED_SHOWN}) n),
           (SELECT {link} FROM {articles} n
-            WHERE {published_sql("n")} AND n.published_at > a.published_at
+            WHERE {own_sql("n")} AND n.published_at > a.published_at
             ORDER BY n.published_at, n.id LIMIT 1),
           (SELECT {link} FROM {articles} n
-            WHERE {published_sql("n")} AND n.published_at < a.published_at
+            WHERE {own_sql("n")} AND n.published_at < a.published_at
             ORDER BY n.published_at DESC, n.id DESC LIMIT 1),
           (SELECT coalesce(json_agg({release} ORDER BY r.released_at, r.id), '[]')
              FROM (SELECT r.* FROM {releases} r
@@ -194,3 +209,15 @@ def spoiler_choices(*, article: Article) -> list[Release]:
             "released_at", "pk"
         )[:_PICKER_SHOWN]
     )
+
+
+_EMBED_SITES_SECONDS = 300
+
+
+def embed_sites() -> frozenset[str]:
+    """The origins the admin lists as embedding sites (cached; the admin's saves clear it)."""
+    found = shared_cache.get(EMBED_SITES_KEY)
+    if found is None:
+        found = frozenset(EmbedSite.objects.values_list("origin", flat=True))
+        shared_cache.set(EMBED_SITES_KEY, found, _EMBED_SITES_SECONDS)
+    return found

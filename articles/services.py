@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import hashlib
 
-from articles.models import Article, Release, Watched
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from articles.models import EMBED_SITES_KEY, Article, Release, Watched
 from articles.renditions import make_article_renditions
 from comments import pagecache
 from comments.sanitize import sanitize_article
@@ -49,3 +53,45 @@ def watched_replace(*, user, releases) -> None:
             [Watched(user=user, release_id=pk) for pk in sorted(chosen - mine)],
             ignore_conflicts=True,
         )
+
+
+_TITLE_LENGTH = 200
+
+
+def _page_title(title: str, url: str) -> str:
+    # The host page says what it is called; control characters and runs of
+    # space are nobody's title, and an empty one is the address.
+    words = " ".join("".join(c if c.isprintable() else " " for c in str(title or "")).split())
+    return (words or url)[:_TITLE_LENGTH]
+
+
+def external_page_open(*, url: str, title: str = "") -> tuple[Article, bool]:
+    """The discussion of another site's page (``url`` canonical, its site allowed), made on
+    its first view; and whether it was made now.
+
+    Two first views at once make one discussion: the unique address decides,
+    and the loser reads the winner's.
+    """
+    found = Article.objects.filter(external_url=url).first()
+    if found is not None:
+        return found, False
+    slug = "page-" + hashlib.sha256(url.encode()).hexdigest()[:20]
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            article = Article.objects.create(
+                title=_page_title(title, url),
+                slug=slug,
+                body="",
+                external_url=url,
+                status=Article.Status.PUBLISHED,
+                published_at=now,
+            )
+    except IntegrityError:
+        return Article.objects.get(external_url=url), False
+    return article, True
+
+
+def embed_sites_changed() -> None:
+    """The admin's list of embedding sites changed: every process reads it again."""
+    cache.delete(EMBED_SITES_KEY)

@@ -14,7 +14,17 @@ import sys
 
 import pytest
 
-from bench import article_page, explain, import_bench, load, reply, report, search, vs_peers
+from bench import (
+    article_page,
+    embed_vs_isso,
+    explain,
+    import_bench,
+    load,
+    reply,
+    report,
+    search,
+    vs_peers,
+)
 from tests.replication import binaries
 
 
@@ -281,3 +291,25 @@ def test_premiere_bench_runs_two_servers_and_one_and_loses_nothing(tmp_path):
             assert summary[figure] == 0, summary
     kinds = {line["kind"] for line in lines if line["bench"] == "premiere"}
     assert {"anonymous_read", "signed_in_read"} <= kinds
+
+
+@pytest.mark.django_db
+def test_the_api_bench_measures_the_endpoint_each_way():
+    """bench/embed_vs_isso.py's Trekboard side (Isso's needs its own virtualenv)."""
+    from tests.factories import ArticleFactory, CommentFactory
+
+    article = ArticleFactory()
+    for _ in range(3):
+        CommentFactory(parent=CommentFactory(article=article))
+    lines = {
+        variant: embed_vs_isso.measure_trekboard(article, variant, repeat=3, warmup=1)
+        for variant in ("uncached", "cached", "304")
+    }
+    assert lines["uncached"]["x_cache"] == ["miss"]
+    # Without Redis the cache is a table, so its reads count here too.
+    assert lines["uncached"]["queries"] <= 10
+    assert lines["cached"]["x_cache"] == ["hit"]
+    assert lines["304"]["queries"] <= lines["cached"]["queries"] < lines["uncached"]["queries"]
+    assert lines["304"]["status"] == [304]
+    assert lines["304"]["bytes"] == 0
+    assert {line["comments_shown"] for line in lines.values()} == {6}

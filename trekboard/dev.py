@@ -269,7 +269,9 @@ def serve() -> int:
             print(
                 f"\nTrekboard is at http://127.0.0.1:{port}/  (gunicorn, {WORKERS} workers"
                 f"{' and a job worker' if worker else ''}; code changes reload it; "
-                "Ctrl-C stops it)\n",
+                "Ctrl-C stops it)\n"
+                "Its discussions on another site's page: python3 -m http.server 8080 -d "
+                "docs/embed-example, then http://127.0.0.1:8080/ (README: the embed)\n",
                 flush=True,
             )
         return child.wait()

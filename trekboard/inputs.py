@@ -19,9 +19,10 @@ Where files are taken (the admin's article forms) it is held to the
 urlencoded rule: bytes that aren't text, or a body cut off before its closing
 boundary, are a 400 and nothing is stored.
 
-Methods: no view here takes PUT, PATCH, DELETE, TRACE or anything but GET,
+Methods: no page here takes PUT, PATCH, DELETE, TRACE or anything but GET,
 HEAD, POST and OPTIONS, so those are a 405 before any view runs (a class-based
-view would otherwise treat PUT as POST).
+view would otherwise treat PUT as POST). The JSON API (under ``API_PREFIX``)
+also takes PUT, PATCH and DELETE.
 
 Also here: the 400 handler (a too-large body, a bogus Host header) and a page
 for 405, whose Django response is otherwise empty.
@@ -70,6 +71,8 @@ BAD_SELECTION = (
 )
 # Every view here answers at most these; anything else is a 405 up front.
 METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+API_PREFIX = "/api/v1/"
+API_METHODS = (*METHODS, "PUT", "PATCH", "DELETE")
 WRONG_METHOD = (
     "This address doesn't answer that kind of request. Use the page's own links and buttons."
 )
@@ -228,9 +231,10 @@ class BadInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method not in METHODS:
+        methods = API_METHODS if request.path_info.startswith(API_PREFIX) else METHODS
+        if request.method not in methods:
             response = HttpResponse(_page("405.html", WRONG_METHOD), status=405)
-            response["Allow"] = ", ".join(METHODS)
+            response["Allow"] = ", ".join(methods)
             return response
         if _unreadable_address(request):
             return HttpResponseBadRequest(_page("400.html", UNREADABLE_ADDRESS))

@@ -61,6 +61,12 @@ DEFAULT_RATES = {
     # six times a minute per open page (every LIVE_POLL_SECONDS).
     "live": "30/m",
     "flag": "10/h",
+    # The JSON API's reads (counted in each process): scripts, and count.js.
+    "api": "300/m",
+    # A page of an allowed site opening its discussion for the first time.
+    "embed": "30/h",
+    # Signing a discussion widget in makes a token.
+    "token": "20/h",
     "login": "10/m",
     # Sign-up and password reset send an email to the address typed: counted
     # per address, so nobody can make the site mail-bomb someone.
@@ -85,9 +91,13 @@ MESSAGES = {
     "reply": "You're posting too fast.",
     "preview": "You're previewing too fast.",
     "like": "You're liking comments too fast.",
+    "watched": "You're marking episodes watched too fast.",
     "search": "You're searching too fast.",
     "live": "Too many pages asking for new comments.",
     "flag": "You've flagged a lot of comments in a short time.",
+    "api": "Too many requests to the API.",
+    "embed": "Too many new discussions from here.",
+    "token": "Too many sign-ins from discussion widgets.",
     "login": "Too many login attempts.",
     "signup": "Too many sign-ups from here or for that address.",
     "reset": "Too many password reset requests from here or for that address.",

@@ -68,6 +68,11 @@ INSTALLED_APPS = [
     "accounts",
     "articles",
     "comments",
+    "api",
+    # Installed (not only imported) so the API's docs use its own copy of
+    # Swagger UI, from our static files, not a CDN the CSP would block anyway.
+    "ninja",
+    "corsheaders",
     "axes",
 ]
 
@@ -81,6 +86,8 @@ MIDDLEWARE = [
     "trekboard.compression.CompressionMiddleware",
     # The Content-Security-Policy header on every response (see below).
     "csp.middleware.CSPMiddleware",
+    # The API's errors as problem+json, those of the middleware below included.
+    "api.middleware.ProblemMiddleware",
     # An unreachable database, wherever it is noticed, gets the 503 page (trekboard/middleware.py).
     "trekboard.middleware.DatabaseUnavailableMiddleware",
     # Early: a NUL byte or non-text bytes in the address get a 400 page.
@@ -89,11 +96,14 @@ MIDDLEWARE = [
     "comments.middleware.QuietPollMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before CommonMiddleware, whose redirects would go out without the CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # After the CSRF check: an admin action naming ids that aren't ids is a 400, not a 500.
     "trekboard.inputs.AdminSelectionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.TokenAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -410,6 +420,22 @@ PAGE_CACHE_PREFIX = ""
 # Replace page versions inside the writing transaction too (tests only: their
 # transactions are rolled back, never committed).
 PAGE_CACHE_BUMP_NOW = False
+# Sites whose pages may carry a discussion through embed.js (a ``*`` may stand
+# for the port or the first labels of the host); the admin's Embedding sites
+# come on top. Development allows any port on the loopback addresses.
+EMBED_ALLOWED_ORIGINS = env.list(
+    "EMBED_ALLOWED_ORIGINS",
+    default=[] if PRODUCTION else ["http://127.0.0.1:*", "http://localhost:*"],
+)
+# CORS: the API's reads for the embedding sites (count.js); an origin is
+# allowed by api.embedding, never with cookies, never for writes (the widget
+# writes from its own frame, on this site).
+CORS_URLS_REGEX = r"^/api/v1/.*$"
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ("accept", "if-none-match")
+CORS_EXPOSE_HEADERS = ("ETag", "Retry-After")
+CORS_PREFLIGHT_MAX_AGE = 3600
 # Absolute links in emails (notifications, unsubscribe) start with this.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

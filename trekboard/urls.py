@@ -48,6 +48,7 @@ urlpatterns = [
     path("accounts/password_reset/", password_reset_view, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("api.urls")),
     path("", include("accounts.urls")),
     path("", include("articles.urls")),
     path("", include("comments.urls")),

@@ -8,12 +8,37 @@ Runs are records: nobody edits one, superusers may delete one (its file too).
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from comments.admin.runs import RunAdmin
 from comments.models import ImportRun
 from comments.services.import_runs import progress_of, run_import
+from trekboard import jobs
+
+
+class ImportRunForm(forms.ModelForm):
+    """The upload, and the choices ``import_wordpress`` / ``import_disqus`` take as options."""
+
+    pages = forms.BooleanField(
+        label="Attach threads to pages on other sites (the embed)",
+        required=False,
+        help_text="Disqus only, for a site moving from Disqus to the embed: each thread goes "
+        "on the discussion of the page its link names, instead of on an article here. Only "
+        "pages of the embedding sites (listed under Embedding sites, or in "
+        "EMBED_ALLOWED_ORIGINS); the summary lists the threads on other sites, which are skipped.",
+    )
+
+    class Meta:
+        model = ImportRun
+        fields = ("source", "file", "lenient", "dry_run")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("pages") and data.get("source") != ImportRun.Source.DISQUS:
+            self.add_error("pages", "Only a Disqus export has threads to attach to pages.")
+        return data
 
 
 @admin.register(ImportRun)
@@ -21,9 +46,10 @@ class ImportRunAdmin(RunAdmin):
     start_label = "Start import"
     queued_message = "The import is queued: a worker runs it; this page shows how far it got."
 
+    form = ImportRunForm
     list_display = ("__str__", "file_name", "state_cell", "started_by", "created_at")
     list_filter = ("state", "source")
-    fields = ("source", "file", "lenient", "dry_run")
+    fields = ("source", "file", "lenient", "pages", "dry_run")
     readonly_fields = (
         "source",
         "file_name",
@@ -42,7 +68,13 @@ class ImportRunAdmin(RunAdmin):
         obj.started_by = request.user
         obj.size = obj.file.size
         super().save_model(request, obj, form, change)
-        self.start(request, run_import, obj)
+        if not form.cleaned_data.get("pages"):
+            self.start(request, run_import, obj)
+            return
+        # RunAdmin.start, with the choice as the job's argument (the run has no field for it).
+        jobs.run_after_commit(run_import, run_id=obj.pk, pages=True)
+        if jobs.enabled():
+            self.message_user(request, self.queued_message, messages.SUCCESS)
 
     @admin.display(description="File")
     def file_name(self, run: ImportRun) -> str:

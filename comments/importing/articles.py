@@ -16,6 +16,19 @@
   as its slug, so a later file's copy of the thread finds it. The source link
   is not stored (there is no field for it): a thread whose link has no usable
   last segment is found again only through its ``source_key``.
+* **Pages on other sites** (``ArticleRecord.external_page``, ``import_disqus
+  --pages``). A thread with comments goes on the discussion of the page its
+  link names (``pages.page_url``: canonical, on an allowed embedding site,
+  http and https copies on one). In order: the article imported from it
+  before (``source_key``, even one of this site's, from a run without
+  ``--pages``) or the one its comments were imported onto (a page's second
+  copy, should the allowed scheme have changed since); the page's discussion
+  if there is one (the embed made it, or an earlier thread of this file or
+  another); else a new one, made by ``external_page_open`` as the embed's
+  first view would, titled as the thread, closed if the thread was, and
+  keyed on the thread so the next run finds it. Nothing else of a found page
+  changes. A thread whose link names no page of an allowed site is skipped
+  with the reason, and so are its comments; nothing is made of it.
 """
 
 from __future__ import annotations
@@ -34,8 +47,10 @@ from django.utils.html import escape
 from django.utils.text import slugify
 
 from articles.models import Article, Tag
-from articles.services import article_save
+from articles.selectors import embed_sites
+from articles.services import article_save, external_page_open
 from comments.importing.authors import LOOKUP_CHUNK, Authors
+from comments.importing.pages import page_url
 from comments.importing.records import ArticleRecord, Skipped, Summary
 
 _PAGE_SUFFIX = re.compile(r"\.(html?|php|aspx?)$", re.I)
@@ -70,6 +85,7 @@ class Articles:
         # Source key -> the article, a thread not looked up yet, or None (not imported).
         self.by_key: dict[str, ArticleInfo | Thread | None] = {}
         self.links: dict[str, int] = {}  # article links seen in this run -> article
+        self.pages: dict[str, ArticleInfo] = {}  # pages' addresses found or made in this run
         self.order = 0
 
     def add(self, record: ArticleRecord) -> None:
@@ -77,7 +93,8 @@ class Articles:
         key = record.source_key
         if key in self.by_key:
             self.summary.skipped.append(Skipped("article", key, "listed twice in the file"))
-        elif self.threads:
+        elif self.threads or record.external_page:
+            self.summary.to_pages |= record.external_page
             self.order += 1
             self.by_key[key] = Thread(record, self.order)
         else:
@@ -89,8 +106,12 @@ class Articles:
             self.by_key[article_key] = _info(Article.objects.filter(source_key=article_key))
         return self.by_key[article_key]
 
-    def resolve_threads(self, article_keys: set[str]) -> None:
-        """Look up (match or create) the held threads that have comments, in file order."""
+    def resolve_threads(self, article_keys: set[str], *, imported: dict[str, int]) -> None:
+        """Look up (match or create) the held threads that have comments, in file order.
+
+        ``imported``: threads some of whose comments are stored, and on which
+        article; a page's thread goes there again (see "Pages on other sites").
+        """
         threads = [self.by_key[key] for key in article_keys]
         threads = sorted((t for t in threads if isinstance(t, Thread)), key=lambda t: t.order)
         keys = [thread.record.source_key for thread in threads]
@@ -101,11 +122,67 @@ class Articles:
                 (key, ArticleInfo(pk, published_at))
                 for key, pk, published_at in rows.values_list("source_key", "pk", "published_at")
             )
+        pages = {
+            t.record.source_key: t.record
+            for t in threads
+            if t.record.external_page and t.record.source_key not in stored
+        }
+        earlier = {
+            pk: ArticleInfo(pk, published_at)
+            for pk, published_at in Article.objects.filter(
+                pk__in={imported[key] for key in pages if key in imported}
+            ).values_list("pk", "published_at")
+        }
+        addresses = self._page_addresses(
+            [record for key, record in pages.items() if imported.get(key) not in earlier]
+        )
         for thread in threads:
             record = thread.record
-            self.by_key[record.source_key] = self._resolve(
-                record, stored=stored.get(record.source_key), looked_up=True
+            key = record.source_key
+            if not record.external_page:
+                info = self._resolve(record, stored=stored.get(key), looked_up=True)
+            elif key in stored or imported.get(key) in earlier:
+                self.summary.already_imported += 1
+                info = stored.get(key) or earlier[imported[key]]
+            else:
+                info = self._page(record, *addresses[key])
+            self.by_key[key] = info
+
+    def _page_addresses(self, records: list[ArticleRecord]) -> dict[str, tuple[str | None, str]]:
+        """Each thread's page address (or why it has none); the pages already here, looked up."""
+        if not records:
+            return {}
+        listed = embed_sites()
+        addresses = {record.source_key: page_url(record.link, listed) for record in records}
+        urls = sorted({url for url, _ in addresses.values() if url and url not in self.pages})
+        for start in range(0, len(urls), LOOKUP_CHUNK):
+            rows = Article.objects.filter(external_url__in=urls[start : start + LOOKUP_CHUNK])
+            self.pages.update(
+                (url, ArticleInfo(pk, published_at))
+                for url, pk, published_at in rows.values_list("external_url", "pk", "published_at")
             )
+        return addresses
+
+    def _page(self, record: ArticleRecord, url: str | None, reason: str) -> ArticleInfo | None:
+        """The discussion of the thread's page: found by its address, or opened now (see above)."""
+        if url is None:
+            self.summary.skipped.append(Skipped("thread", record.source_key, reason))
+            return None
+        if url in self.pages:
+            self.summary.pages_matched += 1
+            return self.pages[url]
+        # With no title, Disqus's fallback is the raw link: the page's address reads better.
+        title = "" if record.title.strip() == record.link.strip() else record.title
+        article, created = external_page_open(url=url, title=title)
+        if created:
+            Article.objects.filter(pk=article.pk).update(
+                source_key=record.source_key, comments_open=record.comments_open
+            )
+            self.summary.pages_created += 1
+        else:  # a reader's first view made it since the lookup
+            self.summary.pages_matched += 1
+        info = self.pages[url] = ArticleInfo(article.pk, article.published_at)
+        return info
 
     def threads_left(self) -> None:
         """Threads no comment was written to: found again if stored, else no article is made."""
@@ -117,7 +194,8 @@ class Articles:
                 Article.objects.filter(source_key__in=chunk).values_list("source_key", flat=True)
             )
         self.summary.already_imported += len(stored)
-        reason = "thread with no comments to import (no article made)"
+        made = "page discussion" if self.summary.to_pages else "article"
+        reason = f"thread with no comments to import (no {made} made)"
         self.summary.skipped.extend(
             Skipped("article", key, reason) for key in left if key not in stored
         )

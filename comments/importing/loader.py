@@ -116,7 +116,9 @@ def import_records(
     ``progress`` is called with the number of comments each batch wrote.
     ``threads`` says the article records are discussion threads (Disqus): each
     is matched to an existing article by its link or identifier, or else
-    created, and only when comments are written to it. Raises whatever the
+    created, and only when comments are written to it; one marked
+    ``external_page`` goes on the discussion of its link, a page on another
+    site (``comments.importing.pages``). Raises whatever the
     records' iterator raises (``ImportFileError``) or ``ImportIntegrityError``;
     nothing is written then.
     """
@@ -146,6 +148,14 @@ def summary_lines(summary: Summary, *, dry_run: bool = False) -> list[str]:
         + f" {count(summary.users, 'user')}, {count(summary.guests, 'guest author')}.",
         f"Already imported (left as they are): {count(summary.already_imported, 'item')}.",
     ]
+    if summary.to_pages:
+        lines.insert(
+            1,
+            "Pages on other sites (the embed): "
+            + f"{count(summary.pages_created, 'discussion')} "
+            + ("would be made" if dry_run else "made")
+            + f", {count(summary.pages_matched, 'existing one')} matched.",
+        )
     if summary.orphans:
         shown = ", ".join(summary.orphans[:20])
         more = f" and {len(summary.orphans) - 20:,} more" if len(summary.orphans) > 20 else ""
@@ -270,14 +280,17 @@ class _Loader:
             set(nodes) | {n.record.parent_key for n in nodes.values() if n.record.parent_key}
         )
         touched = set()  # articles with comments to write or already written
+        imported: dict[str, int] = {}  # article key -> where its comments were written before
         for key in [key for key in nodes if key in stored]:
-            touched.add(nodes.pop(key).record.article_key)
+            article_key = nodes.pop(key).record.article_key
+            touched.add(article_key)
+            imported.setdefault(article_key, stored[key][2])
             self.summary.already_imported += 1
         roots = self._link_parents(nodes, stored)
         self._prune_deleted(roots, nodes)
         kept = [n for n in nodes.values() if n.status]
         touched.update(n.record.article_key for n in kept)
-        self.articles.resolve_threads(touched)
+        self.articles.resolve_threads(touched, imported=imported)
         articles = self.articles.by_key
         lost = {n.record.article_key for n in kept if articles[n.record.article_key] is None}
         if lost:  # a thread whose article couldn't be made: its comments go with it

@@ -49,6 +49,9 @@ class ArticleRecord(_Text):
     author_login: str = ""
     tags: tuple[str, ...] = ()  # tags and categories, by name
     comments_open: bool = True
+    # A Disqus thread filed under the discussion of its link, a page on another
+    # site (``import_disqus --pages``; see ``comments.importing.pages``).
+    external_page: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,10 @@ class Summary:
     users: int = 0
     guests: int = 0
     already_imported: int = 0
+    # Threads filed under pages on other sites (--pages): whether any was, and how.
+    to_pages: bool = False
+    pages_created: int = 0
+    pages_matched: int = 0
     orphans: list[str] = field(default_factory=list)  # comments whose parent is not in the file
     skipped: list[Skipped] = field(default_factory=list)
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from comments.importing.disqus import parse_disqus
 from comments.importing.loader import ImportIntegrityError, summary_lines
+from comments.importing.pages import as_pages
 from comments.importing.records import ImportFileError
 from comments.importing.wxr import parse_wxr
 from comments.models import ImportRun
@@ -56,8 +57,13 @@ class _Progress:
             cache.set(self.key, {"read": self.read, "written": self.written}, 24 * 3600)
 
 
-def run_import(*, run_id: int) -> str:
-    """The job: import the run's file; its state, summary or error say how it went."""
+def run_import(*, run_id: int, pages: bool = False) -> str:
+    """The job: import the run's file; its state, summary or error say how it went.
+
+    ``pages``: a Disqus run's threads go on the discussions of their links,
+    pages on other sites, as ``import_disqus --pages`` does. (It is the job's
+    argument, not a field of the run: the summary says what became of them.)
+    """
     run = ImportRun.objects.filter(pk=run_id).first()
     if run is None or run.state == ImportRun.State.DONE:
         return "nothing to do"  # deleted, or a retry of a run that finished
@@ -69,6 +75,8 @@ def run_import(*, run_id: int) -> str:
     try:
         with run.file.open("rb") as stream:
             records = PARSERS[run.source](stream, lenient=run.lenient, progress=progress.reading)
+            if pages and run.source == ImportRun.Source.DISQUS:
+                records = as_pages(records)
             summary = discussions_import(
                 records=records,
                 dry_run=run.dry_run,

@@ -65,6 +65,9 @@ PAGES = (
     "admin-comments",
     "article-spoilers",
     "release-watched",
+    "embed",
+    "embed-signin",
+    "embed-continue",
 )
 
 
@@ -139,6 +142,13 @@ def demo(server, django_db_blocker, demo_media) -> Iterator[dict[str, Target]]:
             "release-watched": Target(
                 reverse("articles:release-watched", args=[special.release_id]), "anonymous"
             ),
+            # The embed's frame as another site's page opens it (development allows
+            # 127.0.0.1 on any port), and its sign-in pop-up, before and after signing in.
+            "embed": Target(
+                reverse("embed") + "?url=http://127.0.0.1:9/post/1/&title=A+post", "anonymous"
+            ),
+            "embed-signin": Target(reverse("embed-signin"), "anonymous"),
+            "embed-continue": Target(reverse("embed-signin"), "editor"),
         }
         assert set(pages) == set(PAGES)
         yield pages

@@ -90,6 +90,37 @@ def article_paths(suffix: str) -> Paths:
     return paths
 
 
+def api_paths(template: str, pks: Callable[[World], list]) -> Paths:
+    """An API path with one of the world's ids in it (or one that doesn't exist, or garbage)."""
+
+    def paths(world: World) -> st.SearchStrategy[str]:
+        values = [*pks(world), 0, 2**31, 10**22, "abc", "%FF"]
+        return st.sampled_from(values).map(lambda pk: template.format(pk=pk))
+
+    return paths
+
+
+def _comment_ids(world: World) -> list:
+    return [c.pk for c in world.comments.values()]
+
+
+def _article_ids(world: World) -> list:
+    return [a.pk for a in world.articles.values()]
+
+
+def embed_paths(world: World) -> st.SearchStrategy[str]:
+    urls = [
+        "http://127.0.0.1:9000/post/1/",
+        "http://127.0.0.1:9000/post/1/?utm_source=x#c",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "%00",
+        "http://127.0.0.1:99999/",
+        "http://[::1]:9000/",
+    ]
+    return st.sampled_from(urls).map(lambda url: f"/embed/?url={url}")
+
+
 def release_paths(world: World) -> st.SearchStrategy[str]:
     """Saying a release was watched, or one that doesn't exist."""
     show = world.articles["open"].tags.first() or Tag.objects.create(name="Fuzz", slug="fuzz")
@@ -284,6 +315,64 @@ ENDPOINTS: dict[str, tuple[Paths, Callable[[World], dict]]] = {
             "next": NEXT,
         },
     ),
+    # The JSON API: every write and read, by every role, in every encoding.
+    "api: post": (
+        api_paths("/api/v1/discussions/{pk}/comments", _article_ids),
+        lambda w: {"body": BODIES, "parent": comment_pks(w), "spoils": ("0", "1", "x")},
+    ),
+    "api: comment": (
+        lambda w: st.one_of(
+            api_paths("/api/v1/comments/{pk}", _comment_ids)(w),
+            api_paths("/api/v1/comments/{pk}/like", _comment_ids)(w),
+            api_paths("/api/v1/comments/{pk}/flag", _comment_ids)(w),
+            api_paths("/api/v1/comments/{pk}/replies", _comment_ids)(w),
+        ),
+        lambda w: {
+            "body": BODIES,
+            "reason": (*CommentFlag.Reason.values, "offtopic", "bored"),
+            "text": ("It's a tribble.",),
+            "sort": SORTS,
+            "offset": ("0", "10", "-5", "1e9"),
+        },
+    ),
+    "api: reads": (
+        lambda w: st.one_of(
+            api_paths("/api/v1/discussions/{pk}", _article_ids)(w),
+            api_paths("/api/v1/discussions/{pk}/comments", _article_ids)(w),
+            st.sampled_from(
+                [
+                    "/api/v1/discussions",
+                    "/api/v1/counts",
+                    "/api/v1/me",
+                    "/api/v1/notifications",
+                    "/api/v1/notifications/read",
+                    "/api/v1/tokens/current",
+                    "/api/v1/users/editor",
+                    "/api/v1/users/%00",
+                    "/api/v1/schema/",
+                ]
+            ),
+        ),
+        lambda w: {
+            "sort": SORTS,
+            "page": ("1", "2", "0", "-1", "99999999999999999999"),
+            "url": ("https://blog.example.org/x/", "x", ""),
+            "ids": ("1", "x"),
+        },
+    ),
+    "embed": (embed_paths, lambda w: {"title": ("Post", "\u200b", ""), "theme": ("dark", "x")}),
+    "embed sign-in": (
+        fixed("/embed/signin/"),
+        lambda w: {
+            "action": ("login", "continue", "x"),
+            "username": (w.people["reader"].username, "editor"),
+            "password": PASSWORDS,
+        },
+    ),
+    "settings: tokens": (
+        fixed("/accounts/settings/"),
+        lambda w: {"section": ("tokens",), "name": ("Script", "", "\u200b"), "revoke": ("1", "x")},
+    ),
     "admin: comment actions": (
         fixed(reverse("admin:comments_comment_changelist")),
         admin_action(COMMENT_ACTIONS, comment_pks),
@@ -330,6 +419,10 @@ def check(world: World, role: str, sent: Sent, response, before: Snapshot, csrf:
         # A body the site refuses to read (400, or 415 for multipart to a view
         # that takes no files) is refused before the token is looked at.
         expected = {400, 403, 415} if sent.body_may_be_unreadable else {403}
+        if sent.path.startswith("/api/v1/"):
+            # The API asks who is writing before whether the token came: 401 for a
+            # visitor; a path or method it doesn't have is a 404 or 405 first.
+            expected |= {401, 404, 405}
         assert response.status_code in expected, f"no CSRF token, yet not 403\n{what}"
     if sent.truncated:
         assert not changes, f"a cut-off multipart body stored: {changes}\n{what}"
@@ -356,7 +449,7 @@ def check(world: World, role: str, sent: Sent, response, before: Snapshot, csrf:
         comment = Comment.objects.select_related("article").get(pk=comment_pk)
         assert comment.article.comments_open, f"liked on a closed discussion\n{what}"
 
-    if sent.method in NO_SUCH_METHOD and not sent.path.startswith("/admin/"):
+    if sent.method in NO_SUCH_METHOD and not sent.path.startswith(("/admin/", "/api/v1/")):
         assert not 200 <= response.status_code < 300, f"{sent.method} answered 2xx\n{what}"
     if role != "moderator" and response.content:
         page = unescape(response.content.decode("utf-8", "replace"))

@@ -35,11 +35,12 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from articles.models import Release
+from accounts.tokens import api_token_create
+from articles.models import EmbedSite, Release
 from comments.models import AuditEntry, ExportRun, Notification
 from comments.notify import unsubscribe_token
 from comments.services import comment_flag
-from tests.factories import CommentFactory, TagFactory, UserFactory
+from tests.factories import ArticleFactory, CommentFactory, TagFactory, UserFactory
 from tests.security.test_authz_matrix import World, _world
 
 pytestmark = pytest.mark.django_db
@@ -157,6 +158,40 @@ SITE: dict[str, Row] = {
         "200",
         "200",
     ),
+    # --- The JSON API (tests/api): reads for everyone; writes signed in (401 otherwise),
+    # an empty body refused (400). The schema and its docs are public.
+    "api:api-root": Row(_at("api:api-root"), "404", "404"),
+    "api:openapi-json": Row(_at("api:openapi-json"), "200", "405"),
+    "api:openapi-view": Row(_at("api:openapi-view"), "200", "405"),
+    "api:discussion_list": Row(_at("api:discussion_list"), "200", "405"),
+    "api:discussion_detail": Row(
+        _at("api:discussion_detail", lambda w: w.article.pk), "200", "405"
+    ),
+    "api:discussion_comments": Row(
+        _at("api:discussion_comments", lambda w: w.article.pk), "200", "401 400"
+    ),
+    "api:comment_post": Row(_at("api:comment_post", lambda w: w.article.pk), "200", "401 400"),
+    "api:comment_detail": Row(_at("api:comment_detail", _comment), "200", "405"),
+    "api:comment_edit": Row(_at("api:comment_edit", _comment), "200", "405"),
+    "api:comment_delete": Row(_at("api:comment_delete", _comment), "200", "405"),
+    "api:comment_replies": Row(_at("api:comment_replies", _comment), "200", "405"),
+    "api:comment_like": Row(_at("api:comment_like", _comment), "405", "405"),
+    "api:comment_unlike": Row(_at("api:comment_unlike", _comment), "405", "405"),
+    "api:comment_flag": Row(_at("api:comment_flag", _comment), "405", "401 400"),
+    "api:user_profile": Row(_at("api:user_profile", lambda w: w.author.username), "200", "405"),
+    "api:counts": Row(lambda w: reverse("api:counts") + "?url=https://x.example/", "200", "405"),
+    "api:me": Row(_at("api:me"), "401 200", "405"),
+    "api:notifications": Row(_at("api:notifications"), "401 200", "405"),
+    "api:notifications_read": Row(_at("api:notifications_read"), "405", "401 200"),
+    # Only a token revokes itself; the session has none to revoke.
+    "api:token_revoke_current": Row(_at("api:token_revoke_current"), "405", "405"),
+    # --- The embed: public scripts; the frame answers for allowed sites' pages only.
+    "embed-js": Row(_at("embed-js"), "200", "405"),
+    "count-js": Row(_at("count-js"), "200", "405"),
+    "embed": Row(lambda w: reverse("embed") + "?url=https://evil.example/", "403", "405"),
+    # The pop-up: a login form, or "Continue as" for the signed-in; an empty POST
+    # asks again (a token is made only by its buttons).
+    "embed-signin": Row(_at("embed-signin"), "200", "200"),
     # Uploaded files (avatars) in development; nothing by that name here.
     "^media/(?P<path>.*)$": Row(lambda w: "/media/no-such-file.png", "404", "404"),
 }
@@ -246,6 +281,11 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     # Editors record releases; moderators mark comments with them, from the comments.
     "articles.release": ("403 403 403 403 403 ->", "200 200 200 200 200 ->"),
     "articles.article": ("200 403 200 403 200 ->", "200 200 200 200 200 ->"),
+    # Other sites' pages: listed and closed like articles; made by the embed, never added.
+    "articles.externalpage": ("200 403 200 403 200 ->", "200 403 200 200 200 ->"),
+    # Which sites may embed, and readers' tokens: superusers' business.
+    "articles.embedsite": ("403 403 403 403 403 ->", "200 200 200 200 200 ->"),
+    "accounts.apitoken": ("403 403 403 403 403 ->", "200 403 200 200 200 ->"),
     "axes.accessattempt": ("403 403 403 403 403 ->", "200 403 200 200 200 ->"),
     "axes.accesslog": ("403 403 403 403 403 ->", "200 403 200 200 200 ->"),
     "axes.accessfailurelog": ("403 403 403 403 403 ->", "200 403 200 200 200 ->"),
@@ -316,6 +356,9 @@ def _full_world() -> World:
         source="wordpress", file=SimpleUploadedFile("old.xml", b"<rss/>"), state="done"
     )
     ExportRun.objects.create(format="wxr")
+    ArticleFactory(external_url="https://blog.example.org/post/42/")
+    EmbedSite.objects.create(origin="https://blog.example.org")
+    api_token_create(user=world.author, name="script")
     seen = {"username": "q", "ip_address": "127.0.0.1", "user_agent": "", "path_info": "/"}
     AccessAttempt.objects.create(**seen, http_accept="", failures_since_start=1)
     AccessLog.objects.create(**seen, http_accept="")
