@@ -16,11 +16,14 @@ every request it makes (``accounts.middleware``).
 
 from __future__ import annotations
 
-from functools import cache
+import functools
+import hashlib
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
@@ -31,6 +34,7 @@ from accounts.models import ApiToken
 from accounts.tokens import api_token_create
 from articles import embedding, selectors as article_selectors, services as article_services
 from articles.models import Article
+from articles.releases import WATCHED_COOKIE
 from comments import pagecache
 from comments.forms import CommentForm
 from comments.pages import discussion_context, discussion_for, live_state
@@ -40,7 +44,7 @@ from trekboard.inputs import API_PREFIX
 THEMES = ("light", "dark")
 
 
-@cache
+@functools.cache
 def _script(name: str) -> bytes:
     path = finders.find(f"trekboard/{name}")
     with open(path, "rb") as file:
@@ -87,22 +91,24 @@ def embed_view(request: HttpRequest) -> HttpResponse:
     if url is None:
         return _refused(request, "This page's address can't have a discussion.", 400, listed)
     if not embedding.allowed(embedding.origin_of(url), listed):
-        return _refused(
-            request, "This site isn't one Trekboard shows discussions on.", 403, frozenset()
-        )
+        return _refused(request, "This site isn't one Trekboard shows discussions on.", 403, listed)
     article = Article.objects.filter(external_url=url).first()
     if article is None:
         # Each new page makes a discussion: counted, so no script can make thousands.
         limited = ratelimits.hit(request, "embed")
         if limited is not None:
-            return _refused(request, limited.message, 429, listed)
+            refused = _refused(request, limited.message, 429, listed)
+            return ratelimits.with_retry_after(refused, limited)
         article, _ = article_services.external_page_open(
             url=url, title=request.GET.get("title", "")
         )
     if not article.is_published and not request.user.is_staff:
         return _refused(request, "This discussion isn't open.", 404, listed)
     theme = request.GET.get("theme", "")
-    versions = pagecache.Versions(article.pk)
+    versions = pagecache.Versions(article.pk)  # before the discussion is read
+    key = _cache_key(request, versions)
+    if key is not None and (html := cache.get(key)) is not None:
+        return _frame_response(HttpResponse(html), listed)
     discussion = discussion_for(request, article)
     context = discussion_context(discussion) | {
         "form": CommentForm(),
@@ -113,6 +119,28 @@ def embed_view(request: HttpRequest) -> HttpResponse:
     }
     template = "embed/_frame.html" if request.htmx else "embed/discussion.html"
     response = render(request, template, context)
+    if key is not None and response.status_code == 200:
+        cache.set(key, response.content, settings.ANONYMOUS_PAGE_SECONDS)
+    return _frame_response(response, listed)
+
+
+def _cache_key(request: HttpRequest, versions: pagecache.Versions) -> str | None:
+    """Where an anonymous reader's frame is kept, under the versions read before the database.
+
+    The same exact invalidation as the article pages (``comments.pagecache``):
+    every write to the discussion replaces its version. An anonymous frame
+    holds no form, so no CSRF token: it is the same for every visitor who asks
+    for the same address (its query included) with the same watched episodes.
+    """
+    if not pagecache.eligible(request) or not (versions.site and versions.discussion):
+        return None
+    asked = "\n".join((request.get_full_path(), request.COOKIES.get(WATCHED_COOKIE, "")))
+    digest = hashlib.sha256(asked.encode()).hexdigest()[:32]
+    prefix = settings.PAGE_CACHE_PREFIX
+    return f"{prefix}embed:{versions.article_id}:{digest}:{versions.site}:{versions.discussion}"
+
+
+def _frame_response(response: HttpResponse, listed: frozenset[str]) -> HttpResponse:
     response["Cache-Control"] = "private, no-cache"
     response["Referrer-Policy"] = "same-origin"
     return _framed_by_allowed(response, listed)

@@ -25,6 +25,11 @@ from trekboard import ratelimits
 _LIST_PER_PAGE = 20
 
 
+def read(path: str, **options):
+    """A public read: anyone, tagged "read" in the schema."""
+    return router.get(path, tags=["read"], **options)
+
+
 def limited_read(request: HttpRequest) -> None:
     """Reads are counted in each process (no cache round trip): a guard against floods only."""
     limited = ratelimits.hit(request, "api", local=True)
@@ -54,9 +59,7 @@ class ListQuery(Schema):
     page: int = 1
 
 
-@router.get(
-    tags=["read"], path="/discussions", response=schemas.DiscussionList, summary="List discussions"
-)
+@read("/discussions", response=schemas.DiscussionList, summary="List discussions")
 def discussion_list(request: HttpRequest, filters: Query[ListQuery]):
     """Trekboard's articles and other sites' pages with their comment counts, newest first.
 
@@ -79,9 +82,8 @@ def discussion_list(request: HttpRequest, filters: Query[ListQuery]):
     }
 
 
-@router.get(
-    tags=["read"],
-    path="/discussions/{pk}",
+@read(
+    "/discussions/{pk}",
     response=schemas.DiscussionSummary,
     summary="One discussion",
 )
@@ -90,9 +92,8 @@ def discussion_detail(request: HttpRequest, pk: int):
     return serialize.discussion_summary(discussion_for(request, pk))
 
 
-@router.get(
-    tags=["read"],
-    path="/discussions/{pk}/comments",
+@read(
+    "/discussions/{pk}/comments",
     response=schemas.DiscussionPage,
     summary="A page of a discussion's comments, as a tree",
 )
@@ -128,9 +129,8 @@ def discussion_comments(
     return cache.respond(request, body, stored=stored)
 
 
-@router.get(
-    tags=["read"],
-    path="/comments/{pk}",
+@read(
+    "/comments/{pk}",
     response=schemas.CommentContext,
     summary="One comment in context",
 )
@@ -158,9 +158,8 @@ def comment_detail(request: HttpRequest, pk: int, sort: str | None = None, offse
     }
 
 
-@router.get(
-    tags=["read"],
-    path="/comments/{pk}/replies",
+@read(
+    "/comments/{pk}/replies",
     response=schemas.ReplyPage,
     summary="More replies to a comment",
 )
@@ -191,9 +190,8 @@ def comment_replies(request: HttpRequest, pk: int, sort: str | None = None, offs
     }
 
 
-@router.get(
-    tags=["read"],
-    path="/users/{username}",
+@read(
+    "/users/{username}",
     response=schemas.Profile,
     summary="A reader's public profile",
 )
@@ -225,9 +223,7 @@ def user_profile(request: HttpRequest, username: str):
     }
 
 
-@router.get(
-    tags=["read"], path="/counts", response=dict[str, int], summary="Comment counts for pages"
-)
+@read("/counts", response=dict[str, int], summary="Comment counts for pages")
 def counts(request: HttpRequest, url: list[str] = Query(...)):  # noqa: B008 - ninja's way
     """``?url=…&url=…`` (up to 100): each page's published comments, 0 for a page with none yet.
 

@@ -263,3 +263,25 @@ def test_personal_tokens_on_the_settings_page():
     assert (
         client.post("/accounts/settings/", {"section": "tokens", "revoke": "x"}).status_code == 302
     )
+
+
+def test_anonymous_frames_come_from_the_cache_and_a_write_replaces_them(
+    client, django_assert_max_num_queries
+):
+    page = ArticleFactory(external_url=f"{HOST}/post/42/")
+    CommentFactory(article=page, body="First words")
+    first = embed(client, page.external_url).content
+    assert b"First words" in first
+    # The page's row is read; the discussion, its comments and their authors are not.
+    with django_assert_max_num_queries(4):
+        assert embed(client, page.external_url).content == first
+    from comments.services import comment_create
+
+    comment_create(article=page, author=UserFactory(), body="Second words")
+    assert b"Second words" in embed(client, page.external_url).content
+    # Nothing of a signed-in reader's frame is kept for others.
+    reader = UserFactory()
+    signed = Client()
+    signed.force_login(reader)
+    assert reader.display_name.encode() in embed(signed, page.external_url).content
+    assert reader.display_name.encode() not in embed(client, page.external_url).content
