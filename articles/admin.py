@@ -277,7 +277,7 @@ class ExternalPageAdmin(ArticleAdmin):
     so there is no "Add"; the title is the host page's, and can be corrected.
     """
 
-    list_display = ("title", "page_link", "published_at", "comments_open", "discussion")
+    list_display = ("title", "page_link", "first_opened", "comments_open", "discussion")
     list_filter = ("comments_open", "status")
     search_fields = ("title", "external_url")
     date_hierarchy = "published_at"
@@ -311,6 +311,11 @@ class ExternalPageAdmin(ArticleAdmin):
 
     def has_module_permission(self, request) -> bool:
         return self.has_view_permission(request)
+
+    @admin.display(description="First opened", ordering="published_at")
+    def first_opened(self, page: Article):
+        # The embed dates a page's discussion from its first view.
+        return page.published_at
 
     @admin.display(description="Page", ordering="external_url")
     def page_link(self, page: Article) -> str:

@@ -10,11 +10,12 @@ anyone else would fill the board with discussions of arbitrary URLs.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 
 MAX_URL_LENGTH = 1000
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Parameters that say how a reader arrived, not which page they read.
 _TRACKING = ("utm_", "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "ref", "_ga")
@@ -61,7 +62,10 @@ def canonical_url(url: str) -> str | None:
     query = sorted(
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k)
     )
-    canonical = urlunsplit(("", "", parts.path or "/", urlencode(query), ""))
+    # One spelling of each character: a browser's location has "%3C" where a
+    # hand-written data-url may have "<".
+    path = quote(unquote(parts.path), safe=_PATH_SAFE) or "/"
+    canonical = urlunsplit(("", "", path, urlencode(query), ""))
     result = origin + canonical
     return result if len(result) <= MAX_URL_LENGTH else None
 

@@ -19,6 +19,13 @@ def test_copies_of_one_address_are_one_page():
     # A query that names the page stays (WordPress's ?p=42), sorted.
     assert canonical_url("http://x.example/?p=42&b=1") == "http://x.example/?b=1&p=42"
     assert canonical_url("http://x.example") == "http://x.example/"
+    # One spelling per character, as a browser's location spells it.
+    assert (
+        canonical_url("http://x.example/a b/<c>/%7e/é") == "http://x.example/a%20b/%3Cc%3E/~/%C3%A9"
+    )
+    assert canonical_url("http://x.example/a%20b/%3cc%3e/~/%c3%a9") == canonical_url(
+        "http://x.example/a b/<c>/%7e/é"
+    )
     assert canonical_url("http://x.example:8080/a") == "http://x.example:8080/a"
     for garbage in ("", "/post/42/", "javascript:alert(1)", "ftp://x.example/", "https://", 42):
         assert canonical_url(garbage) is None

@@ -131,7 +131,7 @@ def test_a_reader_signs_in_replies_and_likes_from_another_site(
     assert element.evaluate("e => e.getBoundingClientRect().width") == pytest.approx(344, abs=24)
 
     with page.expect_popup() as opened:
-        frame.get_by_role("button", name="Sign in or sign up").first.click()
+        frame.get_by_role("link", name="Sign in or sign up").first.click()
     popup = opened.value
     popup.wait_for_load_state()
     popup.fill("#embed-signin input[name=username]", reader.username)
@@ -159,7 +159,7 @@ def test_a_reader_signs_in_replies_and_likes_from_another_site(
     _, frame = _frame(page)
     frame.wait_for_selector("text=Replying from the embed")
     with page.expect_popup() as opened:
-        frame.get_by_role("button", name="Sign in or sign up").first.click()
+        frame.get_by_role("link", name="Sign in or sign up").first.click()
     popup = opened.value
     popup.get_by_role("button", name=f"Continue as {reader.display_name}").click()
     frame.wait_for_selector("text=Signed in as")
