@@ -88,7 +88,13 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if entry.article_id:
             links.append(
                 (
-                    reverse("admin:articles_article_change", args=[entry.article_id]),
+                    # Another site's page has its own list beside the articles.
+                    reverse(
+                        "admin:articles_externalpage_change"
+                        if entry.article.external_url
+                        else "admin:articles_article_change",
+                        args=[entry.article_id],
+                    ),
                     Truncator(entry.article.title).chars(50),
                 )
             )

@@ -175,6 +175,9 @@ def test_closing_a_page_from_the_admin_closes_its_widget(client):
         page.refresh_from_db()
     assert not page.comments_open
     assert "Comments are closed on this page." in embed(client, page.external_url).content.decode()
+    # The audit log's link goes to the page's own list, not the articles'.
+    audit = admin.get(reverse("admin:comments_auditentry_changelist")).content.decode()
+    assert reverse("admin:articles_externalpage_change", args=[page.pk]) in audit
 
 
 def test_the_sign_in_pop_up_makes_a_token_only_when_asked(client):
