@@ -56,6 +56,10 @@ def notification_open_view(request: HttpRequest, pk: int) -> HttpResponse:
     if comment is None or comment.status != comment.Status.PUBLISHED:
         # About their account, or a comment readers no longer see: the notice says it all.
         return redirect(f"{reverse('comments:inbox')}#notification-{notification.pk}")
+    if comment.article.external_url:
+        # Where that discussion lives: the other site's page, whose embed opens
+        # at the comment its address names.
+        return redirect(f"{comment.article.external_url}#comment-{comment.pk}")
     return redirect(f"{comment.get_absolute_url()}#comment-{comment.pk}")
 
 

@@ -288,3 +288,18 @@ def test_anonymous_frames_come_from_the_cache_and_a_write_replaces_them(
     signed.force_login(reader)
     assert reader.display_name.encode() in embed(signed, page.external_url).content
     assert reader.display_name.encode() not in embed(client, page.external_url).content
+
+
+def test_a_notification_opens_the_page_the_discussion_lives_on():
+    page = ArticleFactory(external_url=f"{HOST}/post/42/")
+    author, replier = UserFactory(), UserFactory()
+    from comments.services import comment_create
+
+    parent = CommentFactory(article=page, author=author)
+    reply = comment_create(article=page, author=replier, body="Answering you", parent=parent)
+    reader = Client()
+    reader.force_login(author)
+    notification = author.notifications.get()
+    response = reader.get(notification.get_absolute_url())
+    assert response.status_code == 302
+    assert response["Location"] == f"{HOST}/post/42/#comment-{reply.pk}"
