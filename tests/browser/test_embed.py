@@ -130,6 +130,20 @@ def test_a_reader_signs_in_replies_and_likes_from_another_site(
     page.wait_for_function("parseInt(document.querySelector('iframe').style.height) > 300")
     assert element.evaluate("e => e.getBoundingClientRect().width") == pytest.approx(344, abs=24)
 
+    # Reading, before signing in: sort, load more, collapse, all in place.
+    settings.COMMENT_THREADS_PER_PAGE = 1
+    frame.get_by_role("link", name="Oldest").click()
+    frame.wait_for_selector("text=Load more comments")
+    assert "A second voice" not in frame.content()
+    frame.get_by_role("link", name="Load more comments").click()
+    frame.wait_for_selector("text=A second voice")
+    assert frame.url.startswith(board + "/embed/")  # the frame stays where it is
+    fold = frame.locator(f"#comment-fold-{first.pk}")
+    fold.click()
+    assert not frame.locator(f"#comment-{first.pk} > details").evaluate("d => d.open")
+    fold.click()
+    settings.COMMENT_THREADS_PER_PAGE = 50
+
     with page.expect_popup() as opened:
         frame.get_by_role("link", name="Sign in or sign up").first.click()
     popup = opened.value
