@@ -231,3 +231,39 @@ def test_the_frame_follows_the_host_page_and_passes_axe(browser, live_server, ho
         (v["id"], [(n["target"], n["failureSummary"][:160]) for n in v["nodes"]]) for v in blocking
     ]
     context.close()
+
+
+def test_count_js_fills_a_long_list_of_links(browser, live_server, host, settings):
+    """A front page of 60 posts with long addresses: several requests, every link filled."""
+    origin, folder = host("front")
+    settings.EMBED_ALLOWED_ORIGINS = [origin]
+    embed_sites_changed()
+    urls = [
+        f"{origin}/2026/12/07/a-rather-long-post-title-about-the-episode-{n:03d}/"
+        for n in range(60)
+    ]
+    for url in urls[:3]:
+        CommentFactory(article=ArticleFactory(external_url=url))
+    links = "\n".join(
+        f'<p><a href="{url}#comments" data-trekboard-count>Comments</a></p>' for url in urls
+    )
+    (folder / "post.html").write_text(
+        f'<!doctype html><html lang="en"><head><title>Front</title></head><body>{links}'
+        f'<script src="{live_server.url}/count.js" async></script></body></html>'
+    )
+    context, page = _page(browser, javascript=True)
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/counts" in r.url else None)
+    page.goto(f"{origin}/post.html")
+    page.wait_for_function(
+        "[...document.querySelectorAll('[data-trekboard-count]')]"
+        ".every(a => a.textContent !== 'Comments')"
+    )
+    texts = page.eval_on_selector_all(
+        "[data-trekboard-count]", "els => els.map(e => e.textContent)"
+    )
+    assert texts == ["1 Comment"] * 3 + ["No comments yet"] * 57
+    # gunicorn refuses a request line over 4 KB: each request stays well under it.
+    assert len(asked) > 1
+    assert all(len(url) < 3500 for url in asked)
+    context.close()

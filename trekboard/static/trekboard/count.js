@@ -16,13 +16,24 @@
       var url = node.getAttribute("data-url") || (node.href ? node.href.split("#")[0] : "");
       if (url) { node.setAttribute("data-trekboard-for", url); urls[url] = true; }
     });
-    var list = Object.keys(urls);
-    for (var i = 0; i < list.length; i += 100) ask(list.slice(i, i + 100), nodes);
+    // One request per 100 addresses, and per 3,000 characters of query: web
+    // servers refuse longer request lines (gunicorn's limit is 4 KB).
+    var batch = [], length = 0;
+    Object.keys(urls).forEach(function (url) {
+      var part = "url=" + encodeURIComponent(url);
+      if (batch.length && (batch.length === 100 || length + part.length > 3000)) {
+        ask(batch, nodes);
+        batch = [];
+        length = 0;
+      }
+      batch.push(part);
+      length += part.length + 1;
+    });
+    if (batch.length) ask(batch, nodes);
   }
 
-  function ask(urls, nodes) {
-    var query = urls.map(function (u) { return "url=" + encodeURIComponent(u); }).join("&");
-    fetch(board + "/api/v1/counts?" + query, { credentials: "omit", mode: "cors" })
+  function ask(parts, nodes) {
+    fetch(board + "/api/v1/counts?" + parts.join("&"), { credentials: "omit", mode: "cors" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (counts) {
         if (!counts) return;
