@@ -27,14 +27,11 @@ class TokenAuthenticationMiddleware:
         # the admin take the session only: a token can't make more tokens.
         if request.path_info.startswith(SESSION_ONLY):
             return self.get_response(request)
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        # Only the Bearer scheme: a browser sends Basic by itself to a site behind
-        # a password prompt (a staging server), and that must change nothing.
-        if header[:7].lower() == "bearer ":
-            key = bearer_key(request)
-            user = token_user(key) if key is not None else None
+        key = bearer_key(request)
+        if key is not None:
+            user = token_user(key) if key else None
             request.user = user if user is not None else AnonymousUser()
-            request.token_key = key
+            request.token_key = key or None
             request.token_refused = user is None
             request._dont_enforce_csrf_checks = True
         return self.get_response(request)

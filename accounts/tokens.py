@@ -68,13 +68,18 @@ def api_token_revoke_key(*, key: str) -> bool:
 
 
 def bearer_key(request: HttpRequest) -> str | None:
-    """The key of an ``Authorization: Bearer`` header, if the request has one."""
+    """The key of an ``Authorization: Bearer`` header: None without one, "" for one that
+    can't be a key.
+
+    Only the Bearer scheme: a browser sends Basic by itself to a site behind a
+    password prompt (a staging server), and that must change nothing.
+    """
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer":
         return None
     key = key.strip()
-    return key if key.startswith(PREFIX) and len(key) <= 100 else None
+    return key if key.startswith(PREFIX) and len(key) <= 100 else ""
 
 
 def token_user(key: str) -> User | None:

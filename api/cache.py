@@ -22,7 +22,7 @@ from django.utils.cache import patch_vary_headers
 
 from articles.embedding import canonical_url
 from articles.models import Article
-from articles.releases import WATCHED_COOKIE, watched_from_cookie
+from articles.releases import WATCHED_COOKIE
 from comments import pagecache
 from comments.ranking import DEFAULT_SORT
 
@@ -40,41 +40,54 @@ def _matches(request: HttpRequest, etag: str) -> bool:
 
 
 class Stored:
-    """Where an anonymous reader's answer is kept, under the versions read for it."""
+    """An anonymous reader's answer, kept under the versions read before the database.
 
-    def __init__(self, request: HttpRequest, pk: int, *, sort, page: int) -> None:
-        watched = sorted(watched_from_cookie(request.COOKIES.get(WATCHED_COOKIE)))
-        self.versions = pagecache.Versions(pk)
+    ``kind`` names what is kept (the API's page, the embed's frame) and
+    ``variant`` what else the answer depends on (a sort and a page, an
+    address); the episodes the reader's cookie says they've watched are added.
+    """
+
+    def __init__(self, request: HttpRequest, versions: pagecache.Versions, *, kind, variant):
+        watched = request.COOKIES.get(WATCHED_COOKIE, "")
+        digest = hashlib.sha256(f"{variant}\n{watched}".encode()).hexdigest()[:32]
+        self.versions = versions
         self.key = (
-            f"{settings.PAGE_CACHE_PREFIX}api:d:{pk}:{sort or DEFAULT_SORT}:{page}:"
-            f"{','.join(map(str, watched))}:{self.versions.site}:{self.versions.discussion}"
+            f"{settings.PAGE_CACHE_PREFIX}{kind}:{versions.article_id}:{digest}:"
+            f"{versions.site}:{versions.discussion}"
         )
         self.etag = _etag(self.key)
 
     @classmethod
     def for_request(cls, request: HttpRequest, pk: int, *, sort, page: int) -> Stored | None:
-        """None for readers who get an answer of their own (signed in) or a cache that's off."""
+        """The API's page; None for readers who get one of their own (signed in) or no cache."""
         if (
             settings.ANONYMOUS_PAGE_SECONDS <= 0
             or request.method not in ("GET", "HEAD")
             or request.user.is_authenticated
         ):
             return None
-        return cls(request, pk, sort=sort, page=page)
+        variant = f"{sort or DEFAULT_SORT}:{page}"
+        return cls(request, pagecache.Versions(pk), kind="api", variant=variant)
+
+    @property
+    def _usable(self) -> bool:
+        return self.versions.site is not None and self.versions.discussion is not None
+
+    def get(self) -> bytes | None:
+        return cache.get(self.key) if self._usable else None
+
+    def keep(self, body: bytes) -> None:
+        if self._usable:
+            cache.set(self.key, body, settings.ANONYMOUS_PAGE_SECONDS)
 
     def answer(self, request: HttpRequest) -> HttpResponse | None:
-        if self.versions.site is None or self.versions.discussion is None:
+        """The API's answer: a 304 from the versions alone, else the kept body, else None."""
+        if not self._usable:
             return None
         if _matches(request, self.etag):
             return _not_modified(self.etag)
-        body = cache.get(self.key)
-        if body is None:
-            return None
-        return _response(body, self.etag, state="hit")
-
-    def keep(self, body: bytes) -> None:
-        if self.versions.site is not None and self.versions.discussion is not None:
-            cache.set(self.key, body, settings.ANONYMOUS_PAGE_SECONDS)
+        body = self.get()
+        return None if body is None else _response(body, self.etag, state="hit")
 
 
 def _not_modified(etag: str) -> HttpResponse:

@@ -17,13 +17,10 @@ every request it makes (``accounts.middleware``).
 from __future__ import annotations
 
 import functools
-import hashlib
 
-from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
@@ -32,9 +29,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.models import ApiToken
 from accounts.tokens import api_token_create
+from api.cache import Stored
 from articles import embedding, selectors as article_selectors, services as article_services
 from articles.models import Article
-from articles.releases import WATCHED_COOKIE
 from comments import pagecache
 from comments.forms import CommentForm
 from comments.pages import discussion_context, discussion_for, live_state
@@ -106,38 +103,25 @@ def embed_view(request: HttpRequest) -> HttpResponse:
         return _refused(request, "This discussion isn't open.", 404, listed)
     theme = request.GET.get("theme", "")
     versions = pagecache.Versions(article.pk)  # before the discussion is read
-    key = _cache_key(request, versions)
-    if key is not None and (html := cache.get(key)) is not None:
-        return _frame_response(HttpResponse(html), listed)
+    # An anonymous frame holds no form, so no CSRF token: it is the same for
+    # every visitor who asks for the same address (its query included).
+    stored = None
+    if pagecache.eligible(request):
+        stored = Stored(request, versions, kind="embed", variant=request.get_full_path())
+        if (html := stored.get()) is not None:
+            return _frame_response(HttpResponse(html), listed)
     discussion = discussion_for(request, article)
     context = discussion_context(discussion) | {
         "form": CommentForm(),
         "theme": theme if theme in THEMES else "",
-        "host_origin": embedding.origin_of(url),
         "embed_path": request.get_full_path(),
         "live": live_state(discussion, version=versions.discussion),
     }
     template = "embed/_frame.html" if request.htmx else "embed/discussion.html"
     response = render(request, template, context)
-    if key is not None and response.status_code == 200:
-        cache.set(key, response.content, settings.ANONYMOUS_PAGE_SECONDS)
+    if stored is not None and response.status_code == 200:
+        stored.keep(response.content)
     return _frame_response(response, listed)
-
-
-def _cache_key(request: HttpRequest, versions: pagecache.Versions) -> str | None:
-    """Where an anonymous reader's frame is kept, under the versions read before the database.
-
-    The same exact invalidation as the article pages (``comments.pagecache``):
-    every write to the discussion replaces its version. An anonymous frame
-    holds no form, so no CSRF token: it is the same for every visitor who asks
-    for the same address (its query included) with the same watched episodes.
-    """
-    if not pagecache.eligible(request) or not (versions.site and versions.discussion):
-        return None
-    asked = "\n".join((request.get_full_path(), request.COOKIES.get(WATCHED_COOKIE, "")))
-    digest = hashlib.sha256(asked.encode()).hexdigest()[:32]
-    prefix = settings.PAGE_CACHE_PREFIX
-    return f"{prefix}embed:{versions.article_id}:{digest}:{versions.site}:{versions.discussion}"
 
 
 def _frame_response(response: HttpResponse, listed: frozenset[str]) -> HttpResponse:

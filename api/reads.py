@@ -19,6 +19,7 @@ from api.router import router
 from articles.embedding import canonical_url
 from articles.models import Article
 from comments import profiles, selectors, spoilers
+from comments.models import Comment
 from comments.ranking import sort_from
 from trekboard import ratelimits
 
@@ -52,6 +53,14 @@ def discussion_for(request: HttpRequest, pk: int) -> Article:
     if article is None:
         raise Problem(404, "No such discussion.")
     return article
+
+
+def readable_comment(request: HttpRequest, pk: int) -> Comment:
+    """A comment of a discussion the reader may open (its text is ``for_reader``'s business)."""
+    comment = selectors.comments_readable_by(user=request.user).filter(pk=pk).first()
+    if comment is None:
+        raise Problem(404, "No such comment.")
+    return comment
 
 
 class ListQuery(Schema):
@@ -137,9 +146,7 @@ def discussion_comments(
 def comment_detail(request: HttpRequest, pk: int, sort: str | None = None, offset: int = 0):
     """The comment, the chain of comments it answers (oldest first) and its replies."""
     limited_read(request)
-    comment = selectors.comments_readable_by(user=request.user).filter(pk=pk).first()
-    if comment is None:
-        raise Problem(404, "No such comment.")
+    comment = readable_comment(request, pk)
     chosen = selectors.sort_for(request_value=sort, user=request.user)
     offset = offset if 0 <= offset <= 1_000_000 else 0
     context = selectors.comment_context(
@@ -165,9 +172,7 @@ def comment_detail(request: HttpRequest, pk: int, sort: str | None = None, offse
 )
 def comment_replies(request: HttpRequest, pk: int, sort: str | None = None, offset: int = 0):
     limited_read(request)
-    parent = selectors.comments_readable_by(user=request.user).filter(pk=pk).first()
-    if parent is None:
-        raise Problem(404, "No such comment.")
+    parent = readable_comment(request, pk)
     chosen = selectors.sort_for(request_value=sort, user=request.user)
     offset = offset if 0 <= offset <= 1_000_000 else 0
     found = selectors.reply_page(

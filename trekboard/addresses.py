@@ -43,3 +43,9 @@ def client_network(request: HttpRequest) -> str | None:
         return None
     prefix = 64 if ip.version == 6 else 32
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def stored_address(request: HttpRequest) -> str | None:
+    """The reader's address as stored with what they write (behind proxies too)."""
+    address = client_address(request)
+    return str(address) if address is not None else None

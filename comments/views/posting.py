@@ -22,13 +22,13 @@ from comments.models import Comment
 from comments.pages import draft_key, pop_draft
 from comments.views.responses import (
     HELD_MESSAGE,
-    address_of,
     comment_form_limited,
     landing,
     not_shown,
     refused,
     to_login,
 )
+from trekboard.addresses import stored_address
 from trekboard.inputs import id_from, unreadable_fields
 from trekboard.ratelimits import rate_limit, with_retry_after
 from trekboard.responses import fragment_or_page
@@ -88,7 +88,7 @@ def _post(request: HttpRequest, article: Article, parent: Comment | None) -> Htt
                 author=request.user,
                 body=form.cleaned_data["body"],
                 parent=parent,
-                ip_address=address_of(request),
+                ip_address=stored_address(request),
                 spoils=spoils,
             )
         except ValidationError as error:

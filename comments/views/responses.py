@@ -22,7 +22,6 @@ from articles.models import Article
 from comments import selectors
 from comments.forms import CommentForm, FlagForm
 from comments.models import Comment
-from trekboard.addresses import client_address
 from trekboard.inputs import safe_url
 from trekboard.ratelimits import Limited, too_many_requests, with_retry_after
 from trekboard.responses import fragment_or_page
@@ -30,12 +29,6 @@ from trekboard.responses import fragment_or_page
 HELD_MESSAGE = (
     "Your comment is awaiting moderation. Others will see it once a moderator approves it."
 )
-
-
-def address_of(request: HttpRequest) -> str | None:
-    """The reader's address as stored with what they write (behind proxies too)."""
-    address = client_address(request)
-    return str(address) if address is not None else None
 
 
 def comment_url(comment: Comment) -> str:
