@@ -268,3 +268,37 @@ def test_count_js_fills_a_long_list_of_links(browser, live_server, host, setting
     assert len(asked) > 1
     assert all(len(url) < 3500 for url in asked)
     context.close()
+
+
+def test_a_frame_on_the_boards_own_site_uses_the_session(
+    browser, live_server, host, settings, log_in
+):
+    """A host on the board's own site (here both are localhost): the browser sends the board's
+    cookies to the frame, which is signed in by the session and writes with its CSRF token."""
+    port_origin, folder = host("same-site")
+    origin = port_origin.replace("127.0.0.1", "localhost")
+    settings.EMBED_ALLOWED_ORIGINS = [origin]
+    embed_sites_changed()
+    url = f"{origin}/post/9/"
+    _host_page(folder, board=live_server.url, url=url)
+    ArticleFactory(external_url=url)
+    reader = UserFactory(username="june")
+    context, page = _page(browser, javascript=True)
+    log_in(page, reader)
+    page.goto(f"{origin}/post.html")
+    _, frame = _frame(page)
+    frame.wait_for_selector("text=Signed in as")
+    frame.locator("#id_body_new").fill("Written with the session")
+    frame.get_by_role("button", name="Post comment").click()
+    frame.wait_for_selector("text=Written with the session")
+    comment = Comment.objects.get(body="Written with the session")
+    assert comment.author == reader
+    page.on("dialog", lambda dialog: dialog.accept())
+    frame.locator(f"#comment-{comment.pk} a:has-text('Delete')").first.click()
+    frame.wait_for_selector(f"#comment-{comment.pk}", state="detached")
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.DELETED
+    # "Sign out" ends the board's session: the frame asks to sign in again.
+    frame.get_by_role("button", name="Sign out").click()
+    frame.wait_for_selector("text=Sign in or sign up")
+    context.close()

@@ -24,6 +24,10 @@
     if (status) status.textContent = text;
   }
 
+  // Signed in by a token, or by the board's own session (a frame on the board's
+  // own site, where browsers send its cookies: the bar then offers "Sign out").
+  function signedIn() { return !!token || !!document.querySelector("[data-embed-signout]"); }
+
   document.addEventListener("htmx:configRequest", function (event) {
     if (token) event.detail.headers.Authorization = "Bearer " + token;
   });
@@ -39,9 +43,9 @@
         var form = document.getElementById(id);
         if (form && form.elements.body) form.elements.body.value = typed[id];
       });
-      var signedIn = !!document.querySelector("[data-embed-signout]");
-      if (token && !signedIn) { token = null; save(null); } // expired or revoked
-      if (then) then(signedIn);
+      var shown = !!document.querySelector("[data-embed-signout]");
+      if (token && !shown) { token = null; save(null); } // expired or revoked
+      if (then) then(shown);
     });
   }
 
@@ -70,9 +74,14 @@
 
   function signOut() {
     var done = function () { token = null; save(null); refresh(function () { say("You're signed out."); }); };
-    if (!token) { done(); return; }
-    fetch("/api/v1/tokens/current", { method: "DELETE", headers: { Authorization: "Bearer " + token }, credentials: "omit" })
-      .then(done, done);
+    if (token) {
+      fetch("/api/v1/tokens/current", { method: "DELETE", headers: { Authorization: "Bearer " + token }, credentials: "omit" })
+        .then(done, done);
+      return;
+    }
+    // The board's session: log out of it, with the CSRF token htmx sends.
+    var headers = JSON.parse(body.getAttribute("hx-headers") || "{}");
+    fetch("/accounts/logout/", { method: "POST", headers: headers, credentials: "same-origin" }).then(done, done);
   }
 
   document.addEventListener("click", function (event) {
@@ -86,13 +95,13 @@
   // A reader who isn't signed in is asked to, instead of posting to a login page.
   document.addEventListener("htmx:confirm", function (event) {
     var verb = (event.detail.verb || "").toLowerCase();
-    if (!token && verb !== "get" && !event.detail.path.startsWith("/comments/preview/")) {
+    if (!signedIn() && verb !== "get" && !event.detail.path.startsWith("/comments/preview/")) {
       event.preventDefault();
       signIn();
     }
   });
   document.addEventListener("submit", function (event) {
-    if (!token && event.target.method === "post" && !event.target.hasAttribute("hx-post")) {
+    if (!signedIn() && event.target.method === "post" && !event.target.hasAttribute("hx-post")) {
       event.preventDefault();
       signIn();
     }
